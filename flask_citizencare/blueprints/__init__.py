@@ -1,0 +1,62 @@
+"""The extension's blueprint tree.
+
+One parent blueprint, ``citizencare``, carries the templates, static files and
+template context; feature blueprints hang under it (``citizencare.public``,
+later ``citizencare.staff``, ``citizencare.api`` ...). The host mounts it at
+``CITIZENCARE_URL_PREFIX``. Template folder: the installed package's
+``templates`` (the wheel maps the repository's top-level ``templates/`` there)
+or, in a source checkout, the top-level ``templates/`` itself.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
+
+from ..i18n import SESSION_KEY, languages
+from .public import blueprint as public_blueprint
+
+_package = Path(__file__).resolve().parent.parent
+
+
+def _templates_folder() -> Path:
+    shipped = _package / "templates"
+    if (shipped / "citizencare").is_dir():
+        return shipped
+    return _package.parent / "templates"
+
+
+blueprint = Blueprint(
+    "citizencare",
+    __name__,
+    template_folder=str(_templates_folder()),
+    static_folder=str(_package / "static" / "citizencare"),
+    static_url_path="/static",
+)
+blueprint.register_blueprint(public_blueprint)
+
+
+@blueprint.context_processor
+def template_context() -> dict[str, Any]:
+    config = current_app.config
+    return {
+        "cc_base_template": config["CITIZENCARE_BASE_TEMPLATE"],
+        "cc_municipality": config["CITIZENCARE_MUNICIPALITY_NAME"],
+        "cc_languages": languages(),
+    }
+
+
+@blueprint.get("/language/<code>")
+def choose_language(code: str) -> ResponseReturnValue:
+    """Remember the visitor's language and go back where they were (same site only)."""
+    if code not in languages():
+        abort(404)
+    session[SESSION_KEY] = code
+    target = request.args.get("next", "")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        target = url_for("citizencare.public.index")
+    return redirect(target)

@@ -1,0 +1,105 @@
+"""Every ``CITIZENCARE_*`` setting, its default and what it means.
+
+The host sets these in ``app.config`` before ``init_app``; anything it leaves
+out gets the default below. A ``CITIZENCARE_`` key that is not listed here is a
+spelling mistake and stops start-up (see :func:`check_unknown_keys`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from .errors import ConfigurationError
+
+PREFIX = "CITIZENCARE_"
+
+
+@dataclass(frozen=True)
+class Setting:
+    default: Any
+    help: str
+
+
+SETTINGS: dict[str, Setting] = {
+    # Mounting
+    "URL_PREFIX": Setting("/citizencare", "URL prefix of every page of the extension."),
+    "REGISTER_BLUEPRINTS": Setting(True, "Register the extension's blueprints; False lets the host mount them itself."),
+    "BASE_TEMPLATE": Setting(
+        "citizencare/layout.html",
+        "Template our pages extend. It must define the blocks `title`, `content` and may define "
+        "`head` and `scripts`. Point it at the host's own layout.",
+    ),
+    # The municipality
+    "MUNICIPALITY_NAME": Setting("Comune", "Name shown in page titles and mails."),
+    "AREA": Setting(
+        None,
+        "Where reports may be placed: a bbox (min_lon, min_lat, max_lon, max_lat) or a GeoJSON "
+        "Polygon/MultiPolygon mapping, in WGS84. None accepts any valid coordinate.",
+    ),
+    "MAP_CENTER": Setting((41.9028, 12.4964), "Initial map centre as (lat, lon)."),
+    "MAP_ZOOM": Setting(13, "Initial map zoom level."),
+    "TILE_URL": Setting(
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "Leaflet tile URL template; many municipalities run their own tile server.",
+    ),
+    "TILE_ATTRIBUTION": Setting(
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
+        "Attribution shown on the map for the tiles.",
+    ),
+    "TIMEZONE": Setting("Europe/Rome", "Time zone of the business calendar and of dates shown to people."),
+    # Languages
+    "LANGUAGES": Setting(("it", "en", "ca"), "Languages offered to users; the first is the default."),
+    # Database
+    "SPATIALITE_LIBRARY": Setting(
+        "mod_spatialite",
+        "Name or path of the SpatiaLite module loaded on SQLite connections.",
+    ),
+    # Reporting
+    "ANONYMOUS_REQUIRES_EMAIL": Setting(True, "An anonymous reporter must give an e-mail address."),
+    "MAX_PHOTOS": Setting(5, "Most photos per report."),
+    "PHOTO_MAX_BYTES": Setting(10 * 1024 * 1024, "Largest accepted photo file, in bytes."),
+    "PHOTO_MAX_PIXELS": Setting(40_000_000, "Largest accepted photo, in pixels (decompression-bomb guard)."),
+    "PHOTO_DIR": Setting(
+        None,
+        "Folder of the default local photo store; None means `citizencare-photos` in the instance folder.",
+    ),
+    "PHOTO_STORAGE": Setting(
+        None,
+        "A storage backend object (see flask_citizencare.storage.PhotoStore) or None for the local folder.",
+    ),
+    # Mail
+    "SMTP_HOST": Setting("localhost", "SMTP server that delivers the outbox."),
+    "SMTP_PORT": Setting(25, "SMTP server port."),
+    "SMTP_STARTTLS": Setting(False, "Upgrade the SMTP connection with STARTTLS."),
+    "SMTP_SSL": Setting(False, "Connect to the SMTP server over TLS from the start (port 465)."),
+    "SMTP_USERNAME": Setting(None, "SMTP user name, if the server needs one."),
+    "SMTP_PASSWORD": Setting(None, "SMTP password."),
+    "MAIL_FROM": Setting("segnalazioni@localhost", "From address of every mail."),
+    "REPLY_DOMAIN": Setting(None, "Domain of the reply addresses that route answers back into threads."),
+}
+
+
+def apply_defaults(config: dict[str, Any]) -> None:
+    """Fill every missing ``CITIZENCARE_*`` key with its default."""
+    for name, setting in SETTINGS.items():
+        config.setdefault(PREFIX + name, setting.default)
+
+
+def check_unknown_keys(config: Mapping[str, Any]) -> None:
+    """Refuse ``CITIZENCARE_`` keys we don't know: they are almost always typos."""
+    unknown = sorted(k for k in config if k.startswith(PREFIX) and k[len(PREFIX):] not in SETTINGS)
+    if unknown:
+        raise ConfigurationError(
+            f"unknown setting {', '.join(unknown)}: check the spelling against "
+            "flask_citizencare.config.SETTINGS (or run `flask citizencare settings`)"
+        )
+
+
+def check_values(config: Mapping[str, Any]) -> None:
+    """Catch values that would only fail later, deep inside a request."""
+    prefix = config[PREFIX + "URL_PREFIX"]
+    if not isinstance(prefix, str) or (prefix and not prefix.startswith("/")):
+        raise ConfigurationError(f"CITIZENCARE_URL_PREFIX must start with '/', not {prefix!r}")
+    languages = config[PREFIX + "LANGUAGES"]
+    if not languages or not all(isinstance(code, str) for code in languages):
+        raise ConfigurationError("CITIZENCARE_LANGUAGES must be a non-empty list of language codes")

@@ -1,0 +1,196 @@
+"""Connect the host's Flask-SQLAlchemy engine to a spatial database.
+
+``SQLALCHEMY_DATABASE_URI`` decides: SQLite gets SpatiaLite loaded on every
+connection, PostgreSQL must offer PostGIS. Anything else is refused at start-up
+with a message that says what to install, never later inside a request.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import sqlite3
+from types import ModuleType
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.engine import make_url
+
+from .errors import ConfigurationError
+
+log = logging.getLogger(__name__)
+
+SPATIALITE_HELP = (
+    "install SpatiaLite: `apt-get install libsqlite3-mod-spatialite` (Debian/Ubuntu), "
+    "`brew install libspatialite` (macOS), or set CITIZENCARE_SPATIALITE_LIBRARY to the module's path"
+)
+POSTGIS_HELP = (
+    "install PostGIS on the database server (`apt-get install postgresql-15-postgis-3` on Debian) "
+    "and run `CREATE EXTENSION postgis;` in the database, or let `flask citizencare db upgrade` create it"
+)
+
+
+def backend_name(url: str | sa.URL) -> str:
+    """``"spatialite"`` or ``"postgis"`` for a database URL; refuse anything else."""
+    backend = make_url(url).get_backend_name()
+    if backend == "sqlite":
+        return "spatialite"
+    if backend == "postgresql":
+        return "postgis"
+    raise ConfigurationError(
+        f"flask-citizencare needs PostgreSQL with PostGIS or SQLite with SpatiaLite, "
+        f"not {backend!r}: change SQLALCHEMY_DATABASE_URI"
+    )
+
+
+def _can_load_extensions(module: ModuleType) -> bool:
+    return hasattr(module.Connection, "enable_load_extension")
+
+
+def sqlite_module() -> ModuleType:
+    """The DBAPI module that can load SpatiaLite on this Python.
+
+    Many Pythons (pyenv builds, macOS's) compile ``sqlite3`` without extension
+    loading; ``pysqlite3-binary`` ships its own SQLite that has it.
+    """
+    if _can_load_extensions(sqlite3):
+        return sqlite3
+    try:
+        module = importlib.import_module("pysqlite3.dbapi2")
+    except ImportError:
+        raise ConfigurationError(
+            "this Python's sqlite3 cannot load extensions, so SpatiaLite cannot be used: "
+            "`pip install pysqlite3-binary` (Linux x86_64) or use a Python built with "
+            "--enable-loadable-sqlite-extensions"
+        ) from None
+    return module
+
+
+def engine_options_for(url: str | sa.URL) -> dict[str, Any]:
+    """Engine options the host can pass to Flask-SQLAlchemy itself, if it prefers."""
+    if backend_name(url) == "spatialite":
+        return {"module": sqlite_module()}
+    return {}
+
+
+def _spatialite_listener(library: str):  # type: ignore[no-untyped-def]
+    def load_spatialite(dbapi_connection: Any, connection_record: Any) -> None:
+        dbapi_connection.enable_load_extension(True)
+        try:
+            dbapi_connection.load_extension(library)
+        finally:
+            dbapi_connection.enable_load_extension(False)
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("SELECT CheckSpatialMetaData()")
+            if cursor.fetchone()[0] < 1:
+                # Once per database: the spatial metadata tables, in one transaction.
+                cursor.execute("SELECT InitSpatialMetaData(1)")
+        finally:
+            cursor.close()
+
+    return load_spatialite
+
+
+def _replace_engine(db: SQLAlchemy, app: Flask, options: dict[str, Any]) -> sa.Engine:
+    """Swap the default engine for one built with ``options``.
+
+    Needed when the host initialised Flask-SQLAlchemy before us with a SQLite
+    module that cannot load extensions. Flask-SQLAlchemy keeps engines per app
+    in ``_app_engines``; there is no public way to rebuild one.
+    """
+    engines = getattr(db, "_app_engines", None)
+    if engines is None or app not in engines:
+        raise ConfigurationError(
+            "initialise CitizenCare before db.init_app(app), or pass "
+            "SQLALCHEMY_ENGINE_OPTIONS=flask_citizencare.engine_options_for(url)"
+        )
+    old = engines[app][None]
+    merged = {**app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), **options}
+    if old.url.database in (None, "", ":memory:"):
+        merged.setdefault("poolclass", sa.pool.StaticPool)
+        merged.setdefault("connect_args", {"check_same_thread": False})
+    new = sa.create_engine(old.url, **merged)
+    old.dispose()
+    engines[app][None] = new
+    return new
+
+
+def prepare_database(app: Flask, db: SQLAlchemy) -> str:
+    """Make sure ``db`` is initialised on ``app`` with a spatial database; return the backend.
+
+    Call this from ``init_app``. The host may have called ``db.init_app(app)``
+    already or not: if not, we do it, after choosing the SQLite module.
+    """
+    uri = app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not uri:
+        raise ConfigurationError("SQLALCHEMY_DATABASE_URI is not set: point it at SQLite or PostgreSQL")
+    backend = backend_name(uri)
+    if "sqlalchemy" not in app.extensions:
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        for key, value in engine_options_for(uri).items():
+            options.setdefault(key, value)
+        db.init_app(app)
+    elif app.extensions["sqlalchemy"] is not db:
+        raise ConfigurationError("CitizenCare(db=...) is not the SQLAlchemy instance registered on this app")
+
+    with app.app_context():
+        engine = db.engine
+    if backend == "spatialite":
+        if not _can_load_extensions(engine.dialect.loaded_dbapi):
+            engine = _replace_engine(db, app, {"module": sqlite_module()})
+        else:
+            engine.dispose()  # connections opened before the listener lack SpatiaLite
+        library = app.config["CITIZENCARE_SPATIALITE_LIBRARY"]
+        sa.event.listen(engine, "connect", _spatialite_listener(library))
+        _check_spatialite(engine)
+    else:
+        _check_postgis(engine)
+    return backend
+
+
+def _check_spatialite(engine: sa.Engine) -> None:
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT spatialite_version()"))
+    except sa.exc.OperationalError as exc:
+        message = _first_line(exc)
+        if "not authorized" in message or "cannot open shared object" in message or "no such file" in message.lower():
+            raise ConfigurationError(f"SpatiaLite could not be loaded ({message}): {SPATIALITE_HELP}") from None
+        raise ConfigurationError(f"cannot open the SQLite database: {message}") from None
+
+
+def _check_postgis(engine: sa.Engine) -> None:
+    """PostGIS must be in the database; create it if this user may (as the first migration would)."""
+    try:
+        with engine.connect() as connection:
+            installed = connection.execute(
+                sa.text("SELECT extversion FROM pg_extension WHERE extname = 'postgis'")
+            ).scalar()
+            if installed:
+                return
+            available = connection.execute(
+                sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'")
+            ).scalar()
+            if not available:
+                raise ConfigurationError(f"the PostgreSQL server has no PostGIS: {POSTGIS_HELP}")
+            try:
+                connection.execute(sa.text("CREATE EXTENSION IF NOT EXISTS postgis"))
+                connection.commit()
+            except sa.exc.DBAPIError as exc:
+                raise ConfigurationError(
+                    f"the database has no PostGIS extension and this user may not create it "
+                    f"({_first_line(exc)}): ask a superuser to run `CREATE EXTENSION postgis;` in it"
+                ) from None
+            log.info("created the PostGIS extension")
+    except sa.exc.OperationalError as exc:
+        raise ConfigurationError(
+            f"cannot connect to PostgreSQL ({_first_line(exc)}): check SQLALCHEMY_DATABASE_URI"
+        ) from None
+
+
+def _first_line(exc: sa.exc.DBAPIError) -> str:
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__

@@ -1,0 +1,1 @@
+"""Pure domain rules: no Flask request objects, no database sessions."""

@@ -1,0 +1,150 @@
+"""The ``CitizenCare`` extension object."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from flask import Flask, current_app
+from flask_login import LoginManager, current_user
+from flask_sqlalchemy import SQLAlchemy
+
+from . import config
+from .database import prepare_database
+from .domain.lifecycle import Role, STAFF_ROLES
+from .errors import ConfigurationError
+from .i18n import setup_babel
+from .roles import RoleLoader, normalise, staff_table_roles
+from .storage import LocalPhotoStore, PhotoStore
+
+Geocoder = Callable[[str], "tuple[float, float] | None"]
+
+
+@dataclass
+class CitizenCareState:
+    """What the extension keeps per application, in ``app.extensions["citizencare"]``."""
+
+    extension: CitizenCare
+    db: SQLAlchemy
+    backend: str
+    photo_store: PhotoStore
+    role_loader: RoleLoader
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def roles_for(self, user: Any) -> frozenset[Role]:
+        return normalise(self.role_loader(user))
+
+
+class CitizenCare:
+    """Citizen care for a Flask site.
+
+    ::
+
+        db = SQLAlchemy()
+        citizencare = CitizenCare()
+
+        def create_app():
+            app = Flask(__name__)
+            app.config["CITIZENCARE_URL_PREFIX"] = "/segnalazioni"
+            db.init_app(app)
+            citizencare.init_app(app, db=db)
+            return app
+
+    Keyword options given here apply to every app this object is initialised
+    on; ``init_app`` may override them per app. ``db`` is the host's
+    Flask-SQLAlchemy instance (the one registered on the app if omitted).
+    """
+
+    def __init__(
+        self,
+        app: Flask | None = None,
+        *,
+        db: SQLAlchemy | None = None,
+        photo_store: PhotoStore | None = None,
+        role_loader: RoleLoader | None = None,
+    ) -> None:
+        self.db = db
+        self.photo_store = photo_store
+        self._role_loader = role_loader
+        self._geocoder: Geocoder | None = None
+        self._reverse_geocoder: Callable[[float, float], str | None] | None = None
+        if app is not None:
+            self.init_app(app)
+
+    # -- host hooks ---------------------------------------------------------
+
+    def role_loader(self, callback: RoleLoader) -> RoleLoader:
+        """Decorator: ``callback(user) -> iterable of role names`` maps host users to our roles."""
+        self._role_loader = callback
+        return callback
+
+    def geocoder(self, callback: Geocoder) -> Geocoder:
+        """Decorator: ``callback(address) -> (lat, lon) | None``. No network call happens by default."""
+        self._geocoder = callback
+        return callback
+
+    def reverse_geocoder(
+        self, callback: Callable[[float, float], str | None]
+    ) -> Callable[[float, float], str | None]:
+        """Decorator: ``callback(lat, lon) -> address | None``."""
+        self._reverse_geocoder = callback
+        return callback
+
+    # -- set-up -------------------------------------------------------------
+
+    def init_app(self, app: Flask, *, db: SQLAlchemy | None = None) -> None:
+        if "citizencare" in app.extensions:
+            raise RuntimeError("CitizenCare is already initialised on this app; use that instance.")
+        db = db or self.db or (app.extensions.get("sqlalchemy"))
+        if db is None:
+            raise ConfigurationError("CitizenCare needs Flask-SQLAlchemy: pass CitizenCare(app, db=db)")
+
+        config.check_unknown_keys(app.config)
+        config.apply_defaults(app.config)
+        config.check_values(app.config)
+
+        backend = prepare_database(app, db)
+        app.extensions["citizencare"] = CitizenCareState(
+            extension=self,
+            db=db,
+            backend=backend,
+            photo_store=app.config["CITIZENCARE_PHOTO_STORAGE"] or self.photo_store or _default_store(app),
+            role_loader=self._role_loader or staff_table_roles(db),
+        )
+        setup_babel(app)
+        if not hasattr(app, "login_manager"):
+            # A site without accounts still works: everybody is an anonymous citizen.
+            manager = LoginManager(app)
+            manager.user_loader(lambda user_id: None)
+
+        from .cli import citizencare_cli
+
+        app.cli.add_command(citizencare_cli)
+
+        if app.config["CITIZENCARE_REGISTER_BLUEPRINTS"]:
+            from .blueprints import blueprint
+
+            app.register_blueprint(blueprint, url_prefix=app.config["CITIZENCARE_URL_PREFIX"] or None)
+
+
+def _default_store(app: Flask) -> PhotoStore:
+    folder = app.config["CITIZENCARE_PHOTO_DIR"] or Path(app.instance_path) / "citizencare-photos"
+    return LocalPhotoStore(folder)
+
+
+def state(app: Flask | None = None) -> CitizenCareState:
+    """The extension's state on ``app`` (the current app by default)."""
+    app = app or current_app
+    try:
+        return app.extensions["citizencare"]  # type: ignore[no-any-return]
+    except KeyError:
+        raise RuntimeError("CitizenCare is not initialised on this app") from None
+
+
+def current_roles() -> frozenset[Role]:
+    """Roles of the user of this request."""
+    return state().roles_for(current_user._get_current_object() if current_user else None)
+
+
+def is_staff(roles: Iterable[Role]) -> bool:
+    return bool(STAFF_ROLES & set(roles))

@@ -1,0 +1,83 @@
+"""Our Alembic history, run beside the host's own migrations.
+
+The extension's revisions live in their own folder and record themselves in
+their own version table, so ``flask db upgrade`` (the host's Flask-Migrate)
+and ``flask citizencare db upgrade`` (ours) never step on each other.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterator
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from contextlib import contextmanager
+from flask import Flask
+
+VERSION_TABLE = "alembic_version_citizencare"
+
+_package = Path(__file__).resolve().parent
+
+
+def migrations_folder() -> Path:
+    """Inside the installed package, or the repository's top-level ``migrations/``."""
+    shipped = _package / "migrations"
+    if (shipped / "env.py").is_file():
+        return shipped
+    return _package.parent / "migrations"
+
+
+@contextmanager
+def alembic_config(app: Flask) -> Iterator[Config]:
+    """An Alembic config bound to one connection of the app's engine, in one transaction."""
+    from .extension import state
+
+    folder = migrations_folder()
+    config = Config()
+    config.set_main_option("script_location", str(folder))
+    config.set_main_option("version_table", VERSION_TABLE)
+    with app.app_context():
+        engine = state(app).db.engine
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            yield config
+
+
+def upgrade(app: Flask, revision: str = "head", sql: bool = False) -> None:
+    with alembic_config(app) as config:
+        command.upgrade(config, revision, sql=sql)
+
+
+def downgrade(app: Flask, revision: str = "-1") -> None:
+    with alembic_config(app) as config:
+        command.downgrade(config, revision)
+
+
+def current_revision(app: Flask) -> str | None:
+    with alembic_config(app) as config:
+        context = MigrationContext.configure(
+            config.attributes["connection"], opts={"version_table": VERSION_TABLE}
+        )
+        return context.get_current_revision()
+
+
+def head_revision() -> str | None:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_folder()))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def pending_differences(app: Flask) -> list[Any]:
+    """What autogenerate would change: empty when the models and the database agree."""
+    from alembic.autogenerate import compare_metadata
+
+    from .migrations_support import configure_comparison
+    from .models import metadata
+
+    with alembic_config(app) as config:
+        context = MigrationContext.configure(
+            config.attributes["connection"], opts=configure_comparison({"version_table": VERSION_TABLE})
+        )
+        return list(compare_metadata(context, metadata))

@@ -1,0 +1,36 @@
+"""The extension's tables, all prefixed ``cc_`` and on their own metadata."""
+from .base import Base, TABLE_PREFIX
+from .catalogue import Category, Office
+from .notices import NoticeCategory, NoticeSubscriber, NoticeUpdate, ServiceNotice
+from .outbox import OutboxMail
+from .people import OfficeMember, ReporterContact, StaffMember
+from .reports import Counter, Follower, Photo, Report, StatusEvent, Support
+from .surveys import SurveyResponse
+from .threads import CannedReply, Message
+
+metadata = Base.metadata
+
+__all__ = [
+    "Base",
+    "CannedReply",
+    "Category",
+    "Counter",
+    "Follower",
+    "Message",
+    "NoticeCategory",
+    "NoticeSubscriber",
+    "NoticeUpdate",
+    "Office",
+    "OfficeMember",
+    "OutboxMail",
+    "Photo",
+    "Report",
+    "ReporterContact",
+    "ServiceNotice",
+    "StaffMember",
+    "StatusEvent",
+    "Support",
+    "SurveyResponse",
+    "TABLE_PREFIX",
+    "metadata",
+]

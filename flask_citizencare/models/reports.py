@@ -1,0 +1,239 @@
+"""The report ("segnalazione") aggregate: the report, its photos and its audit trail."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from geoalchemy2 import Geometry, WKBElement
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..domain.lifecycle import (
+    LEVELS,
+    Channel,
+    Kind,
+    Priority,
+    ProposalOutcome,
+    Status,
+    TAKEN_IN_CHARGE,
+    sql_in,
+)
+from .base import Base, UTCDateTime, utcnow
+from .catalogue import Category, Office
+from .people import ReporterContact, StaffMember
+
+
+class Report(Base):
+    """A citizen's report or proposal (an Open311 service request).
+
+    ``version`` is the optimistic lock: every update bumps it, and an update
+    that started from an older version fails instead of overwriting. The check
+    constraints tie the state to the columns it implies, so even a buggy
+    service or a hand-written UPDATE cannot store an impossible case.
+    """
+
+    __tablename__ = "cc_reports"
+    __table_args__ = (
+        sa.CheckConstraint(sql_in("kind", Kind), name="kind_known"),
+        sa.CheckConstraint(sql_in("status", Status), name="status_known"),
+        sa.CheckConstraint(sql_in("channel", Channel), name="channel_known"),
+        sa.CheckConstraint(sql_in("priority", Priority), name="priority_known"),
+        sa.CheckConstraint(f"level IN ({', '.join(map(str, LEVELS))})", name="level_known"),
+        sa.CheckConstraint(
+            f"outcome IS NULL OR (kind = '{Kind.PROPOSAL}' AND {sql_in('outcome', ProposalOutcome)})",
+            name="outcome_only_for_proposals",
+        ),
+        sa.CheckConstraint(
+            f"(status = '{Status.REJECTED}') = (reject_reason IS NOT NULL)",
+            name="rejected_has_reason",
+        ),
+        sa.CheckConstraint(
+            f"duplicate_of_id IS NULL OR (status = '{Status.REJECTED}' AND duplicate_of_id <> id)",
+            name="duplicate_is_rejected",
+        ),
+        sa.CheckConstraint(
+            f"NOT {sql_in('status', TAKEN_IN_CHARGE)} OR acknowledged_at IS NOT NULL",
+            name="taken_in_charge_acknowledged",
+        ),
+        sa.CheckConstraint(
+            f"status NOT IN ('{Status.RESOLVED}', '{Status.CLOSED}') OR resolved_at IS NOT NULL",
+            name="resolved_has_time",
+        ),
+        sa.CheckConstraint(
+            f"status <> '{Status.IN_PROGRESS}' OR office_id IS NOT NULL OR assignee_id IS NOT NULL",
+            name="in_progress_assigned",
+        ),
+        sa.CheckConstraint(
+            f"(status = '{Status.SUSPENDED}') = (suspended_at IS NOT NULL)",
+            name="suspended_since",
+        ),
+        sa.CheckConstraint("version >= 1", name="version_positive"),
+        sa.Index("ix_cc_reports_status_resolve_due", "status", "resolve_due_at"),
+        sa.Index("ix_cc_reports_category_created", "category_id", "created_at"),
+        sa.Index("ix_cc_reports_office_status", "office_id", "status"),
+        sa.Index("ix_cc_reports_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    tracking_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    submission_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(16), default=Kind.ISSUE.value)
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("cc_categories.id"))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text)
+    #: What the public sees when moderation redacted the text; the original stays.
+    public_title: Mapped[str | None] = mapped_column(sa.String(200))
+    public_description: Mapped[str | None] = mapped_column(sa.Text)
+    point: Mapped[WKBElement | None] = mapped_column(
+        Geometry(geometry_type="POINT", srid=4326, spatial_index=True)
+    )
+    address: Mapped[str | None] = mapped_column(sa.String(300))
+    answers: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    channel: Mapped[str] = mapped_column(sa.String(16), default=Channel.WEB.value)
+    status: Mapped[str] = mapped_column(sa.String(16), default=Status.NEW.value)
+    priority: Mapped[str] = mapped_column(sa.String(16), default=Priority.NORMAL.value)
+    level: Mapped[int] = mapped_column(sa.SmallInteger, default=1)
+    outcome: Mapped[str | None] = mapped_column(sa.String(16))
+    office_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cc_offices.id", ondelete="SET NULL"))
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cc_staff.id", ondelete="SET NULL"))
+    resolver_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cc_staff.id", ondelete="SET NULL"))
+    is_public: Mapped[bool] = mapped_column(default=True)
+    moderated: Mapped[bool] = mapped_column(default=False)
+    duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cc_reports.id"))
+    reject_reason: Mapped[str | None] = mapped_column(sa.Text)
+    supports_count: Mapped[int] = mapped_column(default=0)
+    duplicates_count: Mapped[int] = mapped_column(default=0)
+    #: When the request reached the municipality (phone calls are registered later).
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Service-level due times, stored so the queue sorts and filters in SQL.
+    ack_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolve_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(default=1)
+
+    category: Mapped[Category] = relationship()
+    office: Mapped[Office | None] = relationship()
+    assignee: Mapped[StaffMember | None] = relationship(foreign_keys=[assignee_id])
+    resolver: Mapped[StaffMember | None] = relationship(foreign_keys=[resolver_id])
+    contact: Mapped[ReporterContact | None] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, uselist=False
+    )
+    photos: Mapped[list[Photo]] = relationship(
+        back_populates="report", order_by="Photo.position", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[StatusEvent]] = relationship(
+        back_populates="report", order_by="StatusEvent.at", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def status_enum(self) -> Status:
+        return Status(self.status)
+
+    @property
+    def shown_title(self) -> str:
+        return self.public_title if self.public_title is not None else self.title
+
+    @property
+    def shown_description(self) -> str:
+        return self.public_description if self.public_description is not None else self.description
+
+    def __repr__(self) -> str:
+        return f"<Report {self.public_id} {self.status}>"
+
+
+class Photo(Base):
+    """A photo after the pipeline: metadata stripped, display size and thumbnail stored."""
+
+    __tablename__ = "cc_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(sa.ForeignKey("cc_reports.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cc_messages.id", ondelete="CASCADE"))
+    storage_key: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    thumbnail_key: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(sa.String(40))
+    width: Mapped[int]
+    height: Mapped[int]
+    size: Mapped[int]
+    position: Mapped[int] = mapped_column(default=0)
+    hidden: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    report: Mapped[Report] = relationship(back_populates="photos")
+
+
+class StatusEvent(Base):
+    """One step of a report's life: who did what, when, from which state to which.
+
+    The public timeline and every service-level measure are built from these.
+    """
+
+    __tablename__ = "cc_status_events"
+    __table_args__ = (
+        sa.CheckConstraint("actor_kind IN ('citizen', 'staff', 'system')", name="actor_known"),
+        sa.CheckConstraint(
+            f"from_status IS NULL OR {sql_in('from_status', Status)}", name="from_known"
+        ),
+        sa.CheckConstraint(sql_in("to_status", Status), name="to_known"),
+        sa.Index("ix_cc_status_events_report_at", "report_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(sa.ForeignKey("cc_reports.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(sa.String(32))
+    from_status: Mapped[str | None] = mapped_column(sa.String(16))
+    to_status: Mapped[str] = mapped_column(sa.String(16))
+    actor_kind: Mapped[str] = mapped_column(sa.String(8), default="system")
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cc_staff.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    public: Mapped[bool] = mapped_column(default=True)
+    data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+    report: Mapped[Report] = relationship(back_populates="events")
+    actor: Mapped[StaffMember | None] = relationship()
+
+
+class Support(Base):
+    """One person's support for a proposal ("I back this")."""
+
+    __tablename__ = "cc_supports"
+    __table_args__ = (sa.UniqueConstraint("report_id", "supporter", name="uq_cc_supports_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(sa.ForeignKey("cc_reports.id", ondelete="CASCADE"))
+    #: Host user id, or a hash of a confirmed e-mail address.
+    supporter: Mapped[str] = mapped_column(sa.String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Follower(Base):
+    """Someone who gets mail about a report: its reporter, or a confirmed follower."""
+
+    __tablename__ = "cc_followers"
+    __table_args__ = (sa.UniqueConstraint("report_id", "email", name="uq_cc_followers_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(sa.ForeignKey("cc_reports.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Counter(Base):
+    """Named counters, e.g. the yearly sequence behind public ids (``2026-000123``)."""
+
+    __tablename__ = "cc_counters"
+
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(sa.BigInteger, default=0)

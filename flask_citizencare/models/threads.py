@@ -1,0 +1,51 @@
+"""The conversation on a report: public replies, private messages, internal notes."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, UTCDateTime, utcnow
+from .people import StaffMember
+
+
+
+
+
+class Message(Base):
+    __tablename__ = "cc_messages"
+    __table_args__ = (
+        sa.CheckConstraint("visibility IN ('internal', 'private', 'public')", name="visibility_known"),
+        sa.CheckConstraint("author_kind IN ('reporter', 'staff', 'system')", name="author_known"),
+        sa.CheckConstraint(
+            "author_kind <> 'staff' OR author_id IS NOT NULL", name="staff_message_has_author"
+        ),
+        sa.Index("ix_cc_messages_report_created", "report_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(sa.ForeignKey("cc_reports.id", ondelete="CASCADE"))
+    visibility: Mapped[str] = mapped_column(sa.String(10))
+    author_kind: Mapped[str] = mapped_column(sa.String(10))
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cc_staff.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    #: "web" or "email"; an e-mail's Message-ID is kept to ignore redeliveries.
+    source: Mapped[str] = mapped_column(sa.String(8), default="web")
+    email_message_id: Mapped[str | None] = mapped_column(sa.String(250), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[StaffMember | None] = relationship()
+
+
+class CannedReply(Base):
+    """A ready answer operators insert and edit; per category or general."""
+
+    __tablename__ = "cc_canned_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cc_categories.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+    language: Mapped[str] = mapped_column(sa.String(8), default="it")
+    active: Mapped[bool] = mapped_column(default=True)
