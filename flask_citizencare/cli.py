@@ -68,3 +68,12 @@ def settings() -> None:
         value = current_app.config.get(PREFIX + name)
         shown = "***" if "PASSWORD" in name and value else repr(value)
         click.echo(f"{PREFIX}{name} = {shown}\n    {setting.help}")
+
+
+def _register_feature_commands() -> None:
+    from .demo import demo_data_command
+
+    citizencare_cli.add_command(demo_data_command)
+
+
+_register_feature_commands()

@@ -18,6 +18,8 @@ from .roles import RoleLoader, normalise, staff_table_roles
 from .storage import LocalPhotoStore, PhotoStore
 
 Geocoder = Callable[[str], "tuple[float, float] | None"]
+#: ``(username, display_name, email, password) -> host user id``: creates an account in the host.
+UserFactory = Callable[[str, str, str, str], str]
 
 
 @dataclass
@@ -68,6 +70,7 @@ class CitizenCare:
         self._role_loader = role_loader
         self._geocoder: Geocoder | None = None
         self._reverse_geocoder: Callable[[float, float], str | None] | None = None
+        self._user_factory: UserFactory | None = None
         if app is not None:
             self.init_app(app)
 
@@ -88,6 +91,16 @@ class CitizenCare:
     ) -> Callable[[float, float], str | None]:
         """Decorator: ``callback(lat, lon) -> address | None``."""
         self._reverse_geocoder = callback
+        return callback
+
+    def user_factory(self, callback: UserFactory) -> UserFactory:
+        """Decorator: create (or find) a host account; used by ``demo-data`` and ``staff add``.
+
+        ``callback(username, display_name, email, password)`` returns the new
+        user's id as Flask-Login's ``get_id()`` would. Without it, staff rows
+        are created for user ids that the host must provide itself.
+        """
+        self._user_factory = callback
         return callback
 
     # -- set-up -------------------------------------------------------------
