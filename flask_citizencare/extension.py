@@ -1,7 +1,7 @@
 """The ``CitizenCare`` extension object."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -30,8 +30,24 @@ class CitizenCareState:
     db: SQLAlchemy
     backend: str
     photo_store: PhotoStore
-    role_loader: RoleLoader
-    options: dict[str, Any] = field(default_factory=dict)
+
+    # Hooks are read from the extension on every use, so a host may register
+    # them with the decorators before or after ``init_app``.
+    @property
+    def role_loader(self) -> RoleLoader:
+        return self.extension._role_loader or staff_table_roles(self.db)
+
+    @property
+    def user_factory(self) -> UserFactory | None:
+        return self.extension._user_factory
+
+    @property
+    def geocoder(self) -> Geocoder | None:
+        return self.extension._geocoder
+
+    @property
+    def reverse_geocoder(self) -> Callable[[float, float], str | None] | None:
+        return self.extension._reverse_geocoder
 
     def roles_for(self, user: Any) -> frozenset[Role]:
         return normalise(self.role_loader(user))
@@ -122,7 +138,6 @@ class CitizenCare:
             db=db,
             backend=backend,
             photo_store=app.config["CITIZENCARE_PHOTO_STORAGE"] or self.photo_store or _default_store(app),
-            role_loader=self._role_loader or staff_table_roles(db),
         )
         setup_babel(app)
         if not hasattr(app, "login_manager"):

@@ -15,7 +15,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 
+from ..formatting import cc_date, cc_datetime
 from ..i18n import SESSION_KEY, languages
 from .public import blueprint as public_blueprint
 
@@ -37,6 +39,8 @@ blueprint = Blueprint(
     static_url_path="/static",
 )
 blueprint.register_blueprint(public_blueprint)
+blueprint.add_app_template_filter(cc_date)
+blueprint.add_app_template_filter(cc_datetime)
 
 
 @blueprint.context_processor
@@ -46,6 +50,7 @@ def template_context() -> dict[str, Any]:
         "cc_base_template": config["CITIZENCARE_BASE_TEMPLATE"],
         "cc_municipality": config["CITIZENCARE_MUNICIPALITY_NAME"],
         "cc_languages": languages(),
+        "cc_locale": str(get_locale() or languages()[0]),
     }
 
 

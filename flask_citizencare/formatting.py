@@ -1,0 +1,25 @@
+"""Dates and times as people read them: in the municipality's time zone and the user's language."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from flask import current_app
+from flask_babel import get_locale
+
+
+def local_time(value: datetime) -> datetime:
+    return value.astimezone(ZoneInfo(current_app.config["CITIZENCARE_TIMEZONE"]))
+
+
+def cc_date(value: datetime | None, format: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_date(local_time(value).date(), format=format, locale=str(get_locale() or "it"))
+
+
+def cc_datetime(value: datetime | None, format: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_datetime(local_time(value), format=format, locale=str(get_locale() or "it"))

@@ -1,0 +1,34 @@
+"""Write translations into the catalogs from a small Python mapping file.
+
+    python scripts/fill_translations.py translations.py
+
+The mapping file defines ``TRANSLATIONS = {"it": {msgid: msgstr}, "ca": {...}}``;
+existing translations are replaced only for the msgids it names.
+"""
+from __future__ import annotations
+
+import runpy
+import sys
+from pathlib import Path
+
+from babel.messages.pofile import read_po, write_po
+
+CATALOGS = Path(__file__).resolve().parent.parent / "flask_citizencare" / "translations"
+
+
+def main(path: str) -> None:
+    table = runpy.run_path(path)["TRANSLATIONS"]
+    for language, strings in table.items():
+        po = CATALOGS / language / "LC_MESSAGES" / "messages.po"
+        with open(po, "rb") as fh:
+            catalog = read_po(fh, locale=language)
+        for message in catalog:
+            if message.id and message.id in strings:
+                message.string = strings[message.id]
+                message.flags.discard("fuzzy")
+        with open(po, "wb") as fh:
+            write_po(fh, catalog, width=100, omit_header=False)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

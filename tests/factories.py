@@ -1,0 +1,60 @@
+"""Builders of valid domain objects for tests (one place that knows the required fields)."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+from typing import Any
+
+from geoalchemy2.shape import from_shape
+from shapely.geometry import Point
+from sqlalchemy.orm import Session
+
+from flask_citizencare.models import Category, Office, Report, ReporterContact, StatusEvent
+
+_counter = iter(range(1, 10**9))
+
+
+def create_office(session: Session, **fields: Any) -> Office:
+    n = next(_counter)
+    office = Office(**{"code": f"office-{n}", "name": f"Ufficio {n}", **fields})
+    session.add(office)
+    session.flush()
+    return office
+
+
+def create_category(session: Session, **fields: Any) -> Category:
+    n = next(_counter)
+    category = Category(**{"code": f"category-{n}", "name": f"Categoria {n}", "group": "Strade", **fields})
+    session.add(category)
+    session.flush()
+    return category
+
+
+def create_report(
+    session: Session,
+    *,
+    category: Category | None = None,
+    lon: float = 11.3426,
+    lat: float = 44.4949,
+    contact: dict[str, str] | None = None,
+    **fields: Any,
+) -> Report:
+    n = next(_counter)
+    now = datetime.now(timezone.utc)
+    report = Report(
+        **{
+            "public_id": f"{now.year}-{n:06d}",
+            "tracking_token": secrets.token_urlsafe(24),
+            "category": category or create_category(session),
+            "title": f"Buca in via Prova {n}",
+            "description": "Una buca profonda sulla carreggiata.",
+            "point": from_shape(Point(lon, lat), srid=4326),
+            **fields,
+        }
+    )
+    report.events.append(StatusEvent(action="submit", to_status=report.status or "new", actor_kind="citizen"))
+    if contact is not None:
+        report.contact = ReporterContact(**contact)
+    session.add(report)
+    session.flush()
+    return report
