@@ -145,9 +145,11 @@ def prepare_database(app: Flask, db: SQLAlchemy) -> str:
             engine.dispose()  # connections opened before the listener lack SpatiaLite
         library = app.config["CITIZENCARE_SPATIALITE_LIBRARY"]
         sa.event.listen(engine, "connect", _spatialite_listener(library))
-        _check_spatialite(engine)
-    else:
-        _check_postgis(engine)
+    try:
+        _check_spatialite(engine) if backend == "spatialite" else _check_postgis(engine)
+    except ConfigurationError:
+        engine.dispose()  # the app will not start: leave no connection behind
+        raise
     return backend
 
 

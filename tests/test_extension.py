@@ -55,9 +55,10 @@ def test_host_templates_override_ours(database_url: str) -> None:
 
 
 def test_static_files_are_served_under_the_prefix(app: Flask) -> None:
-    response = app.test_client().get("/citizencare/static/css/citizencare.css")
-    assert response.status_code == 200
-    assert response.mimetype == "text/css"
+    with app.test_client().get("/citizencare/static/css/citizencare.css") as response:
+        assert response.status_code == 200
+        assert response.mimetype == "text/css"
+        assert b".cc-page" in response.get_data()
 
 
 def test_role_loader_hook_maps_host_users(app: Flask) -> None:

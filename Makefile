@@ -1,0 +1,48 @@
+# Two commands do everything on a fresh Debian machine:
+#   make demo   set up, migrate, load demo data and serve the example site on http://127.0.0.1:5000
+#   make test   set up, then run the whole test suite on SpatiaLite and PostGIS
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_REPORTS ?= 2000
+export FLASK_APP := example_site
+
+.PHONY: demo test test-quick setup system system-postgres catalogs serve lint clean
+
+setup: system $(VENV)/.installed catalogs
+
+system:
+	scripts/install-system-packages.sh
+
+system-postgres:
+	scripts/install-system-packages.sh --with-postgres
+
+$(VENV)/.installed: setup.cfg pyproject.toml setup.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -U pip
+	$(BIN)/python -m pip install -q -e '.[test,postgres]'
+	touch $@
+
+catalogs: $(VENV)/.installed
+	$(BIN)/pybabel compile -d flask_citizencare/translations >/dev/null
+	$(BIN)/pybabel compile -d example_site/translations >/dev/null
+
+demo: setup
+	$(BIN)/flask citizencare db upgrade
+	$(BIN)/flask citizencare demo-data --reports $(DEMO_REPORTS)
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+# The PostGIS half needs a PostgreSQL server: CITIZENCARE_TEST_POSTGRES_URL, or a local one set up here.
+test: setup system-postgres
+	CITIZENCARE_TEST_POSTGRES_URL="$${CITIZENCARE_TEST_POSTGRES_URL:-$$(scripts/postgres-test-url.sh)}" \
+		$(BIN)/pytest
+
+test-quick: setup
+	$(BIN)/pytest -m "not slow"
+
+lint: setup
+	$(BIN)/ruff check flask_citizencare tests example_site bench
+	$(BIN)/mypy flask_citizencare
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Install the Debian packages the project needs, only those missing:
+# SpatiaLite for SQLite, and PostgreSQL with PostGIS for the PostGIS half of the tests.
+# Usage: scripts/install-system-packages.sh [--with-postgres]
+set -euo pipefail
+
+want=(libsqlite3-mod-spatialite)
+if [[ "${1:-}" == "--with-postgres" ]]; then
+  # PostGIS must match the server's major version; install a server if there is none.
+  if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+    want+=(postgresql)
+  fi
+fi
+
+sudo_() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+missing() { for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done; }
+
+todo=($(missing "${want[@]}"))
+if ((${#todo[@]})); then
+  echo "installing Debian packages: ${todo[*]}"
+  sudo_ apt-get update -qq
+  sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${todo[@]}" >/dev/null
+fi
+
+if [[ "${1:-}" == "--with-postgres" ]]; then
+  major=$(ls /usr/lib/postgresql | sort -n | tail -1)
+  todo=($(missing "postgresql-${major}-postgis-3"))
+  if ((${#todo[@]})); then
+    echo "installing Debian packages: ${todo[*]}"
+    sudo_ apt-get update -qq
+    sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${todo[@]}" >/dev/null
+  fi
+fi
