@@ -1,4 +1,5 @@
 """flask-citizencare: citizen care for municipal Flask sites."""
+
 from __future__ import annotations
 
 from .database import engine_options_for

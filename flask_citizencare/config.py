@@ -4,10 +4,12 @@ The host sets these in ``app.config`` before ``init_app``; anything it leaves
 out gets the default below. A ``CITIZENCARE_`` key that is not listed here is a
 spelling mistake and stops start-up (see :func:`check_unknown_keys`).
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import ConfigurationError
 
@@ -23,7 +25,9 @@ class Setting:
 SETTINGS: dict[str, Setting] = {
     # Mounting
     "URL_PREFIX": Setting("/citizencare", "URL prefix of every page of the extension."),
-    "REGISTER_BLUEPRINTS": Setting(True, "Register the extension's blueprints; False lets the host mount them itself."),
+    "REGISTER_BLUEPRINTS": Setting(
+        True, "Register the extension's blueprints; False lets the host mount them itself."
+    ),
     "BASE_TEMPLATE": Setting(
         "citizencare/layout.html",
         "Template our pages extend. It must define the blocks `title`, `content` and may define "
@@ -87,7 +91,7 @@ def apply_defaults(config: dict[str, Any]) -> None:
 
 def check_unknown_keys(config: Mapping[str, Any]) -> None:
     """Refuse ``CITIZENCARE_`` keys we don't know: they are almost always typos."""
-    unknown = sorted(k for k in config if k.startswith(PREFIX) and k[len(PREFIX):] not in SETTINGS)
+    unknown = sorted(k for k in config if k.startswith(PREFIX) and k[len(PREFIX) :] not in SETTINGS)
     if unknown:
         raise ConfigurationError(
             f"unknown setting {', '.join(unknown)}: check the spelling against "

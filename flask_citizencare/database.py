@@ -4,6 +4,7 @@
 connection, PostgreSQL must offer PostGIS. Anything else is refused at start-up
 with a message that says what to install, never later inside a request.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -44,7 +45,7 @@ def backend_name(url: str | sa.URL) -> str:
     )
 
 
-def _can_load_extensions(module: ModuleType) -> bool:
+def _can_load_extensions(module: Any) -> bool:
     return hasattr(module.Connection, "enable_load_extension")
 
 
@@ -159,8 +160,14 @@ def _check_spatialite(engine: sa.Engine) -> None:
             connection.execute(sa.text("SELECT spatialite_version()"))
     except sa.exc.OperationalError as exc:
         message = _first_line(exc)
-        if "not authorized" in message or "cannot open shared object" in message or "no such file" in message.lower():
-            raise ConfigurationError(f"SpatiaLite could not be loaded ({message}): {SPATIALITE_HELP}") from None
+        if (
+            "not authorized" in message
+            or "cannot open shared object" in message
+            or "no such file" in message.lower()
+        ):
+            raise ConfigurationError(
+                f"SpatiaLite could not be loaded ({message}): {SPATIALITE_HELP}"
+            ) from None
         raise ConfigurationError(f"cannot open the SQLite database: {message}") from None
 
 

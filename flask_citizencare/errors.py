@@ -1,4 +1,5 @@
 """Exceptions the extension raises on purpose."""
+
 from __future__ import annotations
 
 import click

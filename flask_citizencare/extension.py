@@ -1,9 +1,11 @@
 """The ``CitizenCare`` extension object."""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from flask import Flask, current_app
 from flask_login import LoginManager, current_user
@@ -11,7 +13,7 @@ from flask_sqlalchemy import SQLAlchemy
 
 from . import config
 from .database import prepare_database
-from .domain.lifecycle import Role, STAFF_ROLES
+from .domain.lifecycle import STAFF_ROLES, Role
 from .errors import ConfigurationError
 from .i18n import setup_babel
 from .roles import RoleLoader, normalise, staff_table_roles

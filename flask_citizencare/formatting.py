@@ -1,4 +1,5 @@
 """Dates and times as people read them: in the municipality's time zone and the user's language."""
+
 from __future__ import annotations
 
 from datetime import datetime

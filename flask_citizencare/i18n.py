@@ -1,4 +1,5 @@
 """Languages: our catalog beside the host's, and how a request picks its locale."""
+
 from __future__ import annotations
 
 from pathlib import Path

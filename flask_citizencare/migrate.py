@@ -4,16 +4,18 @@ The extension's revisions live in their own folder and record themselves in
 their own version table, so ``flask db upgrade`` (the host's Flask-Migrate)
 and ``flask citizencare db upgrade`` (ours) never step on each other.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from contextlib import contextmanager
 from flask import Flask
 
 VERSION_TABLE = "alembic_version_citizencare"

@@ -3,6 +3,7 @@
 Shared by ``migrations/env.py`` and the schema check, so a migration written
 by autogenerate and the "models match the database" test see the same things.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,7 +17,7 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
     """Only our ``cc_`` tables; the host's tables and SpatiaLite's own are not ours."""
     if type_ == "table":
         return bool(name and name.startswith(TABLE_PREFIX))
-    return bool(alembic_helpers.include_object(obj, name, type_, reflected, compare_to))
+    return bool(alembic_helpers.include_object(obj, name, type_, reflected, compare_to))  # type: ignore[no-untyped-call]
 
 
 def configure_comparison(opts: dict[str, Any]) -> dict[str, Any]:

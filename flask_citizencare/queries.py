@@ -1,7 +1,8 @@
 """Read-only queries shared by views, API and exports; only public data leaves here."""
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload

@@ -5,9 +5,11 @@ that takes its user object and returns role names. Without one, staff roles
 come from our ``cc_staff`` table (``flask citizencare staff add``) and every
 logged-in user is at least a citizen.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy

@@ -3,6 +3,7 @@
 Run through ``flask citizencare db ...`` (see ``flask_citizencare.migrate``),
 which hands us a connection in ``config.attributes``.
 """
+
 from __future__ import annotations
 
 from alembic import context

@@ -5,6 +5,7 @@
 The mapping file defines ``TRANSLATIONS = {"it": {msgid: msgstr}, "ca": {...}}``;
 existing translations are replaced only for the msgids it names.
 """
+
 from __future__ import annotations
 
 import runpy

@@ -1,8 +1,9 @@
 """Extract messages, update the it/en/ca catalogs, and list what is still untranslated.
 
-    python scripts/update_translations.py          # extract + update + report
-    python scripts/update_translations.py --check  # exit 1 if it/ca miss a translation
+python scripts/update_translations.py          # extract + update + report
+python scripts/update_translations.py --check  # exit 1 if it/ca miss a translation
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -20,7 +21,8 @@ def missing(language: str) -> list[str]:
     with open(CATALOGS / language / "LC_MESSAGES" / "messages.po", "rb") as fh:
         catalog = read_po(fh)
     return [
-        str(m.id) for m in catalog
+        str(m.id)
+        for m in catalog
         if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)) or m.fuzzy)
     ]
 
@@ -29,13 +31,37 @@ def main() -> int:
     if "--check" not in sys.argv:
         pybabel = [sys.executable, "-m", "babel.messages.frontend"]
         subprocess.run(
-            [*pybabel, "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext",
-             "--no-location", "--project", "flask-citizencare", "-o", str(CATALOGS / "messages.pot"), "."],
-            cwd=ROOT, check=True,
+            [
+                *pybabel,
+                "extract",
+                "-F",
+                "babel.cfg",
+                "-k",
+                "_l",
+                "-k",
+                "lazy_gettext",
+                "--no-location",
+                "--project",
+                "flask-citizencare",
+                "-o",
+                str(CATALOGS / "messages.pot"),
+                ".",
+            ],
+            cwd=ROOT,
+            check=True,
         )
         subprocess.run(
-            [*pybabel, "update", "--no-fuzzy-matching", "-i", str(CATALOGS / "messages.pot"), "-d", str(CATALOGS)],
-            cwd=ROOT, check=True,
+            [
+                *pybabel,
+                "update",
+                "--no-fuzzy-matching",
+                "-i",
+                str(CATALOGS / "messages.pot"),
+                "-d",
+                str(CATALOGS),
+            ],
+            cwd=ROOT,
+            check=True,
         )
     status = 0
     for language in MUST_TRANSLATE:

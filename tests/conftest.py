@@ -1,13 +1,14 @@
 """Fixtures: every database test runs on SpatiaLite, and again on PostGIS when
 ``CITIZENCARE_TEST_POSTGRES_URL`` points at a PostgreSQL server (any database
 on it; a fresh one is created for the run and dropped afterwards)."""
+
 from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import sqlalchemy as sa

@@ -1,8 +1,9 @@
 """Builders of valid domain objects for tests (one place that knows the required fields)."""
+
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from geoalchemy2.shape import from_shape
@@ -40,7 +41,7 @@ def create_report(
     **fields: Any,
 ) -> Report:
     n = next(_counter)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     report = Report(
         **{
             "public_id": f"{now.year}-{n:06d}",

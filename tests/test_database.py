@@ -1,4 +1,5 @@
 """Start-up against the database: SpatiaLite and PostGIS found, or a one-line reason why not."""
+
 from __future__ import annotations
 
 import json
@@ -47,7 +48,10 @@ def test_host_that_initialised_sqlalchemy_first_still_gets_spatialite(tmp_path: 
     with app.app_context():
         engine = state(app).db.engine
         with engine.connect() as connection:
-            assert connection.execute(sa.text("SELECT ST_AsText(MakePoint(11.3, 44.5, 4326))")).scalar() == "POINT(11.3 44.5)"
+            assert (
+                connection.execute(sa.text("SELECT ST_AsText(MakePoint(11.3, 44.5, 4326))")).scalar()
+                == "POINT(11.3 44.5)"
+            )
     dispose(app)
 
 
@@ -107,7 +111,10 @@ def test_postgis_is_created_when_the_user_may() -> None:
     with fresh_postgres_database() as url:
         app, db = bare_app(url)
         with app.app_context():
-            assert db.session.scalar(sa.text("SELECT extname FROM pg_extension WHERE extname = 'postgis'")) == "postgis"
+            assert (
+                db.session.scalar(sa.text("SELECT extname FROM pg_extension WHERE extname = 'postgis'"))
+                == "postgis"
+            )
         dispose(app)
 
 
@@ -115,7 +122,11 @@ def run_flask(url: str, config: dict[str, object], *args: str) -> subprocess.Com
     env = {**os.environ, "TEST_DATABASE_URL": url, "TEST_CONFIG": json.dumps(config)}
     return subprocess.run(
         [sys.executable, "-m", "flask", "--app", "tests.host.factory", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

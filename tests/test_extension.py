@@ -1,4 +1,5 @@
 """Embedding the extension in a host site: shape, hooks, templates, isolation."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -23,7 +24,9 @@ def test_state_lives_in_app_extensions(app: Flask) -> None:
     assert cc.db is host_db
     assert cc.backend in {"spatialite", "postgis"}
     assert app.config["CITIZENCARE_URL_PREFIX"] == "/citizencare"
-    assert all(app.config["CITIZENCARE_" + name] is not None or s.default is None for name, s in SETTINGS.items())
+    assert all(
+        app.config["CITIZENCARE_" + name] is not None or s.default is None for name, s in SETTINGS.items()
+    )
 
 
 def test_init_app_refuses_to_run_twice(app: Flask) -> None:
@@ -101,10 +104,15 @@ def test_two_apps_in_one_process_do_not_leak(database_url: str, new_database: st
     """Different prefixes, databases and settings; data written in one is invisible in the other."""
     from flask_citizencare import migrate
 
-    first = make_host_app(database_url, CITIZENCARE_URL_PREFIX="/segnalazioni", CITIZENCARE_MUNICIPALITY_NAME="Comune A")
+    first = make_host_app(
+        database_url, CITIZENCARE_URL_PREFIX="/segnalazioni", CITIZENCARE_MUNICIPALITY_NAME="Comune A"
+    )
     second_db = SQLAlchemy()
     second = make_host_app(
-        new_database, db=second_db, CITIZENCARE_URL_PREFIX="/reports", CITIZENCARE_MUNICIPALITY_NAME="Comune B"
+        new_database,
+        db=second_db,
+        CITIZENCARE_URL_PREFIX="/reports",
+        CITIZENCARE_MUNICIPALITY_NAME="Comune B",
     )
     try:
         migrate.upgrade(second)

@@ -1,8 +1,10 @@
 """Languages: Italian by default, English and Catalan shipped and complete."""
+
 from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -15,8 +17,13 @@ CATALOGS = ROOT / "flask_citizencare" / "translations"
 
 @pytest.mark.parametrize(
     ("accept", "heading"),
-    [(None, "Segnalazioni recenti"), ("it-IT,it;q=0.9", "Segnalazioni recenti"),
-     ("en-GB,en;q=0.8", "Recent reports"), ("ca", "Incidències recents"), ("de-DE", "Segnalazioni recenti")],
+    [
+        (None, "Segnalazioni recenti"),
+        ("it-IT,it;q=0.9", "Segnalazioni recenti"),
+        ("en-GB,en;q=0.8", "Recent reports"),
+        ("ca", "Incidències recents"),
+        ("de-DE", "Segnalazioni recenti"),
+    ],
 )
 def test_accept_language_picks_the_language(client, accept: str | None, heading: str) -> None:  # type: ignore[no-untyped-def]
     headers = {"Accept-Language": accept} if accept else {}
@@ -31,7 +38,9 @@ def test_chosen_language_beats_accept_language(client) -> None:  # type: ignore[
     assert "<h1>Incidències recents</h1>" in html
 
 
-@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "javascript:alert(1)", "evil"])
+@pytest.mark.parametrize(
+    "target", ["//evil.example/x", "https://evil.example/", "javascript:alert(1)", "evil"]
+)
 def test_language_switch_never_redirects_off_site(client, target: str) -> None:  # type: ignore[no-untyped-def]
     response = client.get("/citizencare/language/en", query_string={"next": target})
     assert response.status_code == 302 and response.headers["Location"] == "/citizencare/"
@@ -42,13 +51,13 @@ def test_unknown_language_is_404(client) -> None:  # type: ignore[no-untyped-def
 
 
 def test_dates_use_the_language_and_the_municipality_time_zone(app: Flask) -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from flask_babel import force_locale
 
     from flask_citizencare.formatting import cc_datetime
 
-    late_evening_utc = datetime(2026, 3, 1, 23, 30, tzinfo=timezone.utc)  # already 2 March in Rome
+    late_evening_utc = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)  # already 2 March in Rome
     with app.test_request_context():
         with force_locale("it"):
             assert cc_datetime(late_evening_utc, "d MMMM y HH:mm") == "2 marzo 2026 00:30"
@@ -68,9 +77,25 @@ def test_template_is_up_to_date_with_the_sources(tmp_path: Path) -> None:
     """Every translatable string in the code is in the catalogs (run scripts/update_translations.py)."""
     fresh = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
-         "-k", "lazy_gettext", "--no-location", "-o", str(fresh), "."],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "--no-location",
+            "-o",
+            str(fresh),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     with open(fresh, "rb") as fh:
         extracted = {m.id for m in read_po(fh) if m.id}

@@ -1,4 +1,5 @@
 """Our Alembic history: builds the models' schema on both databases, beside the host's."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -16,7 +17,9 @@ def table_names(app: Flask) -> set[str]:
         return set(sa.inspect(state(app).db.engine).get_table_names())
 
 
-def test_upgrade_builds_exactly_the_models_and_downgrade_removes_them(new_database: str, backend: str) -> None:
+def test_upgrade_builds_exactly_the_models_and_downgrade_removes_them(
+    new_database: str, backend: str
+) -> None:
     app = make_host_app(new_database)
     try:
         db = state(app).db
@@ -34,7 +37,9 @@ def test_upgrade_builds_exactly_the_models_and_downgrade_removes_them(new_databa
         assert migrate.pending_differences(app) == []
 
         with app.app_context(), db.engine.connect() as connection:
-            assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "host0001"
+            assert (
+                connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "host0001"
+            )
             if backend == "postgis":
                 index = connection.execute(
                     sa.text("SELECT indexdef FROM pg_indexes WHERE indexname = 'idx_cc_reports_point'")

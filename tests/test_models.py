@@ -1,7 +1,8 @@
 """The schema itself: constraints that keep impossible cases out, optimistic locking."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ from flask_citizencare.models import Report
 
 from .factories import create_office, create_report
 
-NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -95,7 +96,10 @@ def test_point_round_trips_in_wgs84(db_session: Session) -> None:
     report = create_report(db_session, lon=11.3, lat=44.5)
     db_session.commit()
     lon, lat = db_session.execute(
-        sa.select(sa.func.ST_X(Report.point), sa.func.ST_Y(Report.point), ).where(Report.id == report.id)
+        sa.select(
+            sa.func.ST_X(Report.point),
+            sa.func.ST_Y(Report.point),
+        ).where(Report.id == report.id)
     ).one()
     srid = db_session.scalar(sa.select(sa.func.ST_SRID(Report.point)).where(Report.id == report.id))
     assert (round(lon, 6), round(lat, 6), srid) == (11.3, 44.5, 4326)

@@ -7,6 +7,7 @@ later ``citizencare.staff``, ``citizencare.api`` ...). The host mounts it at
 ``templates`` (the wheel maps the repository's top-level ``templates/`` there)
 or, in a source checkout, the top-level ``templates/`` itself.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

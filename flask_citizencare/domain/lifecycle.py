@@ -3,6 +3,7 @@
 Plain data, so the models' check constraints, the Open311 mapping and the
 templates all read the same lists. The transition table arrives with triage.
 """
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -74,7 +75,7 @@ STAFF_ROLES = frozenset({Role.OPERATOR, Role.TECHNICIAN, Role.MANAGER, Role.ADMI
 LEVELS = (1, 2)
 
 
-def sql_in(column: str, values: "frozenset[str] | type[StrEnum] | tuple[str, ...]") -> str:
+def sql_in(column: str, values: frozenset[str] | type[StrEnum] | tuple[str, ...]) -> str:
     """``column IN ('a', 'b')`` for a check constraint; values are our own constants."""
     items = sorted(str(v) for v in values)
     return f"{column} IN ({', '.join(repr(v) for v in items)})"

@@ -1,5 +1,6 @@
 """The extension's tables, all prefixed ``cc_`` and on their own metadata."""
-from .base import Base, TABLE_PREFIX
+
+from .base import TABLE_PREFIX, Base
 from .catalogue import Category, Office
 from .notices import NoticeCategory, NoticeSubscriber, NoticeUpdate, ServiceNotice
 from .outbox import OutboxMail
@@ -11,6 +12,7 @@ from .threads import CannedReply, Message
 metadata = Base.metadata
 
 __all__ = [
+    "TABLE_PREFIX",
     "Base",
     "CannedReply",
     "Category",
@@ -31,6 +33,5 @@ __all__ = [
     "StatusEvent",
     "Support",
     "SurveyResponse",
-    "TABLE_PREFIX",
     "metadata",
 ]

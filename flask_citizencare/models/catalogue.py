@@ -1,4 +1,5 @@
 """What citizens can report about and who handles it: categories and offices."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -35,9 +36,7 @@ class Category(Base):
 
     __tablename__ = "cc_categories"
     __table_args__ = (
-        sa.CheckConstraint(
-            f"kinds IN ('{Kind.ISSUE}', '{Kind.PROPOSAL}', 'both')", name="kinds_known"
-        ),
+        sa.CheckConstraint(f"kinds IN ('{Kind.ISSUE}', '{Kind.PROPOSAL}', 'both')", name="kinds_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,9 +49,7 @@ class Category(Base):
     questions: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     kinds: Mapped[str] = mapped_column(sa.String(16), default="both", server_default="both")
     needs_location: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
-    default_office_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("cc_offices.id", ondelete="SET NULL")
-    )
+    default_office_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cc_offices.id", ondelete="SET NULL"))
     position: Mapped[int] = mapped_column(default=0, server_default="0")
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
@@ -63,5 +60,3 @@ class Category(Base):
 
     def __repr__(self) -> str:
         return f"<Category {self.code}>"
-
-

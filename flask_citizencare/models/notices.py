@@ -1,4 +1,5 @@
 """Service notices: incidents and planned works (reference 000)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -14,9 +15,7 @@ class ServiceNotice(Base):
     __tablename__ = "cc_notices"
     __table_args__ = (
         sa.CheckConstraint("kind IN ('incident', 'planned')", name="kind_known"),
-        sa.CheckConstraint(
-            "status IN ('draft', 'scheduled', 'active', 'resolved')", name="status_known"
-        ),
+        sa.CheckConstraint("status IN ('draft', 'scheduled', 'active', 'resolved')", name="status_known"),
         sa.CheckConstraint("ends_at IS NULL OR ends_at >= starts_at", name="ends_after_start"),
     )
 
@@ -34,13 +33,17 @@ class ServiceNotice(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     categories = relationship("Category", secondary="cc_notice_categories")
-    updates: Mapped[list[NoticeUpdate]] = relationship(order_by="NoticeUpdate.at", cascade="all, delete-orphan")
+    updates: Mapped[list[NoticeUpdate]] = relationship(
+        order_by="NoticeUpdate.at", cascade="all, delete-orphan"
+    )
 
 
 class NoticeCategory(Base):
     __tablename__ = "cc_notice_categories"
 
-    notice_id: Mapped[int] = mapped_column(sa.ForeignKey("cc_notices.id", ondelete="CASCADE"), primary_key=True)
+    notice_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("cc_notices.id", ondelete="CASCADE"), primary_key=True
+    )
     category_id: Mapped[int] = mapped_column(
         sa.ForeignKey("cc_categories.id", ondelete="CASCADE"), primary_key=True
     )

@@ -1,4 +1,5 @@
 """Mail written in the same transaction as the change it tells about."""
+
 from __future__ import annotations
 
 from datetime import datetime

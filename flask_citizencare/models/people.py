@@ -1,4 +1,5 @@
 """Staff of the municipality and the private contacts of reporters."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -41,9 +42,7 @@ class StaffMember(Base):
 class OfficeMember(Base):
     __tablename__ = "cc_office_members"
 
-    staff_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("cc_staff.id", ondelete="CASCADE"), primary_key=True
-    )
+    staff_id: Mapped[int] = mapped_column(sa.ForeignKey("cc_staff.id", ondelete="CASCADE"), primary_key=True)
     office_id: Mapped[int] = mapped_column(
         sa.ForeignKey("cc_offices.id", ondelete="CASCADE"), primary_key=True
     )
@@ -59,9 +58,7 @@ class ReporterContact(Base):
     __tablename__ = "cc_reporter_contacts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("cc_reports.id", ondelete="CASCADE"), unique=True
-    )
+    report_id: Mapped[int] = mapped_column(sa.ForeignKey("cc_reports.id", ondelete="CASCADE"), unique=True)
     user_id: Mapped[str | None] = mapped_column(sa.String(128), index=True)
     name: Mapped[str | None] = mapped_column(sa.String(200))
     email: Mapped[str | None] = mapped_column(sa.String(254), index=True)

@@ -1,4 +1,5 @@
 """The report ("segnalazione") aggregate: the report, its photos and its audit trail."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,12 +11,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.lifecycle import (
     LEVELS,
+    TAKEN_IN_CHARGE,
     Channel,
     Kind,
     Priority,
     ProposalOutcome,
     Status,
-    TAKEN_IN_CHARGE,
     sql_in,
 )
 from .base import Base, UTCDateTime, utcnow
@@ -132,7 +133,7 @@ class Report(Base):
         back_populates="report", order_by="StatusEvent.at", cascade="all, delete-orphan"
     )
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it)
 
     @property
     def status_enum(self) -> Status:
@@ -180,9 +181,7 @@ class StatusEvent(Base):
     __tablename__ = "cc_status_events"
     __table_args__ = (
         sa.CheckConstraint("actor_kind IN ('citizen', 'staff', 'system')", name="actor_known"),
-        sa.CheckConstraint(
-            f"from_status IS NULL OR {sql_in('from_status', Status)}", name="from_known"
-        ),
+        sa.CheckConstraint(f"from_status IS NULL OR {sql_in('from_status', Status)}", name="from_known"),
         sa.CheckConstraint(sql_in("to_status", Status), name="to_known"),
         sa.Index("ix_cc_status_events_report_at", "report_id", "at"),
     )

@@ -1,4 +1,5 @@
 """Satisfaction survey answers (three 0–10 questions, reference 003)."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """The conversation on a report: public replies, private messages, internal notes."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,9 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
 from .people import StaffMember
-
-
-
 
 
 class Message(Base):

@@ -1,4 +1,5 @@
 """Photo storage: where processed photos live (local folder by default)."""
+
 from .base import PhotoStore
 from .local import LocalPhotoStore
 

@@ -1,7 +1,9 @@
 """The interface a photo store implements; hosts plug in their own (e.g. object storage)."""
+
 from __future__ import annotations
 
-from typing import IO, Iterator, Protocol, runtime_checkable
+from collections.abc import Iterator
+from typing import IO, Protocol, runtime_checkable
 
 
 @runtime_checkable

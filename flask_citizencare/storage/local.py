@@ -1,10 +1,12 @@
 """Photos in a folder on the server, outside any static folder."""
+
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{16,80}(\.[a-z]{3,4})?$")
 

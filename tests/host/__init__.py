@@ -2,6 +2,7 @@
 
 Tests use it to check that the extension embeds in any Flask site.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """``flask --app tests.host.factory`` entry point, configured from the environment (for CLI tests)."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """URL rules of the public pages."""
+
 from __future__ import annotations
 
 from flask import Blueprint

@@ -1,4 +1,5 @@
 """Public pages citizens see; thin: they read through queries and render."""
+
 from __future__ import annotations
 
 from flask import render_template
