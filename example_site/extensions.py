@@ -1,0 +1,21 @@
+"""The site's extension objects, created once and bound to an app in ``create_app``."""
+from __future__ import annotations
+
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import DeclarativeBase
+
+from flask_citizencare import CitizenCare
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the site's own tables (the extension keeps its tables apart)."""
+
+
+db = SQLAlchemy(model_class=Base)
+babel = Babel()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+citizencare = CitizenCare()
