@@ -7,15 +7,15 @@ BIN := $(VENV)/bin
 DEMO_REPORTS ?= 2000
 export FLASK_APP := example_site
 
-.PHONY: demo test test-quick setup system system-postgres catalogs serve lint clean
+.PHONY: demo test test-quick setup system system-tests catalogs lint clean
 
 setup: system $(VENV)/.installed catalogs
 
 system:
 	scripts/install-system-packages.sh
 
-system-postgres:
-	scripts/install-system-packages.sh --with-postgres
+system-tests:
+	scripts/install-system-packages.sh --for-tests
 
 $(VENV)/.installed: setup.cfg pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,8 +32,9 @@ demo: setup
 	$(BIN)/flask citizencare demo-data --reports $(DEMO_REPORTS)
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-# The PostGIS half needs a PostgreSQL server: CITIZENCARE_TEST_POSTGRES_URL, or a local one set up here.
-test: setup system-postgres
+# The PostGIS half needs a PostgreSQL server: CITIZENCARE_TEST_POSTGRES_URL, or a local one set up here;
+# the browser tests need Debian's Chromium (system-tests installs both).
+test: setup system-tests
 	CITIZENCARE_TEST_POSTGRES_URL="$${CITIZENCARE_TEST_POSTGRES_URL:-$$(scripts/postgres-test-url.sh)}" \
 		$(BIN)/pytest
 

@@ -5,17 +5,12 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import AppGroup
 
 from . import migrate
 from .config import PREFIX, SETTINGS
-
-
-def _app() -> Flask:
-    """The real app object behind ``current_app`` (Alembic keeps it across calls)."""
-    return current_app._get_current_object()  # type: ignore[attr-defined,no-any-return]
-
+from .extension import app_object
 
 citizencare_cli = AppGroup("citizencare", help="Citizen care: database, demo data, settings.")
 
@@ -29,28 +24,28 @@ def db_group() -> None:
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Create or update the cc_ tables (and PostGIS, on PostgreSQL)."""
-    migrate.upgrade(_app(), revision)
-    click.echo(f"citizencare schema at {migrate.current_revision(_app())}")
+    migrate.upgrade(app_object(), revision)
+    click.echo(f"citizencare schema at {migrate.current_revision(app_object())}")
 
 
 @db_group.command("downgrade")
 @click.argument("revision", default="-1")
 def db_downgrade(revision: str) -> None:
     """Step the cc_ tables back (``base`` removes them all)."""
-    migrate.downgrade(_app(), revision)
+    migrate.downgrade(app_object(), revision)
 
 
 @db_group.command("current")
 def db_current() -> None:
     """Print the applied revision and the newest one shipped."""
-    applied = migrate.current_revision(_app())
+    applied = migrate.current_revision(app_object())
     click.echo(f"applied: {applied or 'none'}; newest: {migrate.head_revision()}")
 
 
 @db_group.command("check")
 def db_check() -> None:
     """Exit 1 if the database and the models differ (run after upgrade)."""
-    differences = migrate.pending_differences(_app())
+    differences = migrate.pending_differences(app_object())
     for difference in differences:
         click.echo(repr(difference))
     if differences:
@@ -64,8 +59,38 @@ def db_revision(message: str) -> None:
     """Write a new migration from the model changes (for developers of the extension)."""
     from alembic import command
 
-    with migrate.alembic_config(_app()) as config:
+    with migrate.alembic_config(app_object()) as config:
         command.revision(config, message=message, autogenerate=True)
+
+
+@citizencare_cli.group("storage")
+def storage_group() -> None:
+    """Photo storage maintenance."""
+
+
+@storage_group.command("sweep")
+@click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+@click.option(
+    "--staged-age", default=3600, show_default=True, help="Seconds after which a staged file is stale."
+)
+def storage_sweep(dry_run: bool, staged_age: int) -> None:
+    """Remove orphan photo files and stale staged uploads; report rows whose file is missing.
+
+    Exits 1 when a photo row points to a missing file, so cron mails someone.
+    """
+    from .extension import db_session, state
+    from .services.photos import sweep
+
+    cc = state()
+    result = sweep(cc.photo_store, db_session(), staged_age_seconds=staged_age, dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    click.echo(
+        f"{verb} {len(result.removed_orphans)} orphan file(s), {len(result.removed_staged)} stale upload(s)"
+    )
+    for photo_id, key in result.missing:
+        click.echo(f"missing file {key} of photo {photo_id}", err=True)
+    if result.missing:
+        sys.exit(1)
 
 
 @citizencare_cli.command("settings")

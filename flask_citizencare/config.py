@@ -104,6 +104,12 @@ def check_values(config: Mapping[str, Any]) -> None:
     prefix = config[PREFIX + "URL_PREFIX"]
     if not isinstance(prefix, str) or (prefix and not prefix.startswith("/")):
         raise ConfigurationError(f"CITIZENCARE_URL_PREFIX must start with '/', not {prefix!r}")
+    from .domain.geo import Area
+
+    try:
+        Area.from_setting(config[PREFIX + "AREA"])
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"CITIZENCARE_AREA is not usable: {exc}") from None
     languages = config[PREFIX + "LANGUAGES"]
     if not languages or not all(isinstance(code, str) for code in languages):
         raise ConfigurationError("CITIZENCARE_LANGUAGES must be a non-empty list of language codes")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app
 from flask_login import LoginManager, current_user
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import Session
 
 from . import config
 from .database import prepare_database
@@ -169,6 +170,16 @@ def state(app: Flask | None = None) -> CitizenCareState:
         return app.extensions["citizencare"]  # type: ignore[no-any-return]
     except KeyError:
         raise RuntimeError("CitizenCare is not initialised on this app") from None
+
+
+def db_session() -> Session:
+    """The host's Flask-SQLAlchemy session (a scoped session, typed as the session it proxies)."""
+    return cast(Session, state().db.session)
+
+
+def app_object() -> Flask:
+    """The real app behind ``current_app``: signals are sent with it as sender."""
+    return current_app._get_current_object()  # type: ignore[attr-defined,no-any-return]
 
 
 def current_roles() -> frozenset[Role]:

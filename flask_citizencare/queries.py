@@ -1,24 +1,68 @@
-"""Read-only queries shared by views, API and exports; only public data leaves here."""
+"""Read-only queries shared by views, API and exports; only public data leaves the public ones."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
-from .extension import state
-from .models import Report
+from .extension import db_session
+from .models import Category, Report
+
+
+def public_reports_filter() -> sa.ColumnElement[bool]:
+    """What the public may see: published reports that are not merged duplicates."""
+    return sa.and_(Report.is_public.is_(True), Report.duplicate_of_id.is_(None))
 
 
 def recent_public_reports(limit: int = 20) -> Sequence[Report]:
-    """Newest reports the public may see (published and not a merged duplicate)."""
-    session = state().db.session
+    """Newest public reports."""
     query = (
         sa.select(Report)
-        .where(Report.is_public.is_(True), Report.duplicate_of_id.is_(None))
+        .where(public_reports_filter())
         .options(joinedload(Report.category))
         .order_by(Report.created_at.desc(), Report.id.desc())
         .limit(limit)
     )
-    return session.scalars(query).all()
+    return db_session().scalars(query).all()
+
+
+def active_categories() -> Sequence[Category]:
+    query = (
+        sa.select(Category)
+        .where(Category.active.is_(True))
+        .order_by(Category.group, Category.position, Category.name)
+    )
+    return db_session().scalars(query).all()
+
+
+def public_report(public_id: str) -> Report | None:
+    query = (
+        sa.select(Report)
+        .where(Report.public_id == public_id, public_reports_filter())
+        .options(
+            joinedload(Report.category),
+            selectinload(Report.photos),
+            selectinload(Report.events),
+            selectinload(Report.messages),
+        )
+    )
+    return db_session().scalar(query)
+
+
+def tracked_report(token: str) -> Report | None:
+    """The reporter's own report, by its unguessable tracking token (public or not)."""
+    if not token or len(token) > 64:
+        return None
+    query = (
+        sa.select(Report)
+        .where(Report.tracking_token == token)
+        .options(
+            joinedload(Report.category),
+            selectinload(Report.photos),
+            selectinload(Report.events),
+            selectinload(Report.messages),
+        )
+    )
+    return db_session().scalar(query)

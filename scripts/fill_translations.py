@@ -24,8 +24,9 @@ def main(path: str) -> None:
         with open(po, "rb") as fh:
             catalog = read_po(fh, locale=language)
         for message in catalog:
-            if message.id and message.id in strings:
-                message.string = strings[message.id]
+            key = message.id[0] if isinstance(message.id, tuple) else message.id
+            if key and key in strings:
+                message.string = strings[key]
                 message.flags.discard("fuzzy")
         with open(po, "wb") as fh:
             write_po(fh, catalog, width=100, omit_header=False)

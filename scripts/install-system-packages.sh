@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Install the Debian packages the project needs, only those missing:
-# SpatiaLite for SQLite, and PostgreSQL with PostGIS for the PostGIS half of the tests.
-# Usage: scripts/install-system-packages.sh [--with-postgres]
+# Install the Debian packages the project needs, only those missing: SpatiaLite
+# for SQLite; with --for-tests also PostgreSQL with PostGIS (the PostGIS half of
+# the tests) and Chromium (the browser tests).
+# Usage: scripts/install-system-packages.sh [--for-tests]
 set -euo pipefail
 
 want=(libsqlite3-mod-spatialite)
-if [[ "${1:-}" == "--with-postgres" ]]; then
+if [[ "${1:-}" == "--for-tests" ]]; then
+  want+=(chromium)
   # PostGIS must match the server's major version; install a server if there is none.
   if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
     want+=(postgresql)
@@ -22,7 +24,7 @@ if ((${#todo[@]})); then
   sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${todo[@]}" >/dev/null
 fi
 
-if [[ "${1:-}" == "--with-postgres" ]]; then
+if [[ "${1:-}" == "--for-tests" ]]; then
   major=$(ls /usr/lib/postgresql | sort -n | tail -1)
   todo=($(missing "postgresql-${major}-postgis-3"))
   if ((${#todo[@]})); then

@@ -20,7 +20,11 @@ from flask_citizencare.models import metadata
 
 from .host import HostUser, host_db, make_host_app
 
+pytest_plugins = ["tests.reporting", "tests.browser"]
+
 POSTGRES_ENV = "CITIZENCARE_TEST_POSTGRES_URL"
+#: The test municipality's area (min_lon, min_lat, max_lon, max_lat).
+BOLOGNA = (11.23, 44.42, 11.43, 44.56)
 BACKENDS = ["spatialite"] + (["postgis"] if os.environ.get(POSTGRES_ENV) else [])
 
 
@@ -98,7 +102,11 @@ def empty_tables(app: Flask) -> None:
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """The minimal host site on the migrated test database; tables emptied afterwards."""
-    app = make_host_app(database_url, CITIZENCARE_PHOTO_DIR=str(tmp_path / "photos"))
+    app = make_host_app(
+        database_url,
+        CITIZENCARE_PHOTO_DIR=str(tmp_path / "photos"),
+        CITIZENCARE_AREA=BOLOGNA,
+    )
     yield app
     empty_tables(app)
     dispose(app)

@@ -14,9 +14,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..formatting import cc_date, cc_datetime
 from ..i18n import SESSION_KEY, languages
@@ -53,6 +56,50 @@ def template_context() -> dict[str, Any]:
         "cc_languages": languages(),
         "cc_locale": str(get_locale() or languages()[0]),
     }
+
+
+def _error_page(status: int, title: str, message: str) -> ResponseReturnValue:
+    return render_template("citizencare/error.html", status=status, title=title, message=message), status
+
+
+@blueprint.errorhandler(CSRFError)
+def csrf_error(error: CSRFError) -> ResponseReturnValue:
+    return _error_page(
+        400,
+        _("The form has expired"),
+        _(
+            "For your security the form can only be sent from the page that showed it. "
+            "Go back, reload the page and send it again: nothing was saved."
+        ),
+    )
+
+
+@blueprint.errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
+    config = current_app.config
+    return _error_page(
+        413,
+        _("What you sent is too large"),
+        _(
+            "You can attach at most %(count)d photos of at most %(size)d MB each. Nothing was saved.",
+            count=config["CITIZENCARE_MAX_PHOTOS"],
+            size=config["CITIZENCARE_PHOTO_MAX_BYTES"] // (1024 * 1024),
+        ),
+    )
+
+
+@blueprint.errorhandler(404)
+def not_found(error: Exception) -> ResponseReturnValue:
+    return _error_page(
+        404, _("Page not found"), _("There is no page at this address, or it is no longer public.")
+    )
+
+
+@blueprint.errorhandler(400)
+def bad_request(error: Exception) -> ResponseReturnValue:
+    return _error_page(
+        400, _("The request could not be understood"), _("Go back and try again: nothing was saved.")
+    )
 
 
 @blueprint.get("/language/<code>")

@@ -22,6 +22,7 @@ from ..domain.lifecycle import (
 from .base import Base, UTCDateTime, utcnow
 from .catalogue import Category, Office
 from .people import ReporterContact, StaffMember
+from .threads import Message
 
 
 class Report(Base):
@@ -130,7 +131,10 @@ class Report(Base):
         back_populates="report", order_by="Photo.position", cascade="all, delete-orphan"
     )
     events: Mapped[list[StatusEvent]] = relationship(
-        back_populates="report", order_by="StatusEvent.at", cascade="all, delete-orphan"
+        back_populates="report", order_by="(StatusEvent.at, StatusEvent.id)", cascade="all, delete-orphan"
+    )
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="report", order_by="(Message.created_at, Message.id)", cascade="all, delete-orphan"
     )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it)
@@ -170,6 +174,7 @@ class Photo(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     report: Mapped[Report] = relationship(back_populates="photos")
+    message: Mapped[Message | None] = relationship()
 
 
 class StatusEvent(Base):

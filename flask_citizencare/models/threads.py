@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
 from .people import StaffMember
+
+if TYPE_CHECKING:
+    from .reports import Report
 
 
 class Message(Base):
@@ -34,6 +38,7 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     author: Mapped[StaffMember | None] = relationship()
+    report: Mapped[Report] = relationship(back_populates="messages")
 
 
 class CannedReply(Base):

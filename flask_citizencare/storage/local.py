@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-_KEY = re.compile(r"^[A-Za-z0-9_-]{16,80}(\.[a-z]{3,4})?$")
+_KEY = re.compile(r"^[A-Za-z0-9_-]{16,80}$")
+STAGING = ".staging"
 
 
 class LocalPhotoStore:
-    """Files under ``root/ab/abcdef...``; writes go through a temporary file and a rename."""
+    """Files under ``root/ab/abcdef...``; staged files under ``root/.staging/``.
+
+    Staging and publishing are a write plus a hard link on the same file
+    system, so a published file is always complete.
+    """
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
@@ -22,18 +28,27 @@ class LocalPhotoStore:
             raise ValueError(f"invalid storage key {key!r}")
         return self.root / key[:2] / key
 
-    def put(self, key: str, data: bytes, content_type: str) -> None:
-        path = self._path(key)
+    def _staged(self, key: str) -> Path:
+        if not _KEY.match(key):
+            raise ValueError(f"invalid storage key {key!r}")
+        return self.root / STAGING / key
+
+    def stage(self, key: str, data: bytes, content_type: str) -> None:
+        path = self._staged(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{key}.tmp")
-        with open(tmp, "xb") as fh:
+        with open(path, "xb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        try:
-            os.link(tmp, path)  # fails if the key exists: never overwrite
-        finally:
-            tmp.unlink()
+
+    def publish(self, key: str) -> None:
+        staged, final = self._staged(key), self._path(key)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.link(staged, final)  # FileExistsError rather than overwrite
+        staged.unlink()
+
+    def discard(self, key: str) -> None:
+        self._staged(key).unlink(missing_ok=True)
 
     def open(self, key: str) -> IO[bytes]:
         return open(self._path(key), "rb")
@@ -48,7 +63,16 @@ class LocalPhotoStore:
         if not self.root.is_dir():
             return
         for sub in sorted(self.root.iterdir()):
-            if sub.is_dir():
+            if sub.is_dir() and sub.name != STAGING:
                 for file in sorted(sub.iterdir()):
-                    if not file.name.startswith("."):
+                    if _KEY.match(file.name):
                         yield file.name
+
+    def stale_staged(self, older_than_seconds: float) -> Iterator[str]:
+        folder = self.root / STAGING
+        if not folder.is_dir():
+            return
+        limit = time.time() - older_than_seconds
+        for file in sorted(folder.iterdir()):
+            if _KEY.match(file.name) and file.stat().st_mtime < limit:
+                yield file.name

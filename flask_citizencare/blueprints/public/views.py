@@ -1,12 +1,244 @@
-"""Public pages citizens see; thin: they read through queries and render."""
+"""Public pages citizens see. Thin: parse input, call a service, render."""
 
 from __future__ import annotations
 
-from flask import render_template
-from flask.typing import ResponseReturnValue
+from typing import Any
 
-from ...queries import recent_public_reports
+import sqlalchemy as sa
+from flask import abort, current_app, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from ...domain.geo import Area, LocationError, check_point
+from ...domain.lifecycle import Kind
+from ...extension import state
+from ...models import Photo, Report
+from ...queries import active_categories, public_report, recent_public_reports, tracked_report
+from ...services.reports import Submission, SubmissionRefused, add_reporter_information, submit_report
+from .forms import (
+    AddInformationForm,
+    ReportForm,
+    new_submission_token,
+    parse_coordinate,
+    question_field_name,
+    report_form_class,
+)
+from .uploads import process_uploads
+
+LOCATION_MESSAGES = {
+    "not_finite": lambda: _("Enter a number, such as 44.4949."),
+    "out_of_range": lambda: _("Latitude goes from -90 to 90 and longitude from -180 to 180."),
+    "outside_area": lambda: _(
+        "This place is outside the municipality: we can only handle reports within its area."
+    ),
+    "missing": lambda: _("Place the pin on the map, or enter an address or the coordinates."),
+    "half": lambda: _("Enter both latitude and longitude, or neither."),
+}
+
+
+def _language() -> str:
+    return str(get_locale() or current_app.config["CITIZENCARE_LANGUAGES"][0])
+
+
+def _upload_limit() -> int:
+    """Largest request body the report form accepts: every photo at its limit, plus the text."""
+    config = current_app.config
+    return int(config["CITIZENCARE_MAX_PHOTOS"] * config["CITIZENCARE_PHOTO_MAX_BYTES"] + 1024 * 1024)
 
 
 def index() -> ResponseReturnValue:
     return render_template("citizencare/public/index.html", reports=recent_public_reports(limit=20))
+
+
+def _prefill(form: ReportForm) -> None:
+    form.submission_token.data = new_submission_token()
+    if current_user and current_user.is_authenticated:
+        form.name.data = next(
+            (str(v) for a in ("display_name", "full_name", "name") if (v := getattr(current_user, a, None))),
+            None,
+        )
+        form.email.data = getattr(current_user, "email", None)
+
+
+def _location(form: ReportForm) -> tuple[float | None, float | None, str | None]:
+    """Coordinates and address from the form, with the host's geocoding hooks; raises LocationError."""
+    lat, lon = parse_coordinate(form.lat.data), parse_coordinate(form.lon.data)
+    address = (form.address.data or "").strip() or None
+    if (lat is None) != (lon is None):
+        raise LocationError("half")
+    cc = state()
+    if lat is None and address and cc.geocoder is not None:
+        found = cc.geocoder(address)
+        if found is not None:
+            lat, lon = found
+    if lat is not None and lon is not None:
+        check_point(lat, lon, Area.from_setting(current_app.config["CITIZENCARE_AREA"]))
+        if address is None and cc.reverse_geocoder is not None:
+            address = cc.reverse_geocoder(lat, lon)
+    category = form.chosen_category()
+    if lat is None and not address and category is not None and category.needs_location:
+        raise LocationError("missing")
+    return lat, lon, address
+
+
+def _answers(form: ReportForm) -> dict[str, Any]:
+    category = form.chosen_category()
+    if category is None:
+        return {}
+    answers = {}
+    for question in category.questions or []:
+        value = form[question_field_name(category, question["key"])].data
+        if question.get("required") and not value:
+            form[question_field_name(category, question["key"])].errors = [_("This answer is required.")]
+        elif value:
+            answers[question["key"]] = value
+    return answers
+
+
+def new_report() -> ResponseReturnValue:
+    request.max_content_length = _upload_limit()
+    categories = active_categories()
+    language = _language()
+    form = report_form_class(categories, language)()
+    form.set_categories(categories, language)
+    if request.method == "GET":
+        form.kind.data = (
+            request.args.get("kind", Kind.ISSUE.value)
+            if request.args.get("kind") in set(Kind)
+            else Kind.ISSUE.value
+        )
+        _prefill(form)
+        return render_template(
+            "citizencare/public/new.html", form=form, categories=categories, location_error=None
+        )
+
+    location_error = None
+    valid = form.validate()
+    anonymous = not (current_user and current_user.is_authenticated)
+    if anonymous and current_app.config["CITIZENCARE_ANONYMOUS_REQUIRES_EMAIL"] and not form.email.data:
+        form.email.errors = [
+            *form.email.errors,
+            _("Enter your e-mail address: we use it to tell you how the report goes."),
+        ]
+        valid = False
+    answers = _answers(form)
+    if any(
+        form[question_field_name(c, q["key"])].errors
+        for c in categories
+        for q in c.questions or []
+        if q.get("key")
+    ):
+        valid = False
+    try:
+        lat, lon, address = _location(form)
+    except (LocationError, ValueError) as error:
+        location_error = LOCATION_MESSAGES[getattr(error, "code", "not_finite")]()
+        valid = False
+    photos, photo_errors = process_uploads(request.files.getlist("photos"))
+    if photo_errors:
+        form.photos.errors = photo_errors
+        valid = False
+    if not valid:
+        return render_template(
+            "citizencare/public/new.html", form=form, categories=categories, location_error=location_error
+        ), 400
+
+    submission = Submission(
+        kind=Kind(form.kind.data),
+        category_id=int(form.category.data),
+        title=form.title.data.strip(),
+        description=form.description.data.strip(),
+        submission_token=form.submission_token.data,
+        lat=lat,
+        lon=lon,
+        address=address,
+        answers=answers,
+        contact_name=(form.name.data or "").strip() or None,
+        contact_email=(form.email.data or "").strip().lower() or None,
+        contact_phone=(form.phone.data or "").strip() or None,
+        locale=language,
+        user_id=current_user.get_id() if not anonymous else None,
+    )
+    try:
+        report = submit_report(submission, photos)
+    except (SubmissionRefused, LocationError):
+        # The form checks the same rules; this only happens if the category changed meanwhile.
+        form.category.errors = [_("Choose a category from the list.")]
+        return render_template(
+            "citizencare/public/new.html", form=form, categories=categories, location_error=location_error
+        ), 400
+    return redirect(url_for(".sent", token=report.tracking_token), code=303)
+
+
+def sent(token: str) -> ResponseReturnValue:
+    report = tracked_report(token) or abort(404)
+    return render_template("citizencare/public/sent.html", report=report)
+
+
+def report_page(public_id: str) -> ResponseReturnValue:
+    report = public_report(public_id) or abort(404)
+    return render_template("citizencare/public/report.html", report=report)
+
+
+def track(token: str) -> ResponseReturnValue:
+    request.max_content_length = _upload_limit()
+    report = tracked_report(token) or abort(404)
+    form = AddInformationForm()
+    if request.method == "POST":
+        valid = form.validate()
+        photos, photo_errors = process_uploads(request.files.getlist("photos"), already=len(report.photos))
+        if photo_errors:
+            form.photos.errors = photo_errors
+            valid = False
+        if not valid:
+            return render_template("citizencare/public/track.html", report=report, form=form), 400
+        add_reporter_information(report, form.text.data.strip(), photos)
+        return redirect(url_for(".track", token=token, _anchor="thread"), code=303)
+    return render_template("citizencare/public/track.html", report=report, form=form)
+
+
+def _send_photo(photo: Photo, key: str, cache: str) -> Response:
+    try:
+        handle = state().photo_store.open(key)
+    except (FileNotFoundError, ValueError):
+        abort(404)
+    response = send_file(handle, mimetype=photo.content_type, conditional=True, etag=key, max_age=None)
+    response.headers["Cache-Control"] = cache
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _photo_by_key(key: str) -> Photo | None:
+    if len(key) > 80:
+        return None
+    return state().db.session.scalar(
+        sa.select(Photo).where(sa.or_(Photo.storage_key == key, Photo.thumbnail_key == key))
+    )
+
+
+def public_photo(key: str) -> ResponseReturnValue:
+    """Photos of public reports only; hidden photos and photos of hidden reports are not served."""
+    photo = _photo_by_key(key)
+    if photo is None or photo.hidden:
+        abort(404)
+    report: Report = photo.report
+    if not report.is_public or report.duplicate_of_id is not None:
+        abort(404)
+    return _send_photo(photo, key, "public, max-age=3600")
+
+
+def tracked_photo(token: str, key: str) -> ResponseReturnValue:
+    """The reporter sees their own photos, also before or without publication."""
+    report = tracked_report(token) or abort(404)
+    photo = _photo_by_key(key)
+    if photo is None or photo.report_id != report.id or photo.hidden:
+        abort(404)
+    return _send_photo(photo, key, "private, max-age=3600")
+
+
+def privacy() -> ResponseReturnValue:
+    return render_template("citizencare/public/privacy.html")

@@ -1,0 +1,197 @@
+"""Forms of the public pages."""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    Field,
+    HiddenField,
+    MultipleFileField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
+
+from ...domain.lifecycle import Kind
+from ...models import Category
+
+TITLE_MAX = 150
+DESCRIPTION_MAX = 5000
+TEXT_MAX = 2000
+
+
+def new_submission_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def parse_coordinate(value: str | None) -> float | None:
+    """A decimal number, accepting a comma as decimal separator; NaN and infinities refused."""
+    if value is None or not value.strip():
+        return None
+    try:
+        number = float(value.strip().replace(",", "."))
+    except ValueError:
+        raise ValidationError(_l("Enter a number, such as 44.4949.")) from None
+    if not math.isfinite(number):
+        raise ValidationError(_l("Enter a number, such as 44.4949."))
+    return number
+
+
+class CoordinateField(StringField):
+    """Latitude or longitude typed by hand or filled by the map."""
+
+    def pre_validate(self, form: Any) -> None:
+        parse_coordinate(self.data)
+
+
+def question_field_name(category: Category, key: str) -> str:
+    return f"q_{category.id}_{key}"
+
+
+def _question_field(category: Category, question: dict[str, Any], language: str) -> Field:
+    label = question.get("label")
+    text = (
+        label.get(language) or label.get("it") or question["key"] if isinstance(label, dict) else str(label)
+    )
+    validators: list[Any] = [Optional(), Length(max=TEXT_MAX)]
+    if question.get("type") == "choice":
+        choices = [SelectChoice("", "—")]
+        for choice in question.get("choices", []):
+            shown = choice.get("label", {})
+            choices.append(
+                SelectChoice(choice["value"], shown.get(language) or shown.get("it") or choice["value"])
+            )
+        return SelectField(text, choices=choices, validators=[Optional()])
+    return StringField(text, validators=validators)
+
+
+class ReportForm(FlaskForm):
+    kind = RadioField(
+        _l("What do you want to send?"),
+        choices=[
+            SelectChoice(Kind.ISSUE.value, _l("A problem to fix")),
+            SelectChoice(Kind.PROPOSAL.value, _l("An improvement proposal")),
+        ],
+        default=Kind.ISSUE.value,
+        validators=[InputRequired(_l("Choose a problem or a proposal."))],
+    )
+    category = SelectField(
+        _l("Category"),
+        coerce=str,
+        validators=[InputRequired(_l("Choose a category."))],
+        validate_choice=False,
+    )
+    title = StringField(
+        _l("Title"),
+        validators=[
+            DataRequired(_l("Write a short title.")),
+            Length(max=TITLE_MAX, message=_l("The title can be at most %(max)d characters long.")),
+        ],
+        description=_l("In a few words, e.g. “Deep pothole in front of number 12”."),
+    )
+    description = TextAreaField(
+        _l("Description"),
+        validators=[
+            DataRequired(_l("Describe the problem or the proposal.")),
+            Length(
+                max=DESCRIPTION_MAX, message=_l("The description can be at most %(max)d characters long.")
+            ),
+        ],
+        description=_l("What is wrong, since when, and anything that helps to find it."),
+    )
+    address = StringField(
+        _l("Address or place"),
+        validators=[
+            Optional(),
+            Length(max=300, message=_l("The address can be at most %(max)d characters long.")),
+        ],
+        description=_l("Street and house number, or a landmark."),
+    )
+    lat = CoordinateField(_l("Latitude"), description=_l("Decimal degrees, e.g. 44.4949"))
+    lon = CoordinateField(_l("Longitude"), description=_l("Decimal degrees, e.g. 11.3426"))
+    photos = MultipleFileField(_l("Photos"))
+    name = StringField(
+        _l("Your name"),
+        validators=[
+            Optional(),
+            Length(max=200, message=_l("The name can be at most %(max)d characters long.")),
+        ],
+    )
+    email = EmailField(
+        _l("Your e-mail address"),
+        validators=[
+            Optional(),
+            Length(max=254, message=_l("The e-mail address is too long.")),
+            Email(_l("Enter a valid e-mail address, such as name@example.org.")),
+        ],
+        description=_l("We write to you when something happens to your report. It is never published."),
+    )
+    phone = TelField(
+        _l("Your phone number"),
+        validators=[
+            Optional(),
+            Regexp(
+                r"^\+?[0-9 ().-]{6,25}$",
+                message=_l("Enter a phone number with digits only, e.g. +39 051 123456."),
+            ),
+        ],
+    )
+    consent = BooleanField(
+        _l("I have read the privacy notice and agree that my data is used to handle this report."),
+        validators=[DataRequired(_l("We need your consent to handle the report."))],
+    )
+    submission_token = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
+
+    def set_categories(self, categories: Sequence[Category], language: str) -> None:
+        """Grouped choices for the select; ``categories`` are the active ones."""
+        choices = [SelectChoice("", _l("Choose…"))]
+        for category in categories:
+            choices.append(
+                SelectChoice(str(category.id), category.label(language), optgroup=category.group or None)
+            )
+        self.category.choices = choices
+        self._categories = {str(c.id): c for c in categories}
+
+    def chosen_category(self) -> Category | None:
+        return self._categories.get(self.category.data or "")
+
+    def validate_category(self, field: Field) -> None:
+        category = self.chosen_category()
+        if category is None:
+            raise ValidationError(_l("Choose a category from the list."))
+        if category.kinds not in ("both", self.kind.data):
+            raise ValidationError(_l("This category does not accept this kind of report."))
+
+
+def report_form_class(categories: Sequence[Category], language: str) -> type[ReportForm]:
+    """The form with each category's extra questions as fields of their own."""
+    fields = {
+        question_field_name(category, question["key"]): _question_field(category, question, language)
+        for category in categories
+        for question in category.questions or []
+        if question.get("key")
+    }
+    return type("CategoryReportForm", (ReportForm,), fields)
+
+
+class AddInformationForm(FlaskForm):
+    text = TextAreaField(
+        _l("Add information"),
+        validators=[
+            DataRequired(_l("Write something to add.")),
+            Length(max=DESCRIPTION_MAX, message=_l("The text can be at most %(max)d characters long.")),
+        ],
+    )
+    photos = MultipleFileField(_l("Photos"))

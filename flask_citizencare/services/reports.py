@@ -1,0 +1,177 @@
+"""Filing a report and adding to it: the citizen's side of the lifecycle."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from geoalchemy2.shape import from_shape
+from shapely.geometry import Point
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from .. import signals
+from ..domain.geo import Area, check_point
+from ..domain.lifecycle import Channel, Kind, Status
+from ..extension import app_object, db_session, state
+from ..models import Category, Counter, Message, Report, ReporterContact, StatusEvent
+from ..models.base import utcnow
+from ..storage.photos import ProcessedPhoto
+from .photos import discard, publish, staged_photos
+
+
+class SubmissionRefused(ValueError):
+    """The submission breaks a rule the form should have caught; ``field`` names it."""
+
+    def __init__(self, field: str, code: str) -> None:
+        super().__init__(f"{field}: {code}")
+        self.field = field
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a citizen (or an operator on their behalf) sends; already parsed, not yet checked."""
+
+    kind: Kind
+    category_id: int
+    title: str
+    description: str
+    submission_token: str
+    lat: float | None = None
+    lon: float | None = None
+    address: str | None = None
+    answers: dict[str, Any] = field(default_factory=dict)
+    contact_name: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    locale: str | None = None
+    user_id: str | None = None
+    channel: Channel = Channel.WEB
+    received_at: datetime | None = None
+
+
+def next_public_id(session: Session, year: int) -> str:
+    """``2026-000123``: a per-year sequence, atomic on both databases (upsert ... RETURNING)."""
+    table = Counter.__table__
+    name = f"public_id:{year}"
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(table)  # type: ignore[arg-type]
+        .values(name=name, value=1)
+        .on_conflict_do_update(index_elements=[table.c.name], set_={"value": table.c.value + 1})
+        .returning(table.c.value)
+    )
+    value = session.execute(statement).scalar_one()
+    return f"{year}-{value:06d}"
+
+
+def _category(session: Session, submission: Submission) -> Category:
+    category = session.get(Category, submission.category_id)
+    if category is None or not category.active:
+        raise SubmissionRefused("category", "unknown")
+    if category.kinds not in ("both", submission.kind.value):
+        raise SubmissionRefused("category", "wrong_kind")
+    return category
+
+
+def _point(submission: Submission, category: Category) -> Any:
+    if submission.lat is None or submission.lon is None:
+        if category.needs_location and not submission.address:
+            raise SubmissionRefused("location", "missing")
+        return None
+    area = Area.from_setting(current_app.config["CITIZENCARE_AREA"])
+    lat, lon = check_point(submission.lat, submission.lon, area)
+    return from_shape(Point(lon, lat), srid=4326)
+
+
+def existing_submission(session: Session, token: str) -> Report | None:
+    return session.scalar(sa.select(Report).where(Report.submission_token == token))
+
+
+def submit_report(submission: Submission, photos: Sequence[ProcessedPhoto] = ()) -> Report:
+    """File a report with its photos, its first status event and the reporter's contact.
+
+    Idempotent on ``submission_token``: a double click or a phone's retry gets
+    the report the first request created, and its photos are not kept twice.
+    """
+    cc = state()
+    session = db_session()
+    earlier = existing_submission(session, submission.submission_token)
+    if earlier is not None:
+        return earlier
+    category = _category(session, submission)
+    point = _point(submission, category)
+    now = utcnow()
+    received = submission.received_at or now
+
+    with staged_photos(cc.photo_store) as staged:
+        report = Report(
+            public_id=next_public_id(session, received.year),
+            tracking_token=secrets.token_urlsafe(24),
+            submission_token=submission.submission_token,
+            kind=submission.kind.value,
+            category=category,
+            office_id=category.default_office_id,
+            title=submission.title,
+            description=submission.description,
+            point=point,
+            address=submission.address,
+            answers=submission.answers,
+            channel=submission.channel.value,
+            status=Status.NEW.value,
+            received_at=received,
+            created_at=now,
+        )
+        report.contact = ReporterContact(
+            user_id=submission.user_id,
+            name=submission.contact_name,
+            email=submission.contact_email,
+            phone=submission.contact_phone,
+            locale=submission.locale,
+            consent_at=now,
+        )
+        report.events.append(
+            StatusEvent(action="submit", to_status=Status.NEW.value, actor_kind="citizen", at=now)
+        )
+        report.photos.extend(staged.add_all(photos))
+        session.add(report)
+        try:
+            session.commit()
+        except sa.exc.IntegrityError:
+            session.rollback()
+            discard(staged)
+            earlier = existing_submission(session, submission.submission_token)
+            if earlier is None:
+                raise
+            return earlier  # the same form was committed by a concurrent request
+    publish(staged)
+    signals.report_submitted.send(
+        app_object(), report=report, event=report.events[0], actor=None
+    )
+    return report
+
+
+def add_reporter_information(report: Report, text: str, photos: Sequence[ProcessedPhoto] = ()) -> Message:
+    """The reporter adds text and photos from the tracking page: a private message in the thread."""
+    cc = state()
+    session = db_session()
+    with staged_photos(cc.photo_store) as staged:
+        message = Message(report=report, visibility="private", author_kind="reporter", body=text)
+        start = len(report.photos)
+        for offset, photo in enumerate(staged.add_all(photos)):
+            photo.position = start + offset
+            photo.message = message
+            report.photos.append(photo)
+        session.add(message)
+        session.commit()
+    publish(staged)
+    signals.message_posted.send(app_object(), report=report, message=message, actor=None)
+    return message
