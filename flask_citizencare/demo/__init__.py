@@ -1,0 +1,410 @@
+"""Demo data: ``flask citizencare demo-data --reports N [--seed S]``.
+
+Loads a plausible municipality (Bologna's streets and neighbourhoods): offices,
+categories with their translations and extra questions, staff accounts for
+every role, and N reports spread over the last three years, with their
+histories (status events, the answers and replies in their threads),
+reporters' contacts and proposals' supports.
+
+Idempotent: demo report *i* of seed *S* carries ``submission_token =
+"demo:S:i"``; a run makes only the indexes it does not find, so repeating a
+command loads nothing and a larger ``--reports`` adds the difference.
+Offices, categories and staff are upserted by code and username.
+
+Fast enough for benchmarks (10^5-10^6 reports): rows are generated in chunks
+(memory stays flat whatever N) and sent with binary ``COPY`` on PostgreSQL,
+``executemany`` on SQLite, all in one transaction.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from time import perf_counter
+from zoneinfo import ZoneInfo
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy.orm import Session
+
+from ..extension import db_session, state
+from ..models import Category, Counter, Office, StaffMember
+from .data import ACCOUNTS, CATEGORIES, OFFICES, Account
+from .generate import Area, CategoryRef, Chunk, ReportFactory, Setting
+from .writers import writer_for
+
+__all__ = ["DemoSummary", "demo_data_command", "load_demo"]
+
+COUNTER_PREFIX = "public_id:"
+
+
+@dataclass
+class DemoSummary:
+    seed: int
+    requested: int
+    #: Demo reports of this seed before and after the run.
+    before: int
+    after: int
+    events: int = 0
+    messages: int = 0
+    contacts: int = 0
+    supports: int = 0
+    offices: int = 0
+    categories: int = 0
+    staff: int = 0
+    #: (username, role, password) of every demo account.
+    accounts: list[tuple[str, str, str]] = field(default_factory=list)
+    #: Whether the host's user_factory made the accounts.
+    host_accounts: bool = False
+    seconds: float = 0.0
+
+    @property
+    def added(self) -> int:
+        return self.after - self.before
+
+    @property
+    def rate(self) -> float:
+        return self.added / self.seconds if self.seconds > 0 else 0.0
+
+
+def load_demo(
+    count: int,
+    seed: int = 1,
+    *,
+    now: datetime | None = None,
+    chunk_size: int = 10_000,
+    echo: Callable[[str], None] | None = None,
+) -> DemoSummary:
+    """Make sure ``count`` demo reports of ``seed`` exist, with the catalogue and staff.
+
+    Runs in the current app context, in one transaction of the app's session
+    (committed at the end, rolled back on error). ``now`` (default: the
+    current minute) is the moment the simulated histories stop at.
+    """
+    say = echo or (lambda message: None)
+    started = perf_counter()
+    ext = state()
+    session = db_session()
+    now = (now or datetime.now(UTC)).astimezone(UTC).replace(second=0, microsecond=0)
+    tz = ZoneInfo(current_app.config["CITIZENCARE_TIMEZONE"])
+    try:
+        offices = _upsert_offices(session)
+        categories = _upsert_categories(session, offices)
+        people = _upsert_accounts(session, offices)
+        staff = people.staff
+        session.flush()
+
+        connection = session.connection()
+        writer = writer_for(ext.backend, connection)
+        writer.lock()
+        prefix = f"demo:{seed}:"
+        before, next_index = _existing(connection, prefix)
+        summary = DemoSummary(
+            seed=seed,
+            requested=count,
+            before=before,
+            after=before,
+            offices=len(offices),
+            categories=len(categories),
+            staff=len(staff),
+            accounts=[(a.username, a.role, a.password) for a in ACCOUNTS if people.host_accounts or a.staff],
+            host_accounts=people.host_accounts,
+        )
+        missing = count - next_index
+        if missing > 0:
+            say(f"Loading {missing:,} demo reports (seed {seed}) ...")
+            setting = Setting(
+                seed=seed,
+                start=next_index,
+                count=missing,
+                first_id=writer.first_id(),
+                now=now,
+                tz=tz,
+                area=Area(current_app.config.get("CITIZENCARE_AREA")),
+                categories=categories,
+                operators=[staff["operatore"].id, staff["operatore2"].id],
+                manager=staff["responsabile"].id,
+                urp_office=offices["urp"].id,
+                urp_name=offices["urp"].name,
+                technicians=_technicians(staff, offices),
+                names={m.id: m.display_name for m in staff.values()},
+                citizen_user_id=people.citizen,
+                sequences=_sequences(connection),
+            )
+            factory = ReportFactory(setting)
+            done = 0
+            writer.start()
+            try:
+                chunks = factory.chunks(chunk_size)
+                for chunk in _prefetched(chunks) if writer.overlap else chunks:
+                    writer.write(chunk)
+                    done += len(chunk.reports)
+                    say(f"  {done:>9,} / {missing:,} reports  ({perf_counter() - started:.1f} s)")
+            finally:
+                writer.close()
+            if factory.duplicates:
+                connection.execute(
+                    sa.text("UPDATE cc_reports SET duplicates_count = duplicates_count + :n WHERE id = :id"),
+                    [{"id": k, "n": v} for k, v in factory.duplicates.items()],
+                )
+            _store_sequences(session, setting.sequences)
+            writer.finish()
+            summary.after = before + missing
+            summary.events = factory.totals["events"]
+            summary.messages = factory.totals["messages"]
+            summary.contacts = factory.totals["contacts"]
+            summary.supports = factory.totals["supports"]
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    summary.seconds = perf_counter() - started
+    return summary
+
+
+def _prefetched(chunks: Iterator[Chunk]) -> Iterator[Chunk]:
+    """The same chunks, made one ahead in a thread.
+
+    PostgreSQL works on one chunk (psycopg releases the GIL while it waits for
+    the server) while Python makes the next, so a load takes about the longer
+    of the two instead of their sum. Still one generator, run in order: the
+    rows are the same.
+    """
+    ready: queue.Queue[Chunk | BaseException | None] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def offer(item: Chunk | BaseException | None) -> bool:
+        """Hand over ``item`` unless the consumer has gone; False if it has."""
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                if not offer(chunk):
+                    return
+            offer(None)
+        except BaseException as exc:  # raised again in the consumer
+            offer(exc)
+
+    worker = threading.Thread(target=produce, name="citizencare-demo", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = ready.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+
+
+# -- catalogue and people ----------------------------------------------------
+
+
+def _upsert_offices(session: Session) -> dict[str, Office]:
+    existing = {
+        o.code: o
+        for o in session.scalars(sa.select(Office).where(Office.code.in_([c for c, _, _ in OFFICES])))
+    }
+    for code, name, email in OFFICES:
+        office = existing.get(code)
+        if office is None:
+            office = existing[code] = Office(code=code)
+            session.add(office)
+        office.name, office.email, office.active = name, email, True
+    session.flush()
+    return existing
+
+
+def _upsert_categories(session: Session, offices: dict[str, Office]) -> list[CategoryRef]:
+    codes = [c.code for c in CATEGORIES]
+    existing = {c.code: c for c in session.scalars(sa.select(Category).where(Category.code.in_(codes)))}
+    for position, demo in enumerate(CATEGORIES, start=1):
+        category = existing.get(demo.code)
+        if category is None:
+            category = existing[demo.code] = Category(code=demo.code)
+            session.add(category)
+        category.group = demo.group
+        category.name = demo.name
+        category.help_text = demo.help_text
+        category.names = dict(demo.names)
+        category.help_texts = dict(demo.help_texts)
+        category.questions = [dict(q) for q in demo.questions]
+        category.kinds = demo.kinds
+        category.needs_location = demo.needs_location
+        category.default_office = offices[demo.office]
+        category.position = position * 10
+        category.active = True
+    session.flush()
+    return [
+        CategoryRef(demo, existing[demo.code].id, offices[demo.office].id, offices[demo.office].name)
+        for demo in CATEGORIES
+    ]
+
+
+@dataclass
+class People:
+    #: Staff rows by username.
+    staff: dict[str, StaffMember]
+    #: The demo citizen's host user id, when the host makes accounts.
+    citizen: str | None
+    host_accounts: bool
+
+
+def _upsert_accounts(session: Session, offices: dict[str, Office]) -> People:
+    """Host accounts through the host's user_factory, if any, and staff rows by user id."""
+    factory = state().user_factory
+    people = People({}, None, factory is not None)
+    for account in ACCOUNTS:
+        user_id = (
+            str(factory(account.username, account.display_name, account.email, account.password))
+            if factory is not None
+            else f"demo:{account.username}"
+        )
+        if account.role == "citizen":
+            people.citizen = user_id if factory is not None else None
+        else:
+            people.staff[account.username] = _upsert_staff(session, account, user_id, offices)
+    session.flush()
+    return people
+
+
+def _upsert_staff(
+    session: Session, account: Account, user_id: str, offices: dict[str, Office]
+) -> StaffMember:
+    member = session.scalar(sa.select(StaffMember).where(StaffMember.user_id == user_id))
+    if member is None:
+        member = StaffMember(user_id=user_id)
+        session.add(member)
+    member.display_name = account.display_name
+    member.email = account.email
+    member.role = account.role
+    member.locale = "it"
+    member.active = True
+    member.offices = [offices[code] for code in account.offices]
+    return member
+
+
+def _technicians(staff: dict[str, StaffMember], offices: dict[str, Office]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for account in ACCOUNTS:
+        if account.role == "technician":
+            for code in account.offices:
+                out.setdefault(offices[code].id, []).append(staff[account.username].id)
+    return out
+
+
+# -- what is already there ----------------------------------------------------
+
+
+def _existing(connection: sa.Connection, prefix: str) -> tuple[int, int]:
+    """How many demo reports of this seed exist, and the first index not yet used."""
+    row = connection.execute(
+        sa.text(
+            "SELECT count(*), max(CAST(substr(submission_token, :start) AS INTEGER)) "
+            "FROM cc_reports WHERE submission_token LIKE :pattern"
+        ),
+        {"start": len(prefix) + 1, "pattern": prefix + "%"},
+    ).one()
+    return int(row[0]), (int(row[1]) + 1 if row[1] is not None else 0)
+
+
+def _sequences(connection: sa.Connection) -> dict[int, int]:
+    """Year -> last sequence used in public ids, from the counters and from the reports themselves."""
+    out: dict[int, int] = {}
+    for name, value in connection.execute(
+        sa.text("SELECT name, value FROM cc_counters WHERE name LIKE :p"), {"p": COUNTER_PREFIX + "%"}
+    ):
+        try:
+            out[int(name[len(COUNTER_PREFIX) :])] = int(value)
+        except ValueError:
+            continue
+    for year, highest in connection.execute(
+        sa.text(
+            "SELECT substr(public_id, 1, 4), max(public_id) FROM cc_reports GROUP BY substr(public_id, 1, 4)"
+        )
+    ):
+        try:
+            y, n = int(year), int(highest.split("-", 1)[1])
+        except (ValueError, IndexError):
+            continue
+        out[y] = max(out.get(y, 0), n)
+    return out
+
+
+def _store_sequences(session: Session, sequences: dict[int, int]) -> None:
+    for year, value in sequences.items():
+        name = f"{COUNTER_PREFIX}{year}"
+        counter = session.get(Counter, name)
+        if counter is None:
+            session.add(Counter(name=name, value=value))
+        elif counter.value < value:
+            counter.value = value
+    session.flush()
+
+
+# -- the command --------------------------------------------------------------
+
+
+@click.command("demo-data")
+@click.option(
+    "--reports",
+    "count",
+    type=click.IntRange(min=0),
+    default=1000,
+    show_default=True,
+    help="How many demo reports of this seed should exist.",
+)
+@click.option(
+    "--seed", type=int, default=1, show_default=True, help="Same seed, same reports (tracking tokens aside)."
+)
+@click.option(
+    "--now",
+    type=click.DateTime(formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]),
+    default=None,
+    help="Moment (UTC) the histories stop at, for reproducible data sets; default: now.",
+)
+@with_appcontext
+def demo_data_command(count: int, seed: int, now: datetime | None) -> None:
+    """Load demo categories, offices, staff and reports (idempotent)."""
+    summary = load_demo(count, seed, now=now.replace(tzinfo=UTC) if now else None, echo=click.echo)
+    if summary.added:
+        click.echo(
+            f"Added {summary.added:,} reports, {summary.events:,} status events, "
+            f"{summary.messages:,} messages, {summary.contacts:,} contacts, "
+            f"{summary.supports:,} supports in {summary.seconds:.1f} s "
+            f"({summary.rate:,.0f} reports/s)."
+        )
+    else:
+        click.echo(f"Nothing to add: {summary.after:,} demo reports of seed {seed} are already there.")
+    click.echo(
+        f"Demo reports of seed {seed}: {summary.after:,}. Offices: {summary.offices}, "
+        f"categories: {summary.categories}, staff: {summary.staff}."
+    )
+    click.echo("")
+    width = max(len(u) for u, _, _ in summary.accounts)
+    click.echo(f"{'username':<{width}}  {'role':<10}  password")
+    click.echo(f"{'-' * width}  {'-' * 10}  {'-' * 24}")
+    for username, role, password in summary.accounts:
+        click.echo(f"{username:<{width}}  {role:<10}  {password}")
+    if not summary.host_accounts:
+        click.echo("")
+        click.echo(
+            "No user_factory hook is registered, so no login accounts were made: staff rows point to "
+            "host user ids 'demo:<username>'. Create those accounts in the host site (or register "
+            "CitizenCare.user_factory and run this again)."
+        )
