@@ -38,6 +38,8 @@ DEFAULTS: dict[str, Any] = {
     "CITIZENCARE_AREA": (11.23, 44.42, 11.43, 44.56),
     "CITIZENCARE_MAP_CENTER": (44.4949, 11.3426),
     "CITIZENCARE_MAP_ZOOM": 14,
+    # The site's layout shows flashed messages itself.
+    "CITIZENCARE_SHOW_FLASHES": False,
     # The site itself.
     "SITE_REGION_NAME": "Regione Emilia-Romagna",
     "SITE_REGION_URL": "https://www.regione.emilia-romagna.it/",

@@ -93,6 +93,87 @@ def storage_sweep(dry_run: bool, staged_age: int) -> None:
         sys.exit(1)
 
 
+@citizencare_cli.group("staff")
+def staff_group() -> None:
+    """Staff members and their roles (the default role loader reads them)."""
+
+
+@staff_group.command("add")
+@click.argument("user_id")
+@click.option("--role", type=click.Choice(["operator", "technician", "manager", "admin"]), required=True)
+@click.option(
+    "--name",
+    "display_name",
+    required=True,
+    help="Name shown to colleagues and, for technicians, to citizens.",
+)
+@click.option("--email", default=None)
+@click.option("--office", "offices", multiple=True, help="Office code; repeat for several.")
+def staff_add(
+    user_id: str, role: str, display_name: str, email: str | None, offices: tuple[str, ...]
+) -> None:
+    """Give the host user USER_ID a staff role (or change it)."""
+    from .services.staff import save_staff_member
+
+    try:
+        member = save_staff_member(
+            user_id, role=role, display_name=display_name, email=email, office_codes=offices
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    office_list = ", ".join(o.code for o in member.offices) or "-"
+    click.echo(f"{member.user_id}: {member.display_name}, {member.role}, {office_list}")
+
+
+@staff_group.command("remove")
+@click.argument("user_id")
+def staff_remove(user_id: str) -> None:
+    """Take the staff role away (the member's past actions keep their name)."""
+    from .services.staff import deactivate_staff_member
+
+    if not deactivate_staff_member(user_id):
+        raise click.ClickException(f"no active staff member with user id {user_id}")
+    click.echo(f"{user_id}: removed")
+
+
+@staff_group.command("list")
+def staff_list() -> None:
+    """Active staff members."""
+    import sqlalchemy as sa
+
+    from .extension import db_session
+    from .models import StaffMember
+
+    for member in db_session().scalars(
+        sa.select(StaffMember)
+        .where(StaffMember.active.is_(True))
+        .order_by(StaffMember.role, StaffMember.display_name)
+    ):
+        offices = ", ".join(o.code for o in member.offices) or "-"
+        click.echo(
+            f"{member.user_id}\t{member.role}\t{member.display_name}\t{member.email or '-'}\t{offices}"
+        )
+
+
+@citizencare_cli.group("sla")
+def sla_group() -> None:
+    """Service levels."""
+
+
+@sla_group.command("sweep")
+def sla_sweep() -> None:
+    """Mark cases past their due time, send `sla_breached` and queue reminders to staff (run from cron)."""
+    from .models.base import utcnow
+    from .services.sla import sweep
+
+    app = app_object()
+    with app.test_request_context(base_url=app.config["CITIZENCARE_SITE_URL"]):
+        breached = sweep(utcnow())
+    click.echo(f"{len(breached)} case(s) newly overdue")
+    for report in breached:
+        click.echo(f"  {report.public_id}")
+
+
 @citizencare_cli.command("settings")
 def settings() -> None:
     """List every CITIZENCARE_ setting with its current value."""

@@ -34,6 +34,10 @@ SETTINGS: dict[str, Setting] = {
         "`head` and `scripts`. Point it at the host's own layout.",
     ),
     # The municipality
+    "SHOW_FLASHES": Setting(
+        True,
+        "Show flashed messages on our pages; set False when the host's layout already shows them.",
+    ),
     "MUNICIPALITY_NAME": Setting("Comune", "Name shown in page titles and mails."),
     "AREA": Setting(
         None,
@@ -50,6 +54,28 @@ SETTINGS: dict[str, Setting] = {
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
         "Attribution shown on the map for the tiles.",
     ),
+    "ROUTING": Setting(
+        (),
+        "Routing rules tried before the category's default office: a list of "
+        "{'office': code, 'categories': [codes] (optional), 'area': GeoJSON polygon (optional)}.",
+    ),
+    "SLA_CALENDAR": Setting(
+        {},
+        "Business calendar: {'hours': {'mon-fri': ['08:00-13:00', '14:00-17:00']}, "
+        "'local_holidays': ['10-04'], 'subdiv': 'BO', 'non_working_day_start': '09:00'}; "
+        "the time zone is CITIZENCARE_TIMEZONE.",
+    ),
+    "SLA_POLICY": Setting(
+        {},
+        "Service levels: {'acknowledgement': {'web': '30m', 'email': '45m', 'phone': '90m'}, "
+        "'resolution': {1: '6h', 2: '8h'}, 'ceiling_simple': '7d', 'ceiling_complex': '40d', "
+        "'categories': {code: overrides}}; left-out keys keep these defaults.",
+    ),
+    "QUEUE_PAGE_SIZE": Setting(50, "Cases per page of the staff queue."),
+    "DUPLICATE_RADIUS_M": Setting(
+        50, "Open reports of the same category within this many metres are possible duplicates."
+    ),
+    "DUPLICATE_MAX_AGE_DAYS": Setting(30, "... and received within this many days."),
     "TIMEZONE": Setting("Europe/Rome", "Time zone of the business calendar and of dates shown to people."),
     # Languages
     "LANGUAGES": Setting(("it", "en", "ca"), "Languages offered to users; the first is the default."),
@@ -79,6 +105,10 @@ SETTINGS: dict[str, Setting] = {
     "SMTP_USERNAME": Setting(None, "SMTP user name, if the server needs one."),
     "SMTP_PASSWORD": Setting(None, "SMTP password."),
     "MAIL_FROM": Setting("segnalazioni@localhost", "From address of every mail."),
+    "SITE_URL": Setting(
+        "http://localhost:5000",
+        "Public address of the site (scheme, host, optional path), for links in mails sent from commands.",
+    ),
     "REPLY_DOMAIN": Setting(None, "Domain of the reply addresses that route answers back into threads."),
 }
 
@@ -110,6 +140,23 @@ def check_values(config: Mapping[str, Any]) -> None:
         Area.from_setting(config[PREFIX + "AREA"])
     except (TypeError, ValueError) as exc:
         raise ConfigurationError(f"CITIZENCARE_AREA is not usable: {exc}") from None
+    from .domain.routing import parse_rules
+    from .domain.sla import BusinessCalendar, SlaPolicy
+
+    try:
+        BusinessCalendar.from_config(
+            {"timezone": config[PREFIX + "TIMEZONE"], **config[PREFIX + "SLA_CALENDAR"]}
+        )
+        SlaPolicy.from_config(config[PREFIX + "SLA_POLICY"])
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(
+            f"CITIZENCARE_SLA_CALENDAR or CITIZENCARE_SLA_POLICY is not usable: {exc}"
+        ) from None
+
+    try:
+        parse_rules(config[PREFIX + "ROUTING"])
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"CITIZENCARE_ROUTING is not usable: {exc}") from None
     languages = config[PREFIX + "LANGUAGES"]
     if not languages or not all(isinstance(code, str) for code in languages):
         raise ConfigurationError("CITIZENCARE_LANGUAGES must be a non-empty list of language codes")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel
 from flask_login import current_user
 
@@ -19,6 +19,8 @@ def languages() -> tuple[str, ...]:
 def select_locale() -> str:
     """The user's explicit choice, then their profile, then Accept-Language, then the default."""
     offered = languages()
+    if not has_request_context():
+        return offered[0]  # commands and workers: the default language unless they force one
     chosen = session.get(SESSION_KEY)
     if chosen in offered:
         return str(chosen)

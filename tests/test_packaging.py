@@ -30,6 +30,22 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built
 
 
+def test_every_package_is_listed_in_setup_cfg() -> None:
+    listed = {
+        line.strip()
+        for line in (ROOT / "setup.cfg")
+        .read_text()
+        .split("packages =", 1)[1]
+        .split("package_dir", 1)[0]
+        .splitlines()
+    }
+    packages = {
+        ".".join(path.parent.relative_to(ROOT).parts)
+        for path in (ROOT / "flask_citizencare").rglob("__init__.py")
+    }
+    assert packages <= listed
+
+
 def test_wheel_contents(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = {

@@ -293,3 +293,27 @@ def test_an_address_alone_is_enough_without_a_geocoder(
     assert post_report(client, category.id, lat="", lon="", address="Via Indipendenza 8").status_code == 303
     report = submitted(app)
     assert report.point is None and report.address == "Via Indipendenza 8"
+
+
+def test_nearby_lookup_offers_open_public_reports_only(
+    app: Flask, client: FlaskClient, category: Category
+) -> None:
+    post_report(client, category.id, title="Buca vicina", lat="44.49361", lon="11.33012")
+    post_report(client, category.id, title="Buca nascosta", lat="44.49362", lon="11.33013")
+    with app.app_context():
+        hidden = host_db.session.scalars(sa.select(Report).where(Report.title == "Buca nascosta")).one()
+        hidden.is_public = False
+        host_db.session.commit()
+    data = client.get(
+        "/citizencare/nearby", query_string={"category": category.id, "lat": "44.4936", "lon": "11.3301"}
+    ).get_json()
+    assert [r["title"] for r in data["reports"]] == ["Buca vicina"]
+    assert set(data["reports"][0]) == {"id", "title", "status", "distance_m", "url"}
+    for bad in (
+        {"category": "x", "lat": "1", "lon": "1"},
+        {"category": category.id, "lat": "nan", "lon": "1"},
+        {"category": category.id},
+        {"category": category.id, "lat": "91", "lon": "11"},
+    ):
+        response = client.get("/citizencare/nearby", query_string=bad)
+        assert response.status_code == 400 and "error" in response.get_json()

@@ -24,6 +24,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..formatting import cc_date, cc_datetime
 from ..i18n import SESSION_KEY, languages
 from .public import blueprint as public_blueprint
+from .staff import blueprint as staff_blueprint
 
 _package = Path(__file__).resolve().parent.parent
 
@@ -43,8 +44,20 @@ blueprint = Blueprint(
     static_url_path="/static",
 )
 blueprint.register_blueprint(public_blueprint)
+blueprint.register_blueprint(staff_blueprint)
 blueprint.add_app_template_filter(cc_date)
 blueprint.add_app_template_filter(cc_datetime)
+
+
+@blueprint.app_template_filter("cc_point_json")
+def cc_point_json(point: Any) -> str:
+    """``{"lat": .., "lon": ..}`` of a stored point, for the maps' data attributes."""
+    import json
+
+    from geoalchemy2.shape import to_shape
+
+    shape = to_shape(point)
+    return json.dumps({"lat": round(shape.y, 7), "lon": round(shape.x, 7)})
 
 
 @blueprint.context_processor
@@ -86,6 +99,11 @@ def too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
             size=config["CITIZENCARE_PHOTO_MAX_BYTES"] // (1024 * 1024),
         ),
     )
+
+
+@blueprint.errorhandler(403)
+def forbidden(error: Exception) -> ResponseReturnValue:
+    return _error_page(403, _("Not allowed"), _("Your account may not open this page."))
 
 
 @blueprint.errorhandler(404)

@@ -74,6 +74,8 @@ class Report(Base):
         sa.Index("ix_cc_reports_category_created", "category_id", "created_at"),
         sa.Index("ix_cc_reports_office_status", "office_id", "status"),
         sa.Index("ix_cc_reports_created_at", "created_at"),
+        sa.Index("ix_cc_reports_due_at_id", "due_at", "id"),
+        sa.Index("ix_cc_reports_status_due_at", "status", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -117,6 +119,9 @@ class Report(Base):
     #: Service-level due times, stored so the queue sorts and filters in SQL.
     ack_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolve_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The next due time for the case's state (acknowledgement while new, then resolution);
+    #: ``None`` while the clock is paused or the case is finished. The queue sorts on it.
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sla_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
 

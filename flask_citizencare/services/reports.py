@@ -18,12 +18,14 @@ from sqlalchemy.orm import Session
 
 from .. import signals
 from ..domain.geo import Area, check_point
-from ..domain.lifecycle import Channel, Kind, Status
+from ..domain.lifecycle import Channel, Kind, Priority, Status
 from ..extension import app_object, db_session, state
-from ..models import Category, Counter, Message, Report, ReporterContact, StatusEvent
+from ..models import Category, Counter, Message, Report, ReporterContact, StaffMember, StatusEvent
 from ..models.base import utcnow
 from ..storage.photos import ProcessedPhoto
 from .photos import discard, publish, staged_photos
+from .routing import office_for
+from .sla import recompute_due_times
 
 
 class SubmissionRefused(ValueError):
@@ -96,11 +98,16 @@ def existing_submission(session: Session, token: str) -> Report | None:
     return session.scalar(sa.select(Report).where(Report.submission_token == token))
 
 
-def submit_report(submission: Submission, photos: Sequence[ProcessedPhoto] = ()) -> Report:
+def submit_report(
+    submission: Submission, photos: Sequence[ProcessedPhoto] = (), *, registered_by: StaffMember | None = None
+) -> Report:
     """File a report with its photos, its first status event and the reporter's contact.
 
     Idempotent on ``submission_token``: a double click or a phone's retry gets
     the report the first request created, and its photos are not kept twice.
+    ``registered_by`` is the operator who registers a request received by
+    phone, e-mail, letter or at the counter (its channel and time are in the
+    submission, and the service levels count from them).
     """
     cc = state()
     session = db_session()
@@ -119,7 +126,7 @@ def submit_report(submission: Submission, photos: Sequence[ProcessedPhoto] = ())
             submission_token=submission.submission_token,
             kind=submission.kind.value,
             category=category,
-            office_id=category.default_office_id,
+            office=office_for(session, category, submission.lon, submission.lat),
             title=submission.title,
             description=submission.description,
             point=point,
@@ -127,6 +134,8 @@ def submit_report(submission: Submission, photos: Sequence[ProcessedPhoto] = ())
             answers=submission.answers,
             channel=submission.channel.value,
             status=Status.NEW.value,
+            level=1,
+            priority=Priority.NORMAL.value,
             received_at=received,
             created_at=now,
         )
@@ -139,9 +148,17 @@ def submit_report(submission: Submission, photos: Sequence[ProcessedPhoto] = ())
             consent_at=now,
         )
         report.events.append(
-            StatusEvent(action="submit", to_status=Status.NEW.value, actor_kind="citizen", at=now)
+            StatusEvent(
+                action="submit",
+                to_status=Status.NEW.value,
+                actor_kind="staff" if registered_by is not None else "citizen",
+                actor_id=registered_by.id if registered_by is not None else None,
+                data={"channel": submission.channel.value},
+                at=received if registered_by is not None else now,
+            )
         )
         report.photos.extend(staged.add_all(photos))
+        recompute_due_times(report, now=now)
         session.add(report)
         try:
             session.commit()
@@ -153,9 +170,7 @@ def submit_report(submission: Submission, photos: Sequence[ProcessedPhoto] = ())
                 raise
             return earlier  # the same form was committed by a concurrent request
     publish(staged)
-    signals.report_submitted.send(
-        app_object(), report=report, event=report.events[0], actor=None
-    )
+    signals.report_submitted.send(app_object(), report=report, event=report.events[0], actor=None)
     return report
 
 

@@ -15,3 +15,4 @@ blueprint.add_url_rule("/track/<token>", "track", views.track, methods=["GET", "
 blueprint.add_url_rule("/photos/<key>", "photo", views.public_photo)
 blueprint.add_url_rule("/track/<token>/photos/<key>", "tracked_photo", views.tracked_photo)
 blueprint.add_url_rule("/privacy", "privacy", views.privacy)
+blueprint.add_url_rule("/nearby", "nearby", views.nearby)

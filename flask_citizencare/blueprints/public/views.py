@@ -11,10 +11,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
+from wtforms.validators import ValidationError
 
 from ...domain.geo import Area, LocationError, check_point
 from ...domain.lifecycle import Kind
-from ...extension import state
+from ...extension import db_session, state
 from ...models import Photo, Report
 from ...queries import active_categories, public_report, recent_public_reports, tracked_report
 from ...services.reports import Submission, SubmissionRefused, add_reporter_information, submit_report
@@ -242,3 +243,38 @@ def tracked_photo(token: str, key: str) -> ResponseReturnValue:
 
 def privacy() -> ResponseReturnValue:
     return render_template("citizencare/public/privacy.html")
+
+
+def nearby() -> ResponseReturnValue:
+    """Open public reports of a category near a point: "is it one of these?" on the form."""
+    from flask import jsonify
+
+    from ...services.duplicates import nearby_open_reports
+    from ...services.errors import ActionRefused
+
+    try:
+        category_id = int(request.args.get("category", ""))
+        lat = parse_coordinate(request.args.get("lat"))
+        lon = parse_coordinate(request.args.get("lon"))
+    except (ValueError, ValidationError):
+        return jsonify(error=_("Give a category and a position.")), 400
+    if lat is None or lon is None:
+        return jsonify(error=_("Give a category and a position.")), 400
+    try:
+        found = nearby_open_reports(
+            db_session(), category_id=category_id, lon=lon, lat=lat, public_only=True, limit=5
+        )
+    except ActionRefused as refusal:
+        return jsonify(error=refusal.message), 400
+    return jsonify(
+        reports=[
+            {
+                "id": report.public_id,
+                "title": report.shown_title,
+                "status": report.status,
+                "distance_m": round(distance),
+                "url": url_for(".report", public_id=report.public_id),
+            }
+            for report, distance in found
+        ]
+    )

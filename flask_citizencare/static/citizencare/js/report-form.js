@@ -50,10 +50,49 @@
 
   function round(value) { return Math.round(value * 1e6) / 1e6; }
 
+  var nearby = document.getElementById("cc-nearby");
+  var nearbyTimer = null;
+
+  function showNearby() {
+    if (!nearby || !category || !category.value || !lat.value || !lon.value) { return; }
+    var url = nearby.getAttribute("data-url") + "?category=" + encodeURIComponent(category.value) +
+      "&lat=" + encodeURIComponent(lat.value) + "&lon=" + encodeURIComponent(lon.value);
+    fetch(url, { headers: { "Accept": "application/json" } }).then(function (response) {
+      return response.ok ? response.json() : { reports: [] };
+    }).then(function (data) {
+      nearby.textContent = "";
+      if (!data.reports || !data.reports.length) { nearby.hidden = true; return; }
+      var heading = document.createElement("p");
+      heading.className = "cc-label";
+      heading.textContent = nearby.getAttribute("data-heading");
+      var hint = document.createElement("p");
+      hint.className = "cc-hint";
+      hint.textContent = nearby.getAttribute("data-hint");
+      var list = document.createElement("ul");
+      data.reports.forEach(function (report) {
+        var item = document.createElement("li");
+        var link = document.createElement("a");
+        link.href = report.url;
+        link.target = "_blank";
+        link.textContent = report.id + " — " + report.title;
+        item.appendChild(link);
+        item.appendChild(document.createTextNode(" (" + report.distance_m + " m)"));
+        list.appendChild(item);
+      });
+      nearby.appendChild(heading);
+      nearby.appendChild(hint);
+      nearby.appendChild(list);
+      nearby.hidden = false;
+    }).catch(function () { nearby.hidden = true; });
+  }
+
   function fillFields(latlng) {
     lat.value = round(latlng.lat);
     lon.value = round(latlng.lng);
+    clearTimeout(nearbyTimer);
+    nearbyTimer = setTimeout(showNearby, 300);
   }
+  if (category) { category.addEventListener("change", showNearby); }
 
   function place(latlng, pan) {
     if (!marker) {

@@ -1,0 +1,183 @@
+"""Forms of the staff workspace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from ...domain.lifecycle import Channel, Priority, Status
+from ...queue import SLA_STATES, SORTS
+
+
+def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
+    import math
+
+    if not value:
+        return None
+    try:
+        numbers = [float(part) for part in value.split(",")]
+    except ValueError:
+        raise ValidationError(_l("Give the area as four numbers: west,south,east,north.")) from None
+    if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers):
+        raise ValidationError(_l("Give the area as four numbers: west,south,east,north."))
+    west, south, east, north = numbers
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise ValidationError(_l("Give the area as four numbers: west,south,east,north."))
+    return west, south, east, north
+
+
+class QueueFilterForm(FlaskForm):
+    """Filters of the queue, in the query string (GET: no CSRF token needed)."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectMultipleField(_l("Status"), validators=[Optional()])
+    category = SelectField(_l("Category"), coerce=str, validators=[Optional()], validate_choice=False)
+    office = SelectField(_l("Office"), coerce=str, validators=[Optional()], validate_choice=False)
+    level = SelectField(
+        _l("Level"),
+        choices=[
+            SelectChoice("", _l("Any")),
+            SelectChoice("1", _l("First")),
+            SelectChoice("2", _l("Second")),
+        ],
+        validators=[Optional()],
+    )
+    priority = SelectField(_l("Priority"), validators=[Optional()])
+    channel = SelectField(_l("Channel"), validators=[Optional()])
+    sla = SelectField(_l("Service level"), validators=[Optional()])
+    area = StringField(_l("Area (west,south,east,north)"), validators=[Optional(), Length(max=200)])
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
+    received_from = DateField(_l("Received from"), validators=[Optional()])
+    received_to = DateField(_l("Received until"), validators=[Optional()])
+    sort = SelectField(_l("Sort by"), validators=[Optional()])
+    after = HiddenField(validators=[Optional(), Length(max=400)])
+
+    def validate_area(self, field: Any) -> None:
+        _bbox(field.data)
+
+    def bbox(self) -> tuple[float, float, float, float] | None:
+        return _bbox(self.area.data)
+
+
+def status_labels() -> dict[Status, Any]:
+    return {
+        Status.NEW: _l("New"),
+        Status.ACKNOWLEDGED: _l("Taken in charge"),
+        Status.IN_PROGRESS: _l("In progress"),
+        Status.SUSPENDED: _l("Suspended"),
+        Status.RESOLVED: _l("Resolved"),
+        Status.CLOSED: _l("Closed"),
+        Status.REJECTED: _l("Rejected"),
+    }
+
+
+def fill_queue_choices(
+    form: QueueFilterForm, categories: list[Any], offices: list[Any], language: str
+) -> None:
+    form.status.choices = [SelectChoice(s.value, label) for s, label in status_labels().items()]
+    form.category.choices = [SelectChoice("", _l("Any"))] + [
+        SelectChoice(str(c.id), c.label(language), optgroup=c.group or None) for c in categories
+    ]
+    form.office.choices = [SelectChoice("", _l("Any"))] + [SelectChoice(str(o.id), o.name) for o in offices]
+    form.priority.choices = [SelectChoice("", _l("Any"))] + [
+        SelectChoice(p.value, label) for p, label in priority_labels().items()
+    ]
+    form.channel.choices = [SelectChoice("", _l("Any"))] + [
+        SelectChoice(c.value, label) for c, label in channel_labels().items()
+    ]
+    form.sla.choices = [SelectChoice("", _l("Any"))] + [SelectChoice(s, sla_labels()[s]) for s in SLA_STATES]
+    form.sort.choices = [SelectChoice(s, sort_labels()[s]) for s in SORTS]
+
+
+def priority_labels() -> dict[Priority, Any]:
+    return {
+        Priority.URGENT: _l("Urgent"),
+        Priority.HIGH: _l("High"),
+        Priority.NORMAL: _l("Normal"),
+        Priority.LOW: _l("Low"),
+    }
+
+
+def channel_labels() -> dict[Channel, Any]:
+    return {
+        Channel.WEB: _l("Web form"),
+        Channel.EMAIL: _l("E-mail"),
+        Channel.PHONE: _l("Phone"),
+        Channel.LETTER: _l("Letter"),
+        Channel.COUNTER: _l("Counter"),
+        Channel.FAX: _l("Fax"),
+        Channel.API: _l("API"),
+    }
+
+
+def sla_labels() -> dict[str, Any]:
+    return {
+        "on_time": _l("On time"),
+        "due_soon": _l("Due within the hour"),
+        "breached": _l("Overdue"),
+        "paused": _l("No due time (paused or finished)"),
+    }
+
+
+def sort_labels() -> dict[str, Any]:
+    return {"due": _l("Due time"), "age": _l("Age"), "priority": _l("Priority")}
+
+
+class ActionForm(FlaskForm):
+    """One form for every lifecycle action; the action decides which fields it needs."""
+
+    version = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
+    note = TextAreaField(_l("Reason or note"), validators=[Optional(), Length(max=2000)])
+    public_reply = TextAreaField(_l("Answer to the citizen"), validators=[Optional(), Length(max=10000)])
+    office = SelectField(_l("Office"), coerce=str, validators=[Optional()], validate_choice=False)
+    assignee = SelectField(_l("Staff member"), coerce=str, validators=[Optional()], validate_choice=False)
+    master = StringField(_l("Number of the report it duplicates"), validators=[Optional(), Length(max=20)])
+
+
+class BulkForm(FlaskForm):
+    action = SelectField(
+        _l("With the selected cases"),
+        choices=[SelectChoice("acknowledge", _l("Take in charge")), SelectChoice("assign", _l("Assign"))],
+        validators=[InputRequired()],
+    )
+    office = SelectField(_l("Office"), coerce=str, validators=[Optional()], validate_choice=False)
+    assignee = SelectField(_l("Staff member"), coerce=str, validators=[Optional()], validate_choice=False)
+    back = HiddenField(validators=[Optional(), Length(max=2000)])
+
+
+class ModerationForm(FlaskForm):
+    version = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
+    is_public = BooleanField(_l("Shown to the public"))
+    public_title = StringField(_l("Title shown to the public"), validators=[Optional(), Length(max=200)])
+    public_description = TextAreaField(
+        _l("Description shown to the public"), validators=[Optional(), Length(max=5000)]
+    )
+    hidden_photos = SelectMultipleField(
+        _l("Hidden photos"), coerce=str, validators=[Optional()], validate_choice=False
+    )
+
+
+class ClassificationForm(FlaskForm):
+    version = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
+    category = SelectField(_l("Category"), coerce=str, validators=[InputRequired()], validate_choice=False)
+    priority = SelectField(_l("Priority"), validators=[InputRequired()])
+
+
+class CsrfForm(FlaskForm):
+    """Only the CSRF token, for small forms whose fields the service validates."""

@@ -1,0 +1,106 @@
+"""Registering a request that arrived by phone, e-mail, letter, fax or at the counter."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import DateTimeLocalField, SelectChoice, SelectField
+from wtforms.validators import InputRequired
+
+from ...domain.geo import LocationError
+from ...domain.lifecycle import Channel, Kind
+from ...models.base import utcnow
+from ...queries import active_categories
+from ...services.reports import Submission, SubmissionRefused, submit_report
+from ..public.forms import ReportForm, new_submission_token, report_form_class
+from ..public.uploads import process_uploads
+from ..public.views import LOCATION_MESSAGES, _answers, _location
+from .forms import channel_labels
+
+INTAKE_CHANNELS = (Channel.PHONE, Channel.EMAIL, Channel.LETTER, Channel.COUNTER, Channel.FAX)
+
+
+class IntakeFields(ReportForm):
+    channel = SelectField(_l("Received by"), validators=[InputRequired()])
+    received_at = DateTimeLocalField(
+        _l("Received on"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(_l("When did the request arrive?"))],
+    )
+
+
+def intake_view() -> ResponseReturnValue:
+    request.max_content_length = int(
+        current_app.config["CITIZENCARE_MAX_PHOTOS"] * current_app.config["CITIZENCARE_PHOTO_MAX_BYTES"]
+        + 2**20
+    )
+    categories = active_categories()
+    language = str(get_locale() or "it")
+    base = report_form_class(categories, language)
+    form = type("IntakeForm", (IntakeFields, base), {})()
+    form.set_categories(categories, language)
+    form.channel.choices = [SelectChoice(c.value, channel_labels()[c]) for c in INTAKE_CHANNELS]
+    # The citizen gave consent to the operator; the operator confirms it.
+    form.consent.label.text = _("The citizen was told about the privacy notice and agreed.")
+    zone = ZoneInfo(current_app.config["CITIZENCARE_TIMEZONE"])
+    if request.method == "GET":
+        form.submission_token.data = new_submission_token()
+        form.received_at.data = utcnow().astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
+        return render_template(
+            "citizencare/staff/intake.html", form=form, categories=categories, location_error=None
+        )
+
+    valid = form.validate()
+    location_error = None
+    received: datetime | None = None
+    if form.received_at.data is not None:
+        received = form.received_at.data.replace(tzinfo=zone)
+        if received > utcnow():
+            form.received_at.errors = [*form.received_at.errors, _("The time cannot be in the future.")]
+            valid = False
+    answers = _answers(form)
+    try:
+        lat, lon, address = _location(form)
+    except (LocationError, ValueError) as error:
+        location_error = LOCATION_MESSAGES[getattr(error, "code", "not_finite")]()
+        valid = False
+    photos, photo_errors = process_uploads(request.files.getlist("photos"))
+    if photo_errors:
+        form.photos.errors = photo_errors
+        valid = False
+    if not valid or received is None:
+        return render_template(
+            "citizencare/staff/intake.html", form=form, categories=categories, location_error=location_error
+        ), 400
+    submission = Submission(
+        kind=Kind(form.kind.data),
+        category_id=int(form.category.data),
+        title=form.title.data.strip(),
+        description=form.description.data.strip(),
+        submission_token=form.submission_token.data,
+        lat=lat,
+        lon=lon,
+        address=address,
+        answers=answers,
+        contact_name=(form.name.data or "").strip() or None,
+        contact_email=(form.email.data or "").strip().lower() or None,
+        contact_phone=(form.phone.data or "").strip() or None,
+        locale=language,
+        channel=Channel(form.channel.data),
+        received_at=received,
+    )
+    try:
+        report = submit_report(submission, photos, registered_by=g.cc_actor.staff)
+    except (SubmissionRefused, LocationError):
+        form.category.errors = [_("Choose a category from the list.")]
+        return render_template(
+            "citizencare/staff/intake.html", form=form, categories=categories, location_error=location_error
+        ), 400
+    flash(_("Registered as %(number)s.", number=report.public_id), "success")
+    return redirect(url_for(".case", report_id=report.id), code=303)

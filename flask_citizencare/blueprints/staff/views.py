@@ -1,0 +1,330 @@
+"""Staff pages: the triage queue and the case workspace. Thin: parse, call a service, render."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from ...domain.lifecycle import Action, Priority, Status, available
+from ...extension import current_roles, db_session, is_staff
+from ...models import Office, Photo, Report, StaffMember
+from ...models.base import utcnow
+from ...queries import active_categories
+from ...queue import QueueFilters, queue_counts, queue_page
+from ...services import sla
+from ...services.canned import list_canned, render_canned
+from ...services.cases import Classification, Moderation
+from ...services.cases import classify as classify_case
+from ...services.cases import moderate as moderate_case
+from ...services.duplicates import similar_reports
+from ...services.errors import ActionRefused
+from ...services.staff import Actor, can_see, is_assigned, staff_member_for
+from ...services.triage import ActionInput, apply_action, load_case
+from ..public.views import _send_photo
+from .forms import (
+    ActionForm,
+    BulkForm,
+    ClassificationForm,
+    ModerationForm,
+    QueueFilterForm,
+    fill_queue_choices,
+    priority_labels,
+    status_labels,
+)
+
+
+def require_staff() -> ResponseReturnValue | None:
+    """Every staff page: a logged-in user with a staff role, known to our staff table."""
+    if not current_user or not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined,no-any-return]
+    roles = current_roles()
+    member = staff_member_for(db_session(), current_user, roles) if is_staff(roles) else None
+    if member is None:
+        abort(403)
+    g.cc_actor = Actor(member, roles)
+    return None
+
+
+def staff_context() -> dict[str, Any]:
+    return {"actor": g.get("cc_actor")}
+
+
+def actor() -> Actor:
+    return g.cc_actor  # type: ignore[no-any-return]
+
+
+def _language() -> str:
+    return str(get_locale() or current_app.config["CITIZENCARE_LANGUAGES"][0])
+
+
+def _offices() -> list[Office]:
+    return list(db_session().scalars(sa.select(Office).where(Office.active.is_(True)).order_by(Office.name)))
+
+
+def _staff_members() -> list[StaffMember]:
+    return list(
+        db_session().scalars(
+            sa.select(StaffMember)
+            .where(StaffMember.active.is_(True))
+            .options(selectinload(StaffMember.offices))
+            .order_by(StaffMember.display_name)
+        )
+    )
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def queue() -> ResponseReturnValue:
+    categories = list(active_categories())
+    offices = _offices()
+    form = QueueFilterForm(request.args)
+    fill_queue_choices(form, categories, offices, _language())
+    status = 200
+    if request.args and not form.validate():
+        status = 400
+    statuses = frozenset(form.status.data or []) & {s.value for s in Status} if form.status.data else None
+    filters = QueueFilters(
+        **({"statuses": statuses} if statuses else {}),
+        category_id=_int(form.category.data),
+        office_id=_int(form.office.data),
+        level=_int(form.level.data),
+        priority=form.priority.data or None,
+        channel=form.channel.data or None,
+        sla=form.sla.data or None,
+        bbox=None if form.area.errors else form.bbox(),
+        text=(form.q.data or "").strip() or None,
+        received_from=form.received_from.data if not form.received_from.errors else None,
+        received_to=form.received_to.data if not form.received_to.errors else None,
+        sort=form.sort.data or "due",
+    )
+    now = utcnow()
+    soon = sla.soon(now)
+    session = db_session()
+    page = queue_page(
+        session, actor(), filters, now=now, soon=soon, after=form.after.data or None,
+        limit=current_app.config["CITIZENCARE_QUEUE_PAGE_SIZE"],
+    )
+    counts = queue_counts(session, actor(), filters, now=now, soon=soon)
+    bulk = BulkForm()
+    bulk.office.choices = [("", "—")] + [(str(o.id), o.name) for o in offices]
+    bulk.assignee.choices = [("", "—")] + [(str(m.id), m.display_name) for m in _staff_members()]
+    bulk.back.data = request.full_path
+    return render_template(
+        "citizencare/staff/queue.html",
+        form=form,
+        page=page,
+        counts=counts,
+        filters=filters,
+        now=now,
+        soon=soon,
+        bulk=bulk,
+        status_labels=status_labels(),
+        priority_labels=priority_labels(),
+    ), status
+
+
+def _safe_back(target: str | None) -> str:
+    parts = urlsplit(target or "")
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not parts.netloc
+        and not parts.scheme
+    ):
+        return target
+    return url_for(".queue")
+
+
+def bulk() -> ResponseReturnValue:
+    form = BulkForm()
+    if not form.validate():
+        abort(400)
+    action = Action(form.action.data)
+    done, refused = [], []
+    for item in request.form.getlist("report"):
+        report_id, _sep, version = item.partition(":")
+        rid, ver = _int(report_id), _int(version)
+        if rid is None or ver is None:
+            abort(400)
+        data = ActionInput(
+            expected_version=ver, office_id=_int(form.office.data), assignee_id=_int(form.assignee.data)
+        )
+        try:
+            done.append(apply_action(actor(), rid, action, data).public_id)
+        except ActionRefused as refusal:
+            refused.append(f"{rid}: {refusal.message}")
+    if done:
+        flash(
+            _("Done on %(count)d case(s): %(numbers)s", count=len(done), numbers=", ".join(done)), "success"
+        )
+    for message in refused:
+        flash(message, "error")
+    return redirect(_safe_back(form.back.data), code=303)
+
+
+def _case_context(report: Report) -> dict[str, Any]:
+    me = actor()
+    session = db_session()
+    actions = [
+        t
+        for t in available(Status(report.status), report.level, me.roles)
+        if not t.assigned_only or is_assigned(me, report)
+    ]
+    now = utcnow()
+    calendar = sla.calendar()
+    from ...domain.sla import remaining, sla_state
+
+    due = report.due_at
+    canned = [
+        (reply, render_canned(reply, report))
+        for reply in list_canned(session, category_id=report.category_id, language=_language())
+    ]
+    return {
+        "canned": canned,
+        "report": report,
+        "actions": actions,
+        "needs": {t.action.value: {n.value for n in t.needs} for t in actions},
+        "offices": _offices(),
+        "staff_members": _staff_members(),
+        "categories": list(active_categories()),
+        "sla_state": sla_state(due, now, calendar) if Status(report.status).is_open else None,
+        "remaining": remaining(due, now, calendar) if due is not None else None,
+        "nearby": similar_reports(session, report, actor=me),
+        "status_labels": status_labels(),
+        "priority_labels": priority_labels(),
+        "priorities": list(Priority),
+        "action_form": ActionForm(),
+        "moderation_form": ModerationForm(),
+        "classification_form": ClassificationForm(),
+        "may_moderate": bool(me.roles & {"operator", "manager", "admin"}),
+    }
+
+
+def _load(report_id: int) -> Report:
+    try:
+        return load_case(db_session(), actor(), report_id)
+    except ActionRefused:
+        abort(404)
+
+
+def case(report_id: int) -> ResponseReturnValue:
+    report = _load(report_id)
+    return render_template("citizencare/staff/case.html", **_case_context(report))
+
+
+def _refused(report_id: int, refusal: ActionRefused) -> ResponseReturnValue:
+    if refusal.status_code == 404:
+        abort(404)
+    db_session().expire_all()
+    report = _load(report_id)
+    return render_template(
+        "citizencare/staff/case.html", error=refusal.message, **_case_context(report)
+    ), refusal.status_code
+
+
+def act(report_id: int, action: str) -> ResponseReturnValue:
+    if action not in {a.value for a in Action}:
+        abort(404)
+    form = ActionForm()
+    if not form.validate():
+        return _refused(
+            report_id, ActionRefused(_("The form was not complete: reload the case and try again."))
+        )
+    master_id = None
+    if form.master.data:
+        master = db_session().scalar(sa.select(Report.id).where(Report.public_id == form.master.data.strip()))
+        master_id = master if master is not None else -1
+    data = ActionInput(
+        expected_version=form.version.data,
+        note=form.note.data,
+        public_reply=form.public_reply.data,
+        office_id=_int(form.office.data),
+        assignee_id=_int(form.assignee.data),
+        master_id=master_id,
+    )
+    try:
+        report = apply_action(actor(), report_id, Action(action), data)
+    except ActionRefused as refusal:
+        return _refused(report_id, refusal)
+    flash(
+        _(
+            "Done: %(number)s is now %(status)s.",
+            number=report.public_id,
+            status=status_labels()[Status(report.status)],
+        ),
+        "success",
+    )
+    return redirect(url_for(".case", report_id=report_id), code=303)
+
+
+def moderate(report_id: int) -> ResponseReturnValue:
+    form = ModerationForm()
+    if not form.validate():
+        return _refused(
+            report_id, ActionRefused(_("The form was not complete: reload the case and try again."))
+        )
+    data = Moderation(
+        expected_version=form.version.data,
+        is_public=form.is_public.data,
+        public_title=form.public_title.data,
+        public_description=form.public_description.data,
+        hidden_photo_ids=[i for i in (_int(v) for v in form.hidden_photos.data or []) if i is not None],
+    )
+    try:
+        moderate_case(actor(), report_id, data)
+    except ActionRefused as refusal:
+        return _refused(report_id, refusal)
+    flash(_("Moderation saved."), "success")
+    return redirect(url_for(".case", report_id=report_id), code=303)
+
+
+def classify(report_id: int) -> ResponseReturnValue:
+    form = ClassificationForm()
+    form.priority.choices = [p.value for p in Priority]
+    if not form.validate():
+        return _refused(
+            report_id, ActionRefused(_("The form was not complete: reload the case and try again."))
+        )
+    data = Classification(
+        expected_version=form.version.data, category_id=_int(form.category.data), priority=form.priority.data
+    )
+    try:
+        classify_case(actor(), report_id, data)
+    except ActionRefused as refusal:
+        return _refused(report_id, refusal)
+    flash(_("Classification saved."), "success")
+    return redirect(url_for(".case", report_id=report_id), code=303)
+
+
+def photo(key: str) -> ResponseReturnValue:
+    """Any photo of a case the staff member may see, hidden ones included."""
+    found = (
+        db_session().scalar(
+            sa.select(Photo).where(sa.or_(Photo.storage_key == key, Photo.thumbnail_key == key))
+        )
+        if len(key) <= 80
+        else None
+    )
+    if found is None or not can_see(actor(), found.report):
+        abort(404)
+    return _send_photo(found, key, "private, no-store")
+
+
+def intake() -> ResponseReturnValue:
+    from .intake import intake_view
+
+    return intake_view()

@@ -1,0 +1,208 @@
+"""The triage queue: filters, counts and keyset pages over the cases an actor may see.
+
+Everything is SQL that the indexes on ``cc_reports`` serve: the status/due-time
+index for the default order, the spatial index for the area. Pages are keyset
+pages (``after`` the last row's sort key), so page 5000 costs what page 1 does.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, joinedload
+
+from .domain.lifecycle import OPEN_STATUSES, Status
+from .models import Report
+from .services.staff import Actor, visible_reports
+
+SORTS = ("due", "age", "priority")
+SLA_STATES = ("on_time", "due_soon", "breached", "paused")
+PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    statuses: frozenset[str] = frozenset(s.value for s in OPEN_STATUSES)
+    category_id: int | None = None
+    office_id: int | None = None
+    level: int | None = None
+    priority: str | None = None
+    channel: str | None = None
+    sla: str | None = None
+    #: (min_lon, min_lat, max_lon, max_lat)
+    bbox: tuple[float, float, float, float] | None = None
+    text: str | None = None
+    received_from: date | None = None
+    received_to: date | None = None
+    sort: str = "due"
+
+
+@dataclass
+class QueuePage:
+    reports: Sequence[Report]
+    next_cursor: str | None
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _priority_rank() -> sa.ColumnElement[int]:
+    return sa.case(PRIORITY_RANK, value=Report.priority, else_=9)
+
+
+def _order(sort: str) -> tuple[list[Any], list[str]]:
+    """Columns to order by and the names of their values in the cursor."""
+    if sort == "age":
+        return [Report.received_at, Report.id], ["received_at", "id"]
+    if sort == "priority":
+        return [_priority_rank(), sa.func.coalesce(Report.due_at, _FAR), Report.id], ["rank", "due", "id"]
+    return [sa.func.coalesce(Report.due_at, _FAR), Report.id], ["due", "id"]
+
+
+_FAR = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def _conditions(
+    actor: Actor, filters: QueueFilters, now: datetime, soon: datetime, session: Session, *, with_status: bool
+) -> list[sa.ColumnElement[bool]]:
+    where: list[sa.ColumnElement[bool]] = [visible_reports(actor)]
+    if with_status and filters.statuses:
+        where.append(Report.status.in_(sorted(filters.statuses)))
+    if filters.category_id is not None:
+        where.append(Report.category_id == filters.category_id)
+    if filters.office_id is not None:
+        where.append(Report.office_id == filters.office_id)
+    if filters.level is not None:
+        where.append(Report.level == filters.level)
+    if filters.priority:
+        where.append(Report.priority == filters.priority)
+    if filters.channel:
+        where.append(Report.channel == filters.channel)
+    if filters.sla == "breached":
+        where.append(Report.due_at < now)
+    elif filters.sla == "due_soon":
+        where.append(sa.and_(Report.due_at >= now, Report.due_at <= soon))
+    elif filters.sla == "on_time":
+        where.append(Report.due_at > soon)
+    elif filters.sla == "paused":
+        where.append(Report.due_at.is_(None))
+    if filters.received_from is not None:
+        where.append(Report.received_at >= datetime.combine(filters.received_from, time(), UTC))
+    if filters.received_to is not None:
+        where.append(
+            Report.received_at
+            < datetime.combine(filters.received_to + timedelta(days=1), time(), UTC)
+        )
+    if filters.text:
+        where.append(_text_condition(filters.text))
+    if filters.bbox is not None:
+        where.append(_bbox_condition(session, filters.bbox))
+    return where
+
+
+def _text_condition(text: str) -> sa.ColumnElement[bool]:
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return sa.or_(
+        Report.public_id == text.strip(),
+        Report.title.ilike(pattern, escape="\\"),
+        Report.description.ilike(pattern, escape="\\"),
+        Report.address.ilike(pattern, escape="\\"),
+    )
+
+
+def _bbox_condition(session: Session, bbox: tuple[float, float, float, float]) -> sa.ColumnElement[bool]:
+    """Reports inside a box, through the spatial index on both databases."""
+    min_lon, min_lat, max_lon, max_lat = bbox
+    if session.get_bind().dialect.name == "postgresql":
+        envelope = sa.func.ST_MakeEnvelope(min_lon, min_lat, max_lon, max_lat, 4326)
+        return Report.point.op("&&")(envelope)
+    # SpatiaLite's predicates ignore its R*Tree: ask the index for the candidate rowids.
+    rtree = sa.table(
+        "idx_cc_reports_point",
+        sa.column("pkid"),
+        sa.column("xmin"),
+        sa.column("xmax"),
+        sa.column("ymin"),
+        sa.column("ymax"),
+    )
+    return Report.id.in_(
+        sa.select(rtree.c.pkid).where(
+            rtree.c.xmax >= min_lon, rtree.c.xmin <= max_lon, rtree.c.ymax >= min_lat, rtree.c.ymin <= max_lat
+        )
+    )
+
+
+def encode_cursor(values: dict[str, Any]) -> str:
+    raw = json.dumps({k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()})
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, names: list[str]) -> list[Any] | None:
+    """The sort key of the last row seen; ``None`` for a cursor that does not fit (start over)."""
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        values = [raw[name] for name in names]
+    except (ValueError, KeyError, TypeError):
+        return None
+    parsed: list[Any] = []
+    for name, value in zip(names, values, strict=True):
+        if name in ("due", "received_at"):
+            if not isinstance(value, str):
+                return None
+            try:
+                moment = datetime.fromisoformat(value)
+            except ValueError:
+                return None
+            parsed.append(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+        elif isinstance(value, int) and not isinstance(value, bool):
+            parsed.append(value)
+        else:
+            return None
+    return parsed
+
+
+def queue_page(
+    session: Session,
+    actor: Actor,
+    filters: QueueFilters,
+    *,
+    now: datetime,
+    soon: datetime,
+    after: str | None = None,
+    limit: int = 50,
+) -> QueuePage:
+    columns, names = _order(filters.sort)
+    where = _conditions(actor, filters, now, soon, session, with_status=True)
+    if after:
+        last = decode_cursor(after, names)
+        if last is not None:
+            where.append(sa.tuple_(*columns) > sa.tuple_(*(sa.literal(v) for v in last)))
+    query = (
+        sa.select(Report, *columns)
+        .where(*where)
+        .options(joinedload(Report.category), joinedload(Report.office), joinedload(Report.assignee))
+        .order_by(*columns)
+        .limit(limit + 1)
+    )
+    rows = session.execute(query).all()
+    reports = [row[0] for row in rows[:limit]]
+    cursor = None
+    if len(rows) > limit:
+        key = rows[limit - 1][1:]
+        cursor = encode_cursor(dict(zip(names, key, strict=True)))
+    return QueuePage(reports=reports, next_cursor=cursor)
+
+
+def queue_counts(
+    session: Session, actor: Actor, filters: QueueFilters, *, now: datetime, soon: datetime
+) -> dict[str, int]:
+    """Cases per status under the other filters (so each status tab shows what it would hold)."""
+    where = _conditions(actor, filters, now, soon, session, with_status=False)
+    rows = session.execute(sa.select(Report.status, sa.func.count()).where(*where).group_by(Report.status))
+    counts = {s.value: 0 for s in Status}
+    counts.update({status: count for status, count in rows})
+    return counts

@@ -1,0 +1,140 @@
+"""Keep a case's due times right: recomputed from its history on every change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+
+from ..domain.lifecycle import Action, Status
+from ..domain.sla import BusinessCalendar, SlaPolicy, Suspension, due_times
+from ..models import Report
+
+_CALENDARS: dict[object, BusinessCalendar] = {}
+
+
+def calendar() -> BusinessCalendar:
+    """The app's business calendar, built once per distinct configuration (it caches its years)."""
+    config = current_app.config
+    settings = {"timezone": config["CITIZENCARE_TIMEZONE"], **config["CITIZENCARE_SLA_CALENDAR"]}
+    key = _freeze(settings)
+    if key not in _CALENDARS:
+        _CALENDARS[key] = BusinessCalendar.from_config(settings)
+    return _CALENDARS[key]
+
+
+def policy() -> SlaPolicy:
+    return SlaPolicy.from_config(current_app.config["CITIZENCARE_SLA_POLICY"])
+
+
+def _freeze(value: object) -> object:
+    """A hashable copy of a settings value, to key the cache (the value itself is used to build)."""
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), _freeze(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def suspensions(report: Report) -> list[Suspension]:
+    """The intervals the case spent suspended, from its events (the last may still be open)."""
+    intervals: list[Suspension] = []
+    started: datetime | None = None
+    for event in report.events:
+        if event.action == Action.SUSPEND.value:
+            started = event.at
+        elif started is not None and event.from_status == Status.SUSPENDED.value:
+            intervals.append((started, event.at))
+            started = None
+    if started is not None:
+        intervals.append((started, None))
+    return intervals
+
+
+def recompute_due_times(report: Report, *, now: datetime) -> None:
+    """Store the acknowledgement and resolution due times, and ``due_at`` for the queue."""
+    terms = due_times(
+        policy(),
+        calendar(),
+        channel=report.channel,
+        level=report.level,
+        received_at=report.received_at,
+        category_code=report.category.code if report.category is not None else None,
+        suspensions=suspensions(report),
+        acknowledged_at=report.acknowledged_at,
+    )
+    report.ack_due_at = terms.ack_due
+    report.resolve_due_at = terms.resolve_due
+    status = Status(report.status)
+    if status is Status.NEW:
+        report.due_at = terms.ack_due
+    elif status in (Status.ACKNOWLEDGED, Status.IN_PROGRESS):
+        report.due_at = terms.resolve_due
+    else:
+        report.due_at = None  # paused (suspended) or finished
+    if status.is_open and (report.due_at is None or report.due_at > now):
+        report.sla_breached_at = None  # a new term: `sla sweep` marks it again if it passes
+
+
+def soon(now: datetime) -> datetime:
+    """The end of the next business hour: cases due before it are "due soon"."""
+    return calendar().add(now, policy().due_soon)
+
+
+def sweep(now: datetime) -> list[Report]:
+    """Mark the open cases whose due time passed, once each; queue a reminder for whoever is in charge.
+
+    Run from cron (``flask citizencare sla sweep``). Each case is handled in its
+    own transaction, so a case changed meanwhile by an operator is simply
+    picked up again at the next run.
+    """
+    import sqlalchemy as sa
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from .. import signals
+    from ..extension import app_object, db_session
+    from ..models import StatusEvent
+    from .notify import queue_staff_reminder
+
+    session = db_session()
+    ids = list(
+        session.scalars(
+            sa.select(Report.id)
+            .where(Report.due_at < now, Report.sla_breached_at.is_(None), Report.status.in_(_OPEN))
+            .order_by(Report.due_at)
+        )
+    )
+    breached = []
+    for report_id in ids:
+        report = session.get(Report, report_id)
+        if (
+            report is None
+            or report.due_at is None
+            or report.due_at >= now
+            or report.sla_breached_at is not None
+        ):
+            continue
+        which = "acknowledgement" if report.status == Status.NEW.value else "resolution"
+        report.sla_breached_at = now
+        event = StatusEvent(
+            action="sla_breach",
+            from_status=report.status,
+            to_status=report.status,
+            actor_kind="system",
+            public=False,
+            data={"which": which},
+            at=now,
+        )
+        report.events.append(event)
+        queue_staff_reminder(session, report, which)
+        try:
+            session.commit()
+        except StaleDataError:
+            session.rollback()
+            continue
+        signals.sla_breached.send(app_object(), report=report, event=event, actor=None, which=which)
+        breached.append(report)
+    return breached
+
+
+_OPEN = [Status.NEW.value, Status.ACKNOWLEDGED.value, Status.IN_PROGRESS.value]

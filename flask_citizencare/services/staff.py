@@ -1,0 +1,138 @@
+"""Who is acting: the staff member behind a host user, and what they may see."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from ..domain.lifecycle import STAFF_ROLES, Role
+from ..models import Office, Report, StaffMember
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A staff member with the roles the host gave them for this request."""
+
+    staff: StaffMember
+    roles: frozenset[Role]
+
+    @property
+    def office_ids(self) -> frozenset[int]:
+        return frozenset(o.id for o in self.staff.offices)
+
+    @property
+    def sees_everything(self) -> bool:
+        return bool(self.roles & {Role.OPERATOR, Role.MANAGER, Role.ADMIN})
+
+    @property
+    def supervises(self) -> bool:
+        return bool(self.roles & {Role.MANAGER, Role.ADMIN})
+
+
+def staff_member_for(session: Session, user: Any, roles: frozenset[Role]) -> StaffMember | None:
+    """The staff row of a host user with a staff role, created on first use.
+
+    Hosts may map roles with their own hook instead of our staff table; actions
+    still need a row to record who did them, so we make one.
+    """
+    if not (roles & STAFF_ROLES) or user is None or not getattr(user, "is_authenticated", False):
+        return None
+    user_id = str(user.get_id())
+    member = session.scalar(
+        sa.select(StaffMember)
+        .where(StaffMember.user_id == user_id)
+        .options(selectinload(StaffMember.offices))
+    )
+    if member is None:
+        name = next(
+            (
+                str(v)
+                for a in ("display_name", "full_name", "name", "username", "email")
+                if (v := getattr(user, a, None))
+            ),
+            user_id,
+        )
+        top = max(
+            roles & STAFF_ROLES, key=lambda r: ["technician", "operator", "manager", "admin"].index(r.value)
+        )
+        member = StaffMember(
+            user_id=user_id, display_name=name, email=getattr(user, "email", None), role=top.value
+        )
+        session.add(member)
+        session.commit()
+    return member if member.active else None
+
+
+def visible_reports(actor: Actor) -> sa.ColumnElement[bool]:
+    """SQL condition: the cases this actor may see (technicians: their offices' and their own)."""
+    if actor.sees_everything:
+        return sa.true()
+    return sa.or_(Report.office_id.in_(actor.office_ids or {-1}), Report.assignee_id == actor.staff.id)
+
+
+def can_see(actor: Actor, report: Report) -> bool:
+    return (
+        actor.sees_everything or report.office_id in actor.office_ids or report.assignee_id == actor.staff.id
+    )
+
+
+def is_assigned(actor: Actor, report: Report) -> bool:
+    """Assigned staff: the assignee, or a member of the office when nobody is named; supervisors always."""
+    if actor.supervises or report.assignee_id == actor.staff.id:
+        return True
+    return (
+        report.assignee_id is None and report.office_id is not None and report.office_id in actor.office_ids
+    )
+
+
+def office_members(session: Session, office: Office) -> list[StaffMember]:
+    return list(
+        session.scalars(
+            sa.select(StaffMember)
+            .join(StaffMember.offices)
+            .where(Office.id == office.id, StaffMember.active.is_(True))
+            .order_by(StaffMember.display_name)
+        )
+    )
+
+
+def save_staff_member(
+    user_id: str, *, role: str, display_name: str, email: str | None = None, office_codes: Iterable[str] = ()
+) -> StaffMember:
+    """Create or update the staff row of a host user; raises ``ValueError`` for unknown offices or roles."""
+    from ..extension import db_session
+
+    session = db_session()
+    if role not in {r.value for r in STAFF_ROLES}:
+        raise ValueError(f"unknown role {role!r}")
+    codes = list(dict.fromkeys(office_codes))
+    offices = list(session.scalars(sa.select(Office).where(Office.code.in_(codes)))) if codes else []
+    missing = set(codes) - {o.code for o in offices}
+    if missing:
+        raise ValueError(f"unknown office(s): {', '.join(sorted(missing))}")
+    member = session.scalar(sa.select(StaffMember).where(StaffMember.user_id == str(user_id)))
+    if member is None:
+        member = StaffMember(user_id=str(user_id))
+        session.add(member)
+    member.role, member.display_name, member.email, member.active = role, display_name, email, True
+    member.offices = offices
+    session.commit()
+    return member
+
+
+def deactivate_staff_member(user_id: str) -> bool:
+    from ..extension import db_session
+
+    session = db_session()
+    member = session.scalar(
+        sa.select(StaffMember).where(StaffMember.user_id == str(user_id), StaffMember.active.is_(True))
+    )
+    if member is None:
+        return False
+    member.active = False
+    session.commit()
+    return True

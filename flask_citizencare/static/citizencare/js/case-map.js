@@ -1,0 +1,12 @@
+/* flask-citizencare: the small map of a case in the staff workspace (the address and
+   coordinates are on the page too, so nothing depends on it). */
+(function () {
+  "use strict";
+  var node = document.getElementById("cc-case-map");
+  if (!node || typeof L === "undefined") { return; }
+  var point = JSON.parse(node.getAttribute("data-geojson"));
+  node.hidden = false;
+  var map = L.map(node, { scrollWheelZoom: false }).setView([point.lat, point.lon], 17);
+  L.tileLayer(node.getAttribute("data-tile-url"), { maxZoom: 19, attribution: node.getAttribute("data-tile-attribution") }).addTo(map);
+  L.marker([point.lat, point.lon], { keyboard: false }).addTo(map);
+})();

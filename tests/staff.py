@@ -1,0 +1,70 @@
+"""Fixtures for the back office: staff accounts in the test host, logged in with FlaskLoginClient."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+from flask_login import FlaskLoginClient
+
+from flask_citizencare.models import Category, Office, StaffMember
+
+from .factories import create_category, create_office
+from .host import HostUser, host_db
+
+
+@dataclass
+class Team:
+    roads: Office
+    lights: Office
+    potholes: Category
+    lamps: Category
+    users: dict[str, HostUser]
+    members: dict[str, StaffMember]
+
+
+def add_staff(name: str, role: str, offices: list[Office]) -> tuple[HostUser, StaffMember]:
+    user = HostUser(
+        email=f"{name}@comune.example", roles=f"citizen {role}" if role != "citizen" else "citizen"
+    )
+    host_db.session.add(user)
+    host_db.session.flush()
+    member = None
+    if role != "citizen":
+        member = StaffMember(
+            user_id=str(user.id), display_name=name.title(), email=user.email, role=role, offices=offices
+        )
+        host_db.session.add(member)
+        host_db.session.flush()
+    return user, member  # type: ignore[return-value]
+
+
+@pytest.fixture
+def team(app: Flask) -> Team:
+    """An operator, a manager, an admin, a technician per office, and a citizen."""
+    with app.app_context():
+        roads = create_office(host_db.session, code="roads", name="Manutenzione strade")
+        lights = create_office(host_db.session, code="lights", name="Illuminazione")
+        potholes = create_category(host_db.session, code="potholes", name="Buche", default_office_id=roads.id)
+        lamps = create_category(host_db.session, code="lamps", name="Lampioni", default_office_id=lights.id)
+        users, members = {}, {}
+        for name, role, offices in (
+            ("olga", "operator", []),
+            ("marco", "manager", []),
+            ("ada", "admin", []),
+            ("tina", "technician", [roads]),
+            ("luca", "technician", [lights]),
+            ("carla", "citizen", []),
+        ):
+            users[name], members[name] = add_staff(name, role, offices)
+        host_db.session.commit()
+        for obj in [roads, lights, potholes, lamps, *users.values(), *[m for m in members.values() if m]]:
+            host_db.session.refresh(obj)
+        host_db.session.expunge_all()
+    app.test_client_class = FlaskLoginClient
+    return Team(roads, lights, potholes, lamps, users, members)
+
+
+def client_for(app: Flask, team: Team, name: str):  # type: ignore[no-untyped-def]
+    return app.test_client(user=team.users[name])
