@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from flask_citizencare.domain.lifecycle import TRANSITIONS, Action, Role
-from flask_citizencare.models import Report, StatusEvent
+from flask_citizencare.models import Follower, Report, StatusEvent
 
 from .host import host_db
 from .reporting import form_tokens, post_report, submitted
@@ -247,6 +247,10 @@ def test_merge_links_the_duplicate(app: Flask, team: Team, case: Report, client:
         master = host_db.session.get(Report, case.id)
         assert merged.status == "rejected" and merged.duplicate_of_id == case.id
         assert master.duplicates_count == 1
+        followers = host_db.session.scalars(sa.select(Follower).where(Follower.report_id == case.id)).all()
+        assert [(f.email, f.confirmed_at is not None) for f in followers] == [
+            ("giulia.verdi@example.org", True)
+        ]
         host_db.session.remove()
     assert client.get(f"/citizencare/reports/{duplicate.public_id}").status_code == 404
 
@@ -459,3 +463,39 @@ def test_canned_replies_are_managed_and_offered_when_resolving(app: Flask, team:
     act(olga, case.id, "assign", version=snapshot(app, case.id)[1], office=team.roads.id)
     html = tina.get(f"/citizencare/staff/reports/{case.id}").get_data(as_text=True)
     assert f"La segnalazione {case.public_id} è stata risolta." in html
+
+
+def test_only_managers_change_service_levels(app: Flask, team: Team, client: FlaskClient) -> None:
+    olga, marco = client_for(app, team, "olga"), client_for(app, team, "marco")
+    olga.environ_base["HTTP_ACCEPT_LANGUAGE"] = marco.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    url = "/citizencare/staff/service-levels"
+    form = {"category": str(team.potholes.id), "ack_web": "2h", "res_1": "16h"}
+    assert "6h" in olga.get(url).get_data(as_text=True) and "Change" not in olga.get(url).get_data(
+        as_text=True
+    )
+    assert olga.post(url, data={**form, "csrf_token": csrf(olga, "/citizencare/staff/")}).status_code == 403
+    bad = marco.post(url, data={**form, "res_1": "soon", "csrf_token": csrf(marco, url)})
+    assert bad.status_code == 400 and "not valid" in bad.get_data(as_text=True)
+    assert marco.post(url, data={**form, "csrf_token": csrf(marco, url)}).status_code == 303
+    with app.app_context():
+        from flask_citizencare.models import Category
+
+        assert host_db.session.get(Category, team.potholes.id).sla == {  # type: ignore[union-attr]
+            "acknowledgement": {"web": "2h"},
+            "resolution": {"1": "16h"},
+        }
+        host_db.session.remove()
+    post_report(client, team.potholes.id)
+    report = submitted(app)
+    received = report.received_at
+    with app.test_request_context():
+        from flask_citizencare.services.sla import calendar
+
+        expected = calendar().add(calendar().clock_start(received), __import__("datetime").timedelta(hours=2))
+    assert report.ack_due_at == expected
+    assert (
+        marco.post(
+            url, data={"category": str(team.potholes.id), "reset": "1", "csrf_token": csrf(marco, url)}
+        ).status_code
+        == 303
+    )

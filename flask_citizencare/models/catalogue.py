@@ -50,6 +50,9 @@ class Category(Base):
     kinds: Mapped[str] = mapped_column(sa.String(16), default="both", server_default="both")
     needs_location: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     default_office_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cc_offices.id", ondelete="SET NULL"))
+    #: Service-level overrides set by managers, in ``CITIZENCARE_SLA_POLICY["categories"]`` form
+    #: (e.g. ``{"resolution": {"1": "16h"}, "complex": true}``); they win over the configuration.
+    sla: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     position: Mapped[int] = mapped_column(default=0, server_default="0")
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 
-from ..domain.lifecycle import Action, Status
+from ..domain.lifecycle import Action, Role, Status
 from ..domain.sla import BusinessCalendar, SlaPolicy, Suspension, due_times
-from ..models import Report
+from ..extension import db_session
+from ..models import Category, Report
+from .errors import Forbidden, InvalidInput
+from .staff import Actor
 
 _CALENDARS: dict[object, BusinessCalendar] = {}
 
@@ -23,8 +28,36 @@ def calendar() -> BusinessCalendar:
     return _CALENDARS[key]
 
 
-def policy() -> SlaPolicy:
-    return SlaPolicy.from_config(current_app.config["CITIZENCARE_SLA_POLICY"])
+def policy(category: Category | None = None) -> SlaPolicy:
+    """The configured policy, with the managers' overrides for ``category`` on top."""
+    settings = dict(current_app.config["CITIZENCARE_SLA_POLICY"])
+    if category is not None and category.sla:
+        categories = dict(settings.get("categories") or {})
+        categories[category.code] = {**categories.get(category.code, {}), **category.sla}
+        settings["categories"] = categories
+    return SlaPolicy.from_config(settings)
+
+
+def set_category_sla(actor: Actor, category_id: int, overrides: dict[str, Any] | None) -> Category:
+    """Managers (and admins) set a category's service levels; ``None`` goes back to the configuration.
+
+    Applies to due times computed from now on (each case's next change).
+    """
+    session = db_session()
+    if not actor.roles & {Role.MANAGER, Role.ADMIN}:
+        raise Forbidden(_("Only managers change service levels."))
+    category = session.get(Category, category_id)
+    if category is None:
+        raise InvalidInput(_("Choose a category from the list."))
+    cleaned = {k: v for k, v in (overrides or {}).items() if v not in (None, "", {})} or None
+    if cleaned is not None:
+        try:
+            SlaPolicy.from_config({"categories": {category.code: cleaned}})
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(_("These service levels are not valid: %(reason)s", reason=str(exc))) from None
+    category.sla = cleaned
+    session.commit()
+    return category
 
 
 def _freeze(value: object) -> object:
@@ -54,7 +87,7 @@ def suspensions(report: Report) -> list[Suspension]:
 def recompute_due_times(report: Report, *, now: datetime) -> None:
     """Store the acknowledgement and resolution due times, and ``due_at`` for the queue."""
     terms = due_times(
-        policy(),
+        policy(report.category),
         calendar(),
         channel=report.channel,
         level=report.level,

@@ -24,7 +24,7 @@ from .. import signals
 from ..domain.lifecycle import TRANSITIONS, Action, Need, Status, Transition, next_status
 from ..extension import app_object, db_session
 from ..formatting import cc_datetime
-from ..models import Message, Office, Report, StaffMember, StatusEvent
+from ..models import Follower, Message, Office, Report, StaffMember, StatusEvent
 from ..models.base import utcnow
 from .errors import ActionRefused, ChangedMeanwhile, Forbidden, InvalidInput, NotFound, NotNow
 from .sla import recompute_due_times
@@ -203,6 +203,7 @@ def _apply(
         report.reject_reason = _("Duplicate of %(number)s", number=master.public_id)
         master.duplicates_count += 1
         event_data["master"] = master.public_id
+        _follow_master(session, report, master, now)
     elif action is Action.CLOSE:
         report.closed_at = now
 
@@ -236,6 +237,20 @@ def _apply(
     report.events.append(event)
     recompute_due_times(report, now=now)
     return report, event, master
+
+
+def _follow_master(session: Session, duplicate: Report, master: Report, now: datetime) -> None:
+    """The duplicate's reporter now hears about the master case ("me too")."""
+    contact = duplicate.contact
+    if contact is None or not contact.email or contact.erased_at is not None:
+        return
+    already = session.scalar(
+        sa.select(Follower.id).where(Follower.report_id == master.id, Follower.email == contact.email)
+    )
+    if already is None:
+        session.add(
+            Follower(report_id=master.id, email=contact.email, locale=contact.locale, confirmed_at=now)
+        )
 
 
 def _commit(session: Session, report: Report) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import library, views
+from . import library, service_levels, views
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 blueprint.before_request(views.require_staff)
@@ -21,3 +21,4 @@ blueprint.add_url_rule("/photos/<key>", "photo", views.photo)
 blueprint.add_url_rule("/intake", "intake", views.intake, methods=["GET", "POST"])
 blueprint.add_url_rule("/knowledge", "knowledge", library.knowledge)
 blueprint.add_url_rule("/canned", "canned", library.canned, methods=["GET", "POST"])
+blueprint.add_url_rule("/service-levels", "service_levels", service_levels.service_levels, methods=["GET", "POST"])
