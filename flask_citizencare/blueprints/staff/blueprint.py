@@ -21,4 +21,6 @@ blueprint.add_url_rule("/photos/<key>", "photo", views.photo)
 blueprint.add_url_rule("/intake", "intake", views.intake, methods=["GET", "POST"])
 blueprint.add_url_rule("/knowledge", "knowledge", library.knowledge)
 blueprint.add_url_rule("/canned", "canned", library.canned, methods=["GET", "POST"])
-blueprint.add_url_rule("/service-levels", "service_levels", service_levels.service_levels, methods=["GET", "POST"])
+blueprint.add_url_rule(
+    "/service-levels", "service_levels", service_levels.service_levels, methods=["GET", "POST"]
+)
