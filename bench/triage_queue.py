@@ -81,9 +81,13 @@ PAGE_SQL = (
     "SELECT r.*, c.code, o.name, s.display_name FROM cc_reports r JOIN cc_categories c ON c.id = r.category_id"
     " LEFT JOIN cc_offices o ON o.id = r.office_id LEFT JOIN cc_staff s ON s.id = r.assignee_id"
     f" WHERE r.status IN {OPEN} {{extra}}"
-    " ORDER BY coalesce(r.due_at, '9999-01-01'::timestamptz), r.id LIMIT 51"
+    " ORDER BY r.due_at NULLS LAST, r.id LIMIT 51"
 )
-COUNT_SQL = "SELECT status, count(*) FROM cc_reports r WHERE true {extra} GROUP BY status"
+# The app counts open statuses exactly and finished ones up to 10,000 (as flask_citizencare.queue does).
+COUNT_SQL = f"SELECT status, count(*) FROM cc_reports r WHERE r.status IN {OPEN} {{extra}} GROUP BY status"
+CAPPED_SQL = (
+    "SELECT count(*) FROM (SELECT r.id FROM cc_reports r WHERE r.status = %(finished)s {extra} LIMIT 10001) capped"
+)
 
 
 def main() -> int:
@@ -128,7 +132,7 @@ def main() -> int:
         (
             "next page (keyset cursor)",
             deep,
-            "AND (coalesce(r.due_at, '9999-01-01'::timestamptz), r.id) > (%(due)s, %(id)s)",
+            "AND (r.due_at > %(due)s OR (r.due_at = %(due)s AND r.id > %(id)s) OR r.due_at IS NULL)",
         ),
     ]
     print(f"triage queue on {total:,} reports (PostgreSQL + PostGIS), {args.runs} runs each")
@@ -144,6 +148,9 @@ def main() -> int:
                     cur.fetchall()
                     counted = "" if "%(due)s" in extra else extra  # the counts ignore the page position
                     cur.execute(COUNT_SQL.format(extra=counted), params)
+                    cur.fetchall()
+                    for finished in ("closed", "rejected", "resolved"):
+                        cur.execute(CAPPED_SQL.format(extra=counted), {**params, "finished": finished})
                     cur.fetchall()
 
             sql_times = timed(raw, args.runs)

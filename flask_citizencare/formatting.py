@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
 from flask import current_app
 from flask_babel import get_locale
 
@@ -24,3 +25,8 @@ def cc_datetime(value: datetime | None, format: str = "medium") -> str:
     if value is None:
         return ""
     return format_datetime(local_time(value), format=format, locale=str(get_locale() or "it"))
+
+
+def cc_number(value: int | float) -> str:
+    """``10.000`` in Italian, ``10,000`` in English."""
+    return format_decimal(value, locale=str(get_locale() or "it"))

@@ -55,12 +55,35 @@ def _priority_rank() -> sa.ColumnElement[int]:
 
 
 def _order(sort: str) -> tuple[list[Any], list[str]]:
-    """Columns to order by and the names of their values in the cursor."""
+    """Columns to order by (as the indexes store them) and the names of their values in the cursor.
+
+    Due times sort ascending with the cases that have none (paused) last, which
+    is how PostgreSQL's B-tree on ``(due_at, id)`` stores them: the first page of
+    the default order is an index scan of 50 rows, whatever the table's size.
+    """
     if sort == "age":
         return [Report.received_at, Report.id], ["received_at", "id"]
     if sort == "priority":
-        return [_priority_rank(), sa.func.coalesce(Report.due_at, _FAR), Report.id], ["rank", "due", "id"]
-    return [sa.func.coalesce(Report.due_at, _FAR), Report.id], ["due", "id"]
+        return [_priority_rank(), Report.due_at.asc().nulls_last(), Report.id], ["rank", "due", "id"]
+    return [Report.due_at.asc().nulls_last(), Report.id], ["due", "id"]
+
+
+def _after(sort: str, last: list[Any]) -> sa.ColumnElement[bool]:
+    """Rows after the cursor's row in the order of :func:`_order` (NULL due times sort last)."""
+    if sort == "age":
+        received, row_id = last
+        return sa.tuple_(Report.received_at, Report.id) > sa.tuple_(sa.literal(received), sa.literal(row_id))
+    due, row_id = last[-2], last[-1]
+    if due is None:
+        after_due = sa.and_(Report.due_at.is_(None), Report.id > row_id)
+    else:
+        after_due = sa.or_(
+            Report.due_at > due, sa.and_(Report.due_at == due, Report.id > row_id), Report.due_at.is_(None)
+        )
+    if sort == "priority":
+        rank = last[0]
+        return sa.or_(_priority_rank() > rank, sa.and_(_priority_rank() == rank, after_due))
+    return after_due
 
 
 _FAR = datetime(9999, 1, 1, tzinfo=UTC)
@@ -150,7 +173,9 @@ def decode_cursor(cursor: str, names: list[str]) -> list[Any] | None:
         return None
     parsed: list[Any] = []
     for name, value in zip(names, values, strict=True):
-        if name in ("due", "received_at"):
+        if name == "due" and value is None:
+            parsed.append(None)
+        elif name in ("due", "received_at"):
             if not isinstance(value, str):
                 return None
             try:
@@ -180,9 +205,12 @@ def queue_page(
     if after:
         last = decode_cursor(after, names)
         if last is not None:
-            where.append(sa.tuple_(*columns) > sa.tuple_(*(sa.literal(v) for v in last)))
+            where.append(_after(filters.sort, last))
+    keys = [_priority_rank(), Report.due_at, Report.id] if filters.sort == "priority" else (
+        [Report.received_at, Report.id] if filters.sort == "age" else [Report.due_at, Report.id]
+    )
     query = (
-        sa.select(Report, *columns)
+        sa.select(Report, *keys)
         .where(*where)
         .options(joinedload(Report.category), joinedload(Report.office), joinedload(Report.assignee))
         .order_by(*columns)
@@ -197,12 +225,33 @@ def queue_page(
     return QueuePage(reports=reports, next_cursor=cursor)
 
 
+#: Finished cases pile up by the hundred thousand; their tabs count up to here and show "10,000+".
+COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    count: int
+    capped: bool = False
+
+
 def queue_counts(
     session: Session, actor: Actor, filters: QueueFilters, *, now: datetime, soon: datetime
-) -> dict[str, int]:
-    """Cases per status under the other filters (so each status tab shows what it would hold)."""
+) -> dict[str, StatusCount]:
+    """Cases per status under the other filters (so each status tab shows what it would hold).
+
+    Open statuses are counted exactly; finished ones up to :data:`COUNT_CAP`, so
+    the counts cost a few index range scans, not a scan of the whole table.
+    """
     where = _conditions(actor, filters, now, soon, session, with_status=False)
-    rows = session.execute(sa.select(Report.status, sa.func.count()).where(*where).group_by(Report.status))
-    counts = {s.value: 0 for s in Status}
-    counts.update({status: count for status, count in rows})
+    open_values = sorted(s.value for s in OPEN_STATUSES)
+    rows = session.execute(
+        sa.select(Report.status, sa.func.count()).where(*where, Report.status.in_(open_values)).group_by(Report.status)
+    )
+    counts = {s.value: StatusCount(0) for s in Status}
+    counts.update({status: StatusCount(count) for status, count in rows})
+    for status in sorted(s.value for s in Status if s not in OPEN_STATUSES):
+        limited = sa.select(Report.id).where(*where, Report.status == status).limit(COUNT_CAP + 1).subquery()
+        count = session.scalar(sa.select(sa.func.count()).select_from(limited)) or 0
+        counts[status] = StatusCount(min(count, COUNT_CAP), capped=count > COUNT_CAP)
     return counts

@@ -337,7 +337,12 @@ def test_queue_filters_counts_and_pages(app: Flask, team: Team, client: FlaskCli
     html = olga.get("/citizencare/staff/", query_string={"sla": "breached"}).get_data(as_text=True)
     assert html.count('name="report"') == 0
 
-    # Pages of two follow each other without gaps or repeats, in every sort order.
+    # Pages of two follow each other without gaps or repeats, in every sort order, also across
+    # cases without a due time (paused), which sort last.
+    with app.app_context():
+        for report in host_db.session.scalars(sa.select(Report).order_by(Report.id).limit(3)):
+            report.due_at = None
+        host_db.session.commit()
     app.config["CITIZENCARE_QUEUE_PAGE_SIZE"] = 2
     for sort in ("due", "age", "priority"):
         seen: list[str] = []
@@ -499,3 +504,19 @@ def test_only_managers_change_service_levels(app: Flask, team: Team, client: Fla
         ).status_code
         == 303
     )
+
+
+def test_finished_statuses_are_counted_up_to_a_cap(app: Flask, team: Team, client: FlaskClient,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from flask_citizencare import queue
+
+    for i in range(4):
+        post_report(client, team.potholes.id, title=f"Buca {i}")
+    with app.app_context():
+        for report in host_db.session.scalars(sa.select(Report)):
+            report.status, report.reject_reason = "rejected", "Fuori competenza"
+        host_db.session.commit()
+    monkeypatch.setattr(queue, "COUNT_CAP", 3)
+    html = client_for(app, team, "olga").get("/citizencare/staff/").get_data(as_text=True)
+    assert re.search(r'cc-count">3\+<', html)
+    assert re.search(r'cc-count">0<', html)

@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..formatting import cc_date, cc_datetime
+from ..formatting import cc_date, cc_datetime, cc_number
 from ..i18n import SESSION_KEY, languages
 from .public import blueprint as public_blueprint
 from .staff import blueprint as staff_blueprint
@@ -47,6 +47,23 @@ blueprint.register_blueprint(public_blueprint)
 blueprint.register_blueprint(staff_blueprint)
 blueprint.add_app_template_filter(cc_date)
 blueprint.add_app_template_filter(cc_datetime)
+blueprint.add_app_template_filter(cc_number)
+
+
+def status_label(status: str) -> str:
+    """The citizen-facing name of a status, translated once per request."""
+    labels = g.get("cc_status_labels")
+    if labels is None:
+        labels = g.cc_status_labels = {
+            "new": _("Received"),
+            "acknowledged": _("Taken in charge"),
+            "in_progress": _("In progress"),
+            "suspended": _("Suspended"),
+            "resolved": _("Resolved"),
+            "closed": _("Closed"),
+            "rejected": _("Rejected"),
+        }
+    return str(labels.get(status, status))
 
 
 @blueprint.app_template_filter("cc_point_json")
@@ -68,6 +85,7 @@ def template_context() -> dict[str, Any]:
         "cc_municipality": config["CITIZENCARE_MUNICIPALITY_NAME"],
         "cc_languages": languages(),
         "cc_locale": str(get_locale() or languages()[0]),
+        "cc_status_label": status_label,
     }
 
 
