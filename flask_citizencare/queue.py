@@ -245,9 +245,8 @@ def queue_counts(
     """
     where = _conditions(actor, filters, now, soon, session, with_status=False)
     open_values = sorted(s.value for s in OPEN_STATUSES)
-    rows = session.execute(
-        sa.select(Report.status, sa.func.count()).where(*where, Report.status.in_(open_values)).group_by(Report.status)
-    )
+    per_status = sa.select(Report.status, sa.func.count()).where(*where, Report.status.in_(open_values))
+    rows = session.execute(per_status.group_by(Report.status))
     counts = {s.value: StatusCount(0) for s in Status}
     counts.update({status: StatusCount(count) for status, count in rows})
     for status in sorted(s.value for s in Status if s not in OPEN_STATUSES):
