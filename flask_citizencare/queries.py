@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -37,16 +38,21 @@ def active_categories() -> Sequence[Category]:
     return db_session().scalars(query).all()
 
 
+def _whole_report() -> tuple[Any, ...]:
+    """What a report page shows: category, photos, timeline and thread, in four queries."""
+    return (
+        joinedload(Report.category),
+        selectinload(Report.photos),
+        selectinload(Report.events),
+        selectinload(Report.messages),
+    )
+
+
 def public_report(public_id: str) -> Report | None:
     query = (
         sa.select(Report)
         .where(Report.public_id == public_id, public_reports_filter())
-        .options(
-            joinedload(Report.category),
-            selectinload(Report.photos),
-            selectinload(Report.events),
-            selectinload(Report.messages),
-        )
+        .options(*_whole_report())
     )
     return db_session().scalar(query)
 
@@ -55,14 +61,5 @@ def tracked_report(token: str) -> Report | None:
     """The reporter's own report, by its unguessable tracking token (public or not)."""
     if not token or len(token) > 64:
         return None
-    query = (
-        sa.select(Report)
-        .where(Report.tracking_token == token)
-        .options(
-            joinedload(Report.category),
-            selectinload(Report.photos),
-            selectinload(Report.events),
-            selectinload(Report.messages),
-        )
-    )
+    query = sa.select(Report).where(Report.tracking_token == token).options(*_whole_report())
     return db_session().scalar(query)

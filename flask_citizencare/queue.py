@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 from .domain.lifecycle import OPEN_STATUSES, Status
 from .models import Report
 from .services.staff import Actor, visible_reports
+from .spatial import reports_in_box
 
 SORTS = ("due", "age", "priority")
 SLA_STATES = ("on_time", "due_soon", "breached", "paused")
@@ -117,13 +118,12 @@ def _conditions(
         where.append(Report.received_at >= datetime.combine(filters.received_from, time(), UTC))
     if filters.received_to is not None:
         where.append(
-            Report.received_at
-            < datetime.combine(filters.received_to + timedelta(days=1), time(), UTC)
+            Report.received_at < datetime.combine(filters.received_to + timedelta(days=1), time(), UTC)
         )
     if filters.text:
         where.append(_text_condition(filters.text))
     if filters.bbox is not None:
-        where.append(_bbox_condition(session, filters.bbox))
+        where.append(reports_in_box(session, filters.bbox))
     return where
 
 
@@ -134,28 +134,6 @@ def _text_condition(text: str) -> sa.ColumnElement[bool]:
         Report.title.ilike(pattern, escape="\\"),
         Report.description.ilike(pattern, escape="\\"),
         Report.address.ilike(pattern, escape="\\"),
-    )
-
-
-def _bbox_condition(session: Session, bbox: tuple[float, float, float, float]) -> sa.ColumnElement[bool]:
-    """Reports inside a box, through the spatial index on both databases."""
-    min_lon, min_lat, max_lon, max_lat = bbox
-    if session.get_bind().dialect.name == "postgresql":
-        envelope = sa.func.ST_MakeEnvelope(min_lon, min_lat, max_lon, max_lat, 4326)
-        return Report.point.op("&&")(envelope)
-    # SpatiaLite's predicates ignore its R*Tree: ask the index for the candidate rowids.
-    rtree = sa.table(
-        "idx_cc_reports_point",
-        sa.column("pkid"),
-        sa.column("xmin"),
-        sa.column("xmax"),
-        sa.column("ymin"),
-        sa.column("ymax"),
-    )
-    return Report.id.in_(
-        sa.select(rtree.c.pkid).where(
-            rtree.c.xmax >= min_lon, rtree.c.xmin <= max_lon, rtree.c.ymax >= min_lat, rtree.c.ymin <= max_lat
-        )
     )
 
 
@@ -206,8 +184,10 @@ def queue_page(
         last = decode_cursor(after, names)
         if last is not None:
             where.append(_after(filters.sort, last))
-    keys = [_priority_rank(), Report.due_at, Report.id] if filters.sort == "priority" else (
-        [Report.received_at, Report.id] if filters.sort == "age" else [Report.due_at, Report.id]
+    keys = (
+        [_priority_rank(), Report.due_at, Report.id]
+        if filters.sort == "priority"
+        else ([Report.received_at, Report.id] if filters.sort == "age" else [Report.due_at, Report.id])
     )
     query = (
         sa.select(Report, *keys)

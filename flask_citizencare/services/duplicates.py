@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ..domain.lifecycle import OPEN_STATUSES
 from ..models import Report
 from ..models.base import utcnow
+from ..spatial import reports_in_box
 from .errors import InvalidInput
 from .knowledge import search_reports
 from .staff import Actor, visible_reports
@@ -74,7 +75,7 @@ def nearby_open_reports(
         Report.status.in_(OPEN),
         Report.received_at >= now - timedelta(days=max_age),
         Report.duplicate_of_id.is_(None),
-        _in_box(session, bounding_box(lon, lat, radius)),
+        reports_in_box(session, bounding_box(lon, lat, radius)),
     ]
     if exclude_id is not None:
         where.append(Report.id != exclude_id)
@@ -164,27 +165,6 @@ def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     dlambda = math.radians(lon2 - lon1)
     a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
-
-
-def _in_box(session: Session, box: tuple[float, float, float, float]) -> sa.ColumnElement[bool]:
-    """Reports inside ``box``, through the spatial index on both databases."""
-    min_lon, min_lat, max_lon, max_lat = box
-    if session.get_bind().dialect.name == "postgresql":
-        return Report.point.op("&&")(sa.func.ST_MakeEnvelope(min_lon, min_lat, max_lon, max_lat, 4326))
-    # SpatiaLite's predicates ignore its R*Tree: ask the index for the candidate rowids.
-    rtree = sa.table(
-        "idx_cc_reports_point",
-        sa.column("pkid"),
-        sa.column("xmin"),
-        sa.column("xmax"),
-        sa.column("ymin"),
-        sa.column("ymax"),
-    )
-    return Report.id.in_(
-        sa.select(rtree.c.pkid).where(
-            rtree.c.xmax >= min_lon, rtree.c.xmin <= max_lon, rtree.c.ymax >= min_lat, rtree.c.ymin <= max_lat
-        )
-    )
 
 
 def _radius(value: float | None) -> float:

@@ -26,6 +26,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from ...domain.lifecycle import Kind
 from ...models import Category
+from ...services.reports import Submission
 
 TITLE_MAX = 150
 DESCRIPTION_MAX = 5000
@@ -166,6 +167,33 @@ class ReportForm(FlaskForm):
 
     def chosen_category(self) -> Category | None:
         return self._categories.get(self.category.data or "")
+
+    def submission(
+        self,
+        *,
+        location: tuple[float | None, float | None, str | None],
+        answers: dict[str, Any],
+        locale: str,
+        **extra: Any,
+    ) -> Submission:
+        """The validated form as the service's input; ``extra`` adds channel, time or user."""
+        lat, lon, address = location
+        return Submission(
+            kind=Kind(self.kind.data),
+            category_id=int(self.category.data),
+            title=self.title.data.strip(),
+            description=self.description.data.strip(),
+            submission_token=self.submission_token.data,
+            lat=lat,
+            lon=lon,
+            address=address,
+            answers=answers,
+            contact_name=(self.name.data or "").strip() or None,
+            contact_email=(self.email.data or "").strip().lower() or None,
+            contact_phone=(self.phone.data or "").strip() or None,
+            locale=locale,
+            **extra,
+        )
 
     def validate_category(self, field: Field) -> None:
         category = self.chosen_category()

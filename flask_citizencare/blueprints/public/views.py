@@ -18,7 +18,7 @@ from ...domain.lifecycle import Kind
 from ...extension import db_session, state
 from ...models import Photo, Report
 from ...queries import active_categories, public_report, recent_public_reports, tracked_report
-from ...services.reports import Submission, SubmissionRefused, add_reporter_information, submit_report
+from ...services.reports import SubmissionRefused, add_reporter_information, submit_report
 from .forms import (
     AddInformationForm,
     ReportForm,
@@ -147,19 +147,9 @@ def new_report() -> ResponseReturnValue:
             "citizencare/public/new.html", form=form, categories=categories, location_error=location_error
         ), 400
 
-    submission = Submission(
-        kind=Kind(form.kind.data),
-        category_id=int(form.category.data),
-        title=form.title.data.strip(),
-        description=form.description.data.strip(),
-        submission_token=form.submission_token.data,
-        lat=lat,
-        lon=lon,
-        address=address,
+    submission = form.submission(
+        location=(lat, lon, address),
         answers=answers,
-        contact_name=(form.name.data or "").strip() or None,
-        contact_email=(form.email.data or "").strip().lower() or None,
-        contact_phone=(form.phone.data or "").strip() or None,
         locale=language,
         user_id=current_user.get_id() if not anonymous else None,
     )

@@ -14,10 +14,10 @@ from wtforms import DateTimeLocalField, SelectChoice, SelectField
 from wtforms.validators import InputRequired
 
 from ...domain.geo import LocationError
-from ...domain.lifecycle import Channel, Kind
+from ...domain.lifecycle import Channel
 from ...models.base import utcnow
 from ...queries import active_categories
-from ...services.reports import Submission, SubmissionRefused, submit_report
+from ...services.reports import SubmissionRefused, submit_report
 from ..public.forms import ReportForm, new_submission_token, report_form_class
 from ..public.uploads import process_uploads
 from ..public.views import LOCATION_MESSAGES, _answers, _location
@@ -78,19 +78,9 @@ def intake_view() -> ResponseReturnValue:
         return render_template(
             "citizencare/staff/intake.html", form=form, categories=categories, location_error=location_error
         ), 400
-    submission = Submission(
-        kind=Kind(form.kind.data),
-        category_id=int(form.category.data),
-        title=form.title.data.strip(),
-        description=form.description.data.strip(),
-        submission_token=form.submission_token.data,
-        lat=lat,
-        lon=lon,
-        address=address,
+    submission = form.submission(
+        location=(lat, lon, address),
         answers=answers,
-        contact_name=(form.name.data or "").strip() or None,
-        contact_email=(form.email.data or "").strip().lower() or None,
-        contact_phone=(form.phone.data or "").strip() or None,
         locale=language,
         channel=Channel(form.channel.data),
         received_at=received,
