@@ -49,7 +49,13 @@ def test_pages_render_inside_the_host_layout(app: Flask) -> None:
 
 
 def test_host_templates_override_ours(database_url: str) -> None:
-    app = make_host_app(database_url, template_folder=HERE.parent / "host_override" / "templates")
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
+    app = make_host_app(database_url)
+    # The host's own templates/citizencare/ (here: one overridden page) come before ours.
+    app.jinja_loader = ChoiceLoader(  # type: ignore[method-assign,assignment]
+        [FileSystemLoader(HERE.parent / "host_override" / "templates"), FileSystemLoader(HERE / "templates")]
+    )
     try:
         html = app.test_client().get("/citizencare/").get_data(as_text=True)
         assert '<p id="overridden">' in html and "HOST SITE HEADER" in html

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,7 +18,7 @@ from wtforms.validators import ValidationError
 from ...domain.geo import Area, LocationError, check_point
 from ...domain.lifecycle import Kind
 from ...extension import db_session, state
-from ...models import Photo, Report
+from ...models import Category, Photo, Report
 from ...queries import active_categories, public_report, recent_public_reports, tracked_report
 from ...services.reports import SubmissionRefused, add_reporter_information, submit_report
 from .forms import (
@@ -99,6 +101,40 @@ def _answers(form: ReportForm) -> dict[str, Any]:
     return answers
 
 
+@dataclass
+class ReportParts:
+    """The parts of a report form checked beyond WTForms: answers, place, photos."""
+
+    answers: dict[str, Any]
+    location: tuple[float | None, float | None, str | None]
+    location_error: str | None
+    photos: list[Any]
+    ok: bool
+
+
+def check_report_parts(form: ReportForm, categories: Sequence[Category]) -> ReportParts:
+    """Shared by the citizen's form and the staff intake; errors are set on the form."""
+    answers = _answers(form)
+    ok = not any(
+        form[question_field_name(c, q["key"])].errors
+        for c in categories
+        for q in c.questions or []
+        if q.get("key")
+    )
+    location: tuple[float | None, float | None, str | None] = (None, None, None)
+    location_error = None
+    try:
+        location = _location(form)
+    except (LocationError, ValueError) as error:
+        location_error = LOCATION_MESSAGES[getattr(error, "code", "not_finite")]()
+        ok = False
+    photos, photo_errors = process_uploads(request.files.getlist("photos"))
+    if photo_errors:
+        form.photos.errors = photo_errors
+        ok = False
+    return ReportParts(answers, location, location_error, photos, ok)
+
+
 def new_report() -> ResponseReturnValue:
     request.max_content_length = _upload_limit()
     categories = active_categories()
@@ -125,36 +161,22 @@ def new_report() -> ResponseReturnValue:
             _("Enter your e-mail address: we use it to tell you how the report goes."),
         ]
         valid = False
-    answers = _answers(form)
-    if any(
-        form[question_field_name(c, q["key"])].errors
-        for c in categories
-        for q in c.questions or []
-        if q.get("key")
-    ):
-        valid = False
-    try:
-        lat, lon, address = _location(form)
-    except (LocationError, ValueError) as error:
-        location_error = LOCATION_MESSAGES[getattr(error, "code", "not_finite")]()
-        valid = False
-    photos, photo_errors = process_uploads(request.files.getlist("photos"))
-    if photo_errors:
-        form.photos.errors = photo_errors
-        valid = False
+    parts = check_report_parts(form, categories)
+    valid = valid and parts.ok
+    location_error = parts.location_error
     if not valid:
         return render_template(
             "citizencare/public/new.html", form=form, categories=categories, location_error=location_error
         ), 400
 
     submission = form.submission(
-        location=(lat, lon, address),
-        answers=answers,
+        location=parts.location,
+        answers=parts.answers,
         locale=language,
         user_id=current_user.get_id() if not anonymous else None,
     )
     try:
-        report = submit_report(submission, photos)
+        report = submit_report(submission, parts.photos)
     except (SubmissionRefused, LocationError):
         # The form checks the same rules; this only happens if the category changed meanwhile.
         form.category.errors = [_("Choose a category from the list.")]

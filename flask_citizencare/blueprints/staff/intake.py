@@ -19,8 +19,7 @@ from ...models.base import utcnow
 from ...queries import active_categories
 from ...services.reports import SubmissionRefused, submit_report
 from ..public.forms import ReportForm, new_submission_token, report_form_class
-from ..public.uploads import process_uploads
-from ..public.views import LOCATION_MESSAGES, _answers, _location
+from ..public.views import check_report_parts
 from .forms import channel_labels
 
 INTAKE_CHANNELS = (Channel.PHONE, Channel.EMAIL, Channel.LETTER, Channel.COUNTER, Channel.FAX)
@@ -64,29 +63,22 @@ def intake_view() -> ResponseReturnValue:
         if received > utcnow():
             form.received_at.errors = [*form.received_at.errors, _("The time cannot be in the future.")]
             valid = False
-    answers = _answers(form)
-    try:
-        lat, lon, address = _location(form)
-    except (LocationError, ValueError) as error:
-        location_error = LOCATION_MESSAGES[getattr(error, "code", "not_finite")]()
-        valid = False
-    photos, photo_errors = process_uploads(request.files.getlist("photos"))
-    if photo_errors:
-        form.photos.errors = photo_errors
-        valid = False
+    parts = check_report_parts(form, categories)
+    valid = valid and parts.ok
+    location_error = parts.location_error
     if not valid or received is None:
         return render_template(
             "citizencare/staff/intake.html", form=form, categories=categories, location_error=location_error
         ), 400
     submission = form.submission(
-        location=(lat, lon, address),
-        answers=answers,
+        location=parts.location,
+        answers=parts.answers,
         locale=language,
         channel=Channel(form.channel.data),
         received_at=received,
     )
     try:
-        report = submit_report(submission, photos, registered_by=g.cc_actor.staff)
+        report = submit_report(submission, parts.photos, registered_by=g.cc_actor.staff)
     except (SubmissionRefused, LocationError):
         form.category.errors = [_("Choose a category from the list.")]
         return render_template(

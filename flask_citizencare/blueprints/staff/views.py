@@ -114,7 +114,12 @@ def queue() -> ResponseReturnValue:
     soon = sla.soon(now)
     session = db_session()
     page = queue_page(
-        session, actor(), filters, now=now, soon=soon, after=form.after.data or None,
+        session,
+        actor(),
+        filters,
+        now=now,
+        soon=soon,
+        after=form.after.data or None,
         limit=current_app.config["CITIZENCARE_QUEUE_PAGE_SIZE"],
     )
     counts = queue_counts(session, actor(), filters, now=now, soon=soon)
