@@ -12,6 +12,7 @@ Environment variables (all optional):
 ``MAIL_FROM``
     The mail server of the extension's outbox (``CITIZENCARE_SMTP_*``, ``CITIZENCARE_MAIL_FROM``).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -38,6 +39,15 @@ DEFAULTS: dict[str, Any] = {
     "CITIZENCARE_AREA": (11.23, 44.42, 11.43, 44.56),
     "CITIZENCARE_MAP_CENTER": (44.4949, 11.3426),
     "CITIZENCARE_MAP_ZOOM": 14,
+    # Bologna's districts (quartieri), approximately, for the staff queue's area filter.
+    "CITIZENCARE_DISTRICTS": (
+        {"name": "Santo Stefano", "bbox": (11.340, 44.470, 11.375, 44.495)},
+        {"name": "Porto-Saragozza", "bbox": (11.290, 44.475, 11.340, 44.505)},
+        {"name": "Navile", "bbox": (11.320, 44.505, 11.380, 44.545)},
+        {"name": "San Donato-San Vitale", "bbox": (11.355, 44.490, 11.420, 44.525)},
+        {"name": "Savena", "bbox": (11.370, 44.455, 11.420, 44.490)},
+        {"name": "Borgo Panigale-Reno", "bbox": (11.240, 44.485, 11.310, 44.530)},
+    ),
     # The site's layout shows flashed messages itself.
     "CITIZENCARE_SHOW_FLASHES": False,
     # The site itself.
@@ -74,7 +84,7 @@ def database_url(url: str) -> str:
     """Accept the common ``postgres://`` spelling and pick the psycopg 3 driver."""
     for scheme in ("postgres://", "postgresql://"):
         if url.startswith(scheme):
-            return "postgresql+psycopg://" + url[len(scheme):]
+            return "postgresql+psycopg://" + url[len(scheme) :]
     return url
 
 

@@ -44,6 +44,11 @@ SETTINGS: dict[str, Setting] = {
         "Where reports may be placed: a bbox (min_lon, min_lat, max_lon, max_lat) or a GeoJSON "
         "Polygon/MultiPolygon mapping, in WGS84. None accepts any valid coordinate.",
     ),
+    "DISTRICTS": Setting(
+        (),
+        "Named parts of the municipality staff can filter the queue by: a list of "
+        "{'name': 'Navile', 'bbox': (min_lon, min_lat, max_lon, max_lat)}.",
+    ),
     "MAP_CENTER": Setting((41.9028, 12.4964), "Initial map centre as (lat, lon)."),
     "MAP_ZOOM": Setting(13, "Initial map zoom level."),
     "TILE_URL": Setting(
@@ -157,6 +162,14 @@ def check_values(config: Mapping[str, Any]) -> None:
         parse_rules(config[PREFIX + "ROUTING"])
     except (TypeError, ValueError) as exc:
         raise ConfigurationError(f"CITIZENCARE_ROUTING is not usable: {exc}") from None
+    for district in config[PREFIX + "DISTRICTS"]:
+        try:
+            Area.from_setting(district["bbox"])
+            str(district["name"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigurationError(
+                f"CITIZENCARE_DISTRICTS has an unusable entry {district!r}: {exc}"
+            ) from None
     languages = config[PREFIX + "LANGUAGES"]
     if not languages or not all(isinstance(code, str) for code in languages):
         raise ConfigurationError("CITIZENCARE_LANGUAGES must be a non-empty list of language codes")

@@ -520,3 +520,16 @@ def test_finished_statuses_are_counted_up_to_a_cap(app: Flask, team: Team, clien
     html = client_for(app, team, "olga").get("/citizencare/staff/").get_data(as_text=True)
     assert re.search(r'cc-count">3\+<', html)
     assert re.search(r'cc-count">0<', html)
+
+
+def test_queue_filters_by_a_chosen_district(app: Flask, team: Team, client: FlaskClient) -> None:
+    app.config["CITIZENCARE_DISTRICTS"] = [
+        {"name": "Centro", "bbox": (11.33, 44.49, 11.36, 44.51)},
+        {"name": "Navile", "bbox": (11.33, 44.51, 11.37, 44.54)},
+    ]
+    post_report(client, team.potholes.id, title="Buca in centro", lat="44.50", lon="11.345")
+    post_report(client, team.potholes.id, title="Buca al Navile", lat="44.52", lon="11.35")
+    olga = client_for(app, team, "olga")
+    html = olga.get("/citizencare/staff/", query_string={"district": "Navile"}).get_data(as_text=True)
+    assert "Buca al Navile" in html and "Buca in centro" not in html
+    assert '<option selected value="Navile">' in html or 'value="Navile" selected' in html

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -61,6 +62,7 @@ class QueueFilterForm(FlaskForm):
     priority = SelectField(_l("Priority"), validators=[Optional()])
     channel = SelectField(_l("Channel"), validators=[Optional()])
     sla = SelectField(_l("Service level"), validators=[Optional()])
+    district = SelectField(_l("District"), coerce=str, validators=[Optional()], validate_choice=False)
     area = StringField(_l("Area (west,south,east,north)"), validators=[Optional(), Length(max=200)])
     q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
     received_from = DateField(_l("Received from"), validators=[Optional()])
@@ -71,8 +73,15 @@ class QueueFilterForm(FlaskForm):
     def validate_area(self, field: Any) -> None:
         _bbox(field.data)
 
-    def bbox(self) -> tuple[float, float, float, float] | None:
-        return _bbox(self.area.data)
+    def bbox(self, districts: Any = ()) -> tuple[float, float, float, float] | None:
+        """The typed or drawn box; else the chosen district's."""
+        typed = _bbox(self.area.data)
+        if typed is not None:
+            return typed
+        for district in districts:
+            if district["name"] == self.district.data:
+                return tuple(float(v) for v in district["bbox"])  # type: ignore[return-value]
+        return None
 
 
 def status_labels() -> dict[Status, Any]:
@@ -103,6 +112,9 @@ def fill_queue_choices(
     ]
     form.sla.choices = [SelectChoice("", _l("Any"))] + [SelectChoice(s, sla_labels()[s]) for s in SLA_STATES]
     form.sort.choices = [SelectChoice(s, sort_labels()[s]) for s in SORTS]
+    form.district.choices = [SelectChoice("", _l("Any"))] + [
+        SelectChoice(d["name"], d["name"]) for d in current_app.config["CITIZENCARE_DISTRICTS"]
+    ]
 
 
 def priority_labels() -> dict[Priority, Any]:

@@ -104,7 +104,7 @@ def queue() -> ResponseReturnValue:
         priority=form.priority.data or None,
         channel=form.channel.data or None,
         sla=form.sla.data or None,
-        bbox=None if form.area.errors else form.bbox(),
+        bbox=None if form.area.errors else form.bbox(current_app.config["CITIZENCARE_DISTRICTS"]),
         text=(form.q.data or "").strip() or None,
         received_from=form.received_from.data if not form.received_from.errors else None,
         received_to=form.received_to.data if not form.received_to.errors else None,
