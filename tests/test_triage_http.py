@@ -506,8 +506,9 @@ def test_only_managers_change_service_levels(app: Flask, team: Team, client: Fla
     )
 
 
-def test_finished_statuses_are_counted_up_to_a_cap(app: Flask, team: Team, client: FlaskClient,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_finished_statuses_are_counted_up_to_a_cap(
+    app: Flask, team: Team, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from flask_citizencare import queue
 
     for i in range(4):
@@ -533,3 +534,31 @@ def test_queue_filters_by_a_chosen_district(app: Flask, team: Team, client: Flas
     html = olga.get("/citizencare/staff/", query_string={"district": "Navile"}).get_data(as_text=True)
     assert "Buca al Navile" in html and "Buca in centro" not in html
     assert '<option selected value="Navile">' in html or 'value="Navile" selected' in html
+
+
+def test_routing_rules_send_a_district_to_its_own_office(app: Flask, team: Team, client: FlaskClient) -> None:
+    north = {
+        "type": "Polygon",
+        "coordinates": [[[11.30, 44.51], [11.40, 44.51], [11.40, 44.55], [11.30, 44.55], [11.30, 44.51]]],
+    }
+    app.config["CITIZENCARE_ROUTING"] = [{"office": "lights", "categories": ["potholes"], "area": north}]
+    post_report(client, team.potholes.id, title="Buca a nord", lat="44.52", lon="11.35")
+    post_report(client, team.potholes.id, title="Buca in centro", lat="44.49", lon="11.34")
+    post_report(client, team.lamps.id, title="Lampione a nord", lat="44.52", lon="11.35")
+    with app.app_context():
+        offices = dict(host_db.session.execute(sa.select(Report.title, Report.office_id)).all())
+        host_db.session.remove()
+    assert offices == {
+        "Buca a nord": team.lights.id,
+        "Buca in centro": team.roads.id,
+        "Lampione a nord": team.lights.id,
+    }
+
+
+def test_bad_routing_rules_stop_start_up(database_url: str) -> None:
+    from flask_citizencare import ConfigurationError
+
+    from .host import make_host_app
+
+    with pytest.raises(ConfigurationError, match="CITIZENCARE_ROUTING"):
+        make_host_app(database_url, CITIZENCARE_ROUTING=[{"categories": ["x"]}])
