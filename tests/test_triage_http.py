@@ -562,3 +562,15 @@ def test_bad_routing_rules_stop_start_up(database_url: str) -> None:
 
     with pytest.raises(ConfigurationError, match="CITIZENCARE_ROUTING"):
         make_host_app(database_url, CITIZENCARE_ROUTING=[{"categories": ["x"]}])
+
+
+def test_the_answer_appears_once_on_the_public_page(
+    app: Flask, team: Team, case: Report, client: FlaskClient
+) -> None:
+    olga, tina = client_for(app, team, "olga"), client_for(app, team, "tina")
+    act(olga, case.id, "assign", version=snapshot(app, case.id)[1], office=team.roads.id)
+    act(tina, case.id, "resolve", version=snapshot(app, case.id)[1], public_reply="Buca chiusa oggi.")
+    assert (
+        client.get(f"/citizencare/reports/{case.public_id}").get_data(as_text=True).count("Buca chiusa oggi.")
+        == 1
+    )

@@ -799,7 +799,7 @@ class ReportFactory:
                 outcome, _, reply = _pick_outcome(rng)
                 t = clock.next_open(t + int(_lognormal(rng, 45 * DAY, 0.7)))
                 data, answer = f'{{"outcome": "{outcome}"}}', (t, "public", "staff", s.manager, reply)
-                decision = Step(t, "resolve", "in_progress", "resolved", "staff", s.manager, reply, data,
+                decision = Step(t, "resolve", "in_progress", "resolved", "staff", s.manager, None, data,
                                 answer)  # fmt: skip
                 plan.append(decision)
                 if rnd() < 0.5:
@@ -855,7 +855,7 @@ class ReportFactory:
         t = clock.next_open(t + int(fix) + MINUTE)
         reply = pick(demo.resolutions)
         answer = (t, "public", "staff", worker, reply)
-        plan.append(Step(t, "resolve", "in_progress", "resolved", "staff", worker, reply, "{}", answer))
+        plan.append(Step(t, "resolve", "in_progress", "resolved", "staff", worker, None, "{}", answer))
         if rnd() < 0.03:
             # The citizen answers that it is not fixed: the first line reopens it for the same person.
             said = t + between(1 * DAY, 6 * DAY)
@@ -865,7 +865,7 @@ class ReportFactory:
             t = clock.next_open(t + int(_lognormal(rng, 3 * DAY, 0.8)))
             reply = pick(demo.resolutions)
             answer = (t, "public", "staff", worker, reply)
-            plan.append(Step(t, "resolve", "in_progress", "resolved", "staff", worker, reply, "{}", answer))
+            plan.append(Step(t, "resolve", "in_progress", "resolved", "staff", worker, None, "{}", answer))
         if rnd() < 0.78:
             t += between(15 * DAY, 40 * DAY)
             plan.append(Step(t, "close", "resolved", "closed", "staff", op, CLOSED))

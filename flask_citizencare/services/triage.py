@@ -229,7 +229,7 @@ def _apply(
         to_status=after.value,
         actor_kind="staff",
         actor_id=actor.staff.id,
-        note=reply if action is Action.RESOLVE else note,
+        note=None if action is Action.RESOLVE else note,  # the answer is the public message
         public=True,
         data=event_data,
         at=now,
