@@ -58,6 +58,8 @@ class ActionInput:
     office_id: int | None = None
     assignee_id: int | None = None
     master_id: int | None = None
+    #: The master as staff type it: its public number (``2026-000123``).
+    master_number: str | None = None
 
 
 def load_case(session: Session, actor: Actor, report_id: int) -> Report:
@@ -121,7 +123,12 @@ def _office_and_assignee(session: Session, data: ActionInput) -> tuple[Office, S
 
 
 def _master(session: Session, report: Report, data: ActionInput) -> Report:
-    master = session.get(Report, data.master_id) if data.master_id is not None else None
+    if data.master_id is not None:
+        master = session.get(Report, data.master_id)
+    elif data.master_number:
+        master = session.scalar(sa.select(Report).where(Report.public_id == data.master_number.strip()))
+    else:
+        master = None
     if master is None or master.id == report.id:
         raise InvalidInput(_("Choose the report this one duplicates."))
     if master.duplicate_of_id is not None or not Status(master.status).is_open:

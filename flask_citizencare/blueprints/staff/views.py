@@ -249,17 +249,13 @@ def act(report_id: int, action: str) -> ResponseReturnValue:
         return _refused(
             report_id, ActionRefused(_("The form was not complete: reload the case and try again."))
         )
-    master_id = None
-    if form.master.data:
-        master = db_session().scalar(sa.select(Report.id).where(Report.public_id == form.master.data.strip()))
-        master_id = master if master is not None else -1
     data = ActionInput(
         expected_version=form.version.data,
         note=form.note.data,
         public_reply=form.public_reply.data,
         office_id=_int(form.office.data),
         assignee_id=_int(form.assignee.data),
-        master_id=master_id,
+        master_number=form.master.data or None,
     )
     try:
         report = apply_action(actor(), report_id, Action(action), data)
