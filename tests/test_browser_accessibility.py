@@ -1,0 +1,106 @@
+"""WCAG 2.1 AA checks with axe-core in Debian's Chromium, on the pages citizens and staff use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from example_site import db as site_db
+from flask_citizencare import migrate, state
+from flask_citizencare.services.staff import save_staff_member
+
+from .browser import PHONE, LiveServer, example_app
+from .conftest import dispose, empty_tables
+from .factories import create_category, create_office, create_report
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture
+def site(database_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, dict[str, Any]]]:
+    app = example_app(database_url, tmp_path)
+    migrate.upgrade(app)
+    with app.test_request_context():
+        office = create_office(site_db.session, code="strade-a", name="Manutenzione strade")
+        category = create_category(
+            site_db.session,
+            code="buche-a",
+            name="Buche stradali",
+            group="Strade",
+            default_office_id=office.id,
+            help_text="Buche e dissesti della carreggiata.",
+        )
+        report = create_report(site_db.session, category=category, title="Buca in via Saragozza")
+        site_db.session.commit()
+        user_id = state(app).user_factory(
+            "operatrice", "Olga Operatrice", "olga@comune.example", "password-olga"
+        )  # type: ignore[misc]
+        site_db.session.commit()
+        save_staff_member(user_id, role="operator", display_name="Olga Operatrice")
+        facts = {"public_id": report.public_id, "token": report.tracking_token, "id": report.id}
+    try:
+        with LiveServer(app) as server:
+            yield server, facts
+    finally:
+        empty_tables(app)
+        with app.app_context():
+            site_db.drop_all()
+        dispose(app)
+
+
+def violations(page: Any) -> list[str]:
+    page.add_script_tag(content=AXE)
+    result = page.evaluate(
+        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}}).then(r => r.violations.map("
+        "v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(' | ')))",
+        WCAG_AA,
+    )
+    return list(result)
+
+
+def test_citizen_pages_meet_wcag_aa(chromium: Any, site: tuple[LiveServer, dict[str, Any]]) -> None:
+    server, facts = site
+    context = chromium.new_context(**PHONE, locale="it-IT")
+    page = context.new_page()
+    for path in (
+        "/segnalazioni/",
+        "/segnalazioni/new",
+        f"/segnalazioni/reports/{facts['public_id']}",
+        f"/segnalazioni/track/{facts['token']}",
+        "/segnalazioni/privacy",
+    ):
+        page.goto(server.url + path)
+        assert violations(page) == [], path
+    page.goto(server.url + "/segnalazioni/new")
+    page.click("button[type=submit]")  # an empty form: the error summary and field errors
+    page.wait_for_load_state()
+    assert page.locator("#cc-error-summary").is_visible()
+    assert violations(page) == [], "form with errors"
+    context.close()
+
+
+def test_staff_pages_meet_wcag_aa(chromium: Any, site: tuple[LiveServer, dict[str, Any]]) -> None:
+    server, facts = site
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="it-IT")
+    page = context.new_page()
+    page.goto(server.url + "/accedi?next=/segnalazioni/staff/")
+    page.fill("#username", "operatrice")
+    page.fill("#password", "password-olga")
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/segnalazioni/staff/**")
+    for path in (
+        "/segnalazioni/staff/",
+        f"/segnalazioni/staff/reports/{facts['id']}",
+        "/segnalazioni/staff/intake",
+        "/segnalazioni/staff/knowledge?q=buca",
+        "/segnalazioni/staff/canned",
+        "/segnalazioni/staff/service-levels",
+    ):
+        page.goto(server.url + path)
+        assert violations(page) == [], path
+    context.close()
