@@ -190,3 +190,57 @@ def _register_feature_commands() -> None:
 
 
 _register_feature_commands()
+
+
+@citizencare_cli.group("outbox")
+def outbox_group() -> None:
+    """Mails waiting in the outbox."""
+
+
+@outbox_group.command("send")
+@click.option(
+    "--loop", is_flag=True, help="Keep running, one pass every --interval seconds (stop with SIGTERM)."
+)
+@click.option("--interval", default=10.0, show_default=True, help="Seconds between passes with --loop.")
+@click.option("--limit", default=50, show_default=True, help="Most mails claimed per pass.")
+@click.option("--worker", default=None, help="Name recorded on claimed rows [default: host:pid].")
+def outbox_send(loop: bool, interval: float, limit: int, worker: str | None) -> None:
+    """Deliver due mails over SMTP, with retries and backoff; safe to run on many hosts at once."""
+    import os
+    import signal
+    import socket
+    import time
+
+    from .services.outbox import DeliveryRun, deliver_pending
+
+    worker = (worker or f"{socket.gethostname()}:{os.getpid()}")[:80]
+    if not loop:
+        click.echo(str(deliver_pending(worker=worker, limit=limit)))
+        return
+
+    stopping = False
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    total = DeliveryRun()
+    click.echo(f"outbox worker {worker}: one pass every {interval:g}s")
+    try:
+        while not stopping:
+            run = deliver_pending(worker=worker, limit=limit)
+            total += run
+            if run.sent or run.retried or run.dead:
+                click.echo(str(run))
+            if run.sent + run.retried + run.dead >= limit:
+                continue  # more may be due: no pause
+            wake = time.monotonic() + interval
+            while not stopping and time.monotonic() < wake:
+                time.sleep(min(0.2, max(wake - time.monotonic(), 0)))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo(f"stopped; {total}")

@@ -109,6 +109,15 @@ SETTINGS: dict[str, Setting] = {
     "SMTP_SSL": Setting(False, "Connect to the SMTP server over TLS from the start (port 465)."),
     "SMTP_USERNAME": Setting(None, "SMTP user name, if the server needs one."),
     "SMTP_PASSWORD": Setting(None, "SMTP password."),
+    "SMTP_TIMEOUT": Setting(30, "Seconds to wait for the SMTP server."),
+    "OUTBOX_MAX_ATTEMPTS": Setting(
+        8, "Delivery tries before a mail is given up (dead letter, visible to admins)."
+    ),
+    "OUTBOX_BACKOFF_SECONDS": Setting(60, "Wait before the first retry; it doubles with every attempt."),
+    "OUTBOX_BACKOFF_MAX_SECONDS": Setting(6 * 3600, "Longest wait between two retries."),
+    "OUTBOX_CLAIM_SECONDS": Setting(
+        300, "How long a worker holds the mails it claimed before others may take them."
+    ),
     "MAIL_FROM": Setting("segnalazioni@localhost", "From address of every mail."),
     "SITE_URL": Setting(
         "http://localhost:5000",
