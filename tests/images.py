@@ -220,7 +220,7 @@ def heic_header() -> bytes:
 
 
 def random_bytes(size: int = 4096) -> bytes:
-    return random.Random(1).randbytes(size)  # noqa: S311 - reproducible test data, not a secret
+    return random.Random(1).randbytes(size)
 
 
 def truncated(data: bytes) -> bytes:

@@ -319,3 +319,25 @@ def test_an_unusable_sender_setting_stops_before_touching_the_rows(app: Flask, s
     untouched = load(app, mail_id)
     assert (untouched.state, untouched.attempts, untouched.claimed_by) == ("pending", 0, None)
     assert smtp.received == []
+
+
+def test_sent_mail_is_recognised_as_ours_if_it_comes_back(app: Flask) -> None:
+    """A mail we sent that loops back into reply-by-mail is ignored, not posted to a thread."""
+    from email import message_from_bytes
+
+    from flask_citizencare.domain.mail import is_automatic
+    from flask_citizencare.models import OutboxMail
+    from flask_citizencare.services.outbox import build_message
+
+    mail = OutboxMail(
+        message_id="<loop-test@segnalazioni.example>",
+        template="ack",
+        recipient="giulia@example.org",
+        locale="it",
+        subject="Segnalazione presa in carico",
+        body_text="Grazie.",
+    )
+    with app.app_context():
+        raw = build_message(mail, sender="segnalazioni@comune.example").as_bytes()
+    reason = is_automatic(message_from_bytes(raw))
+    assert reason is not None and reason.startswith("loop")

@@ -236,7 +236,7 @@ def test_concurrent_uploads_do_not_disturb_each_other() -> None:
 
 def test_damaged_files_are_refused_never_crash() -> None:
     """Bytes flipped at random in good files: every outcome is a photo or a PhotoRejected."""
-    rng = random.Random(7)  # noqa: S311 - reproducible test data, not a secret
+    rng = random.Random(7)
     sources = [images.jpeg_with_metadata(), images.png_with_metadata(), images.webp(), images.apng()]
     outcomes: set[str] = set()
     for source in sources:

@@ -46,6 +46,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from ..domain.mail import LOOP_HEADER
 from ..errors import ConfigurationError
 from ..extension import db_session
 from ..models import OutboxMail
@@ -203,6 +204,10 @@ def build_message(mail: OutboxMail, *, sender: str | Address, now: datetime | No
     _set_header(message, "Subject", mail.subject)
     _set_header(message, "Date", format_datetime(now or utcnow()))
     _set_header(message, "Message-ID", mail.message_id)
+    # Marks our own mail: if it comes back into `mail ingest` (a loop), it is ignored.
+    _set_header(message, LOOP_HEADER, "1")
+    # Auto-Submitted tells other robots not to answer these notifications (RFC 3834).
+    _set_header(message, "Auto-Submitted", "auto-generated")
     if mail.reply_to:
         _set_header(message, "Reply-To", _single_address(mail.reply_to, "Reply-To"))
     for name, value in (mail.headers or {}).items():
