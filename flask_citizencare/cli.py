@@ -244,3 +244,90 @@ def outbox_send(loop: bool, interval: float, limit: int, worker: str | None) -> 
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     click.echo(f"stopped; {total}")
+
+
+@citizencare_cli.group("mail")
+def mail_group() -> None:
+    """Replies by mail from citizens."""
+
+
+#: sysexits EX_TEMPFAIL: an MTA keeps the mail and delivers it again later.
+EX_TEMPFAIL = 75
+
+
+@mail_group.command("ingest")
+@click.option(
+    "--maildir",
+    type=click.Path(exists=True, file_okay=False),
+    default=None,
+    help="Process every unseen message of this Maildir, then mark it seen (moved to cur/ with flag S).",
+)
+@click.option(
+    "--mbox",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Process every message of this mbox.",
+)
+@click.option(
+    "--delete", is_flag=True, help="With --maildir: delete processed messages instead of marking them."
+)
+def mail_ingest(maildir: str | None, mbox: str | None, delete: bool) -> None:
+    """Put citizens' replies into their reports' threads (reopening recently resolved reports).
+
+    Without options one RFC 822 message is read from standard input, as an MTA
+    pipe delivers it (e.g. a Postfix alias ``risposte: "|flask citizencare mail
+    ingest"``). One line is printed per message. Ignored mail (bounces,
+    auto-replies, forged or unknown addresses) exits 0, so the MTA does not
+    bounce it; a failure (database down, settings missing) exits 75, so the MTA
+    retries later.
+
+    With --maildir, processed messages (ignored ones included) are moved to
+    cur/ with the Seen flag, or deleted with --delete; a message that failed
+    stays unseen for the next run, and messages already seen are skipped. An
+    mbox is left as it is: running it again only finds duplicates.
+    """
+    import mailbox
+
+    from .services.ingest import ingest_message
+
+    if maildir is not None and mbox is not None:
+        raise click.UsageError("give --maildir or --mbox, not both")
+    if delete and maildir is None:
+        raise click.UsageError("--delete goes with --maildir")
+
+    def ingest(label: str, raw: bytes) -> bool:
+        try:
+            result = ingest_message(raw)
+        except Exception as exc:
+            click.echo(f"{label}: failed ({type(exc).__name__}: {exc})", err=True)
+            return False
+        click.echo(f"{label}: {result}")
+        return True
+
+    if maildir is not None:
+        box = mailbox.Maildir(maildir, create=False)
+        failed = 0
+        for key in sorted(box.keys()):
+            message = box.get_message(key)
+            if "S" in message.get_flags():
+                continue
+            if not ingest(key, box.get_bytes(key)):
+                failed += 1
+            elif delete:
+                box.discard(key)
+            else:
+                message.set_subdir("cur")
+                message.add_flag("S")
+                box[key] = message
+        if failed:
+            sys.exit(EX_TEMPFAIL)
+    elif mbox is not None:
+        box_file = mailbox.mbox(mbox, create=False)
+        try:
+            results = [ingest(str(key), box_file.get_bytes(key)) for key in box_file.keys()]
+        finally:
+            box_file.close()
+        if not all(results):
+            sys.exit(EX_TEMPFAIL)
+    elif not ingest("stdin", sys.stdin.buffer.read()):
+        sys.exit(EX_TEMPFAIL)

@@ -123,6 +123,13 @@ SETTINGS: dict[str, Setting] = {
         "http://localhost:5000",
         "Public address of the site (scheme, host, optional path), for links in mails sent from commands.",
     ),
+    "REPLY_SECRET": Setting(None, "Key of the reply-address tokens; None derives it from SECRET_KEY."),
+    "REPLY_LOCAL": Setting(
+        "risposte", "Local part of the reply addresses (risposte+<report>.<token>@domain)."
+    ),
+    "SURVEY_DAYS": Setting(30, "Days a satisfaction-survey link stays valid."),
+    "REOPEN_DAYS": Setting(30, "Days after resolution during which a reply by mail reopens the case."),
+    "REOPEN_PER_DAY": Setting(3, "Most reopens by mail per case in 24 hours."),
     "REPLY_DOMAIN": Setting(None, "Domain of the reply addresses that route answers back into threads."),
 }
 

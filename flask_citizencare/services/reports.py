@@ -174,12 +174,30 @@ def submit_report(
     return report
 
 
-def add_reporter_information(report: Report, text: str, photos: Sequence[ProcessedPhoto] = ()) -> Message:
-    """The reporter adds text and photos from the tracking page: a private message in the thread."""
+def add_reporter_information(
+    report: Report,
+    text: str,
+    photos: Sequence[ProcessedPhoto] = (),
+    *,
+    source: str = "web",
+    email_message_id: str | None = None,
+) -> Message:
+    """The reporter adds text and photos from the tracking page: a private message in the thread.
+
+    ``source`` is ``"email"`` for a reply by mail, whose Message-ID goes in
+    ``email_message_id`` (unique: a redelivery fails with ``IntegrityError``).
+    """
     cc = state()
     session = db_session()
     with staged_photos(cc.photo_store) as staged:
-        message = Message(report=report, visibility="private", author_kind="reporter", body=text)
+        message = Message(
+            report=report,
+            visibility="private",
+            author_kind="reporter",
+            body=text,
+            source=source,
+            email_message_id=email_message_id,
+        )
         start = len(report.photos)
         for offset, photo in enumerate(staged.add_all(photos)):
             photo.position = start + offset

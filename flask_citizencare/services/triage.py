@@ -196,12 +196,7 @@ def _apply(
             Message(visibility="public", author_kind="staff", author_id=actor.staff.id, body=reply or "")
         )
     elif action is Action.REOPEN:
-        # Reference 002: a reopened case goes back to the technician who resolved it.
-        report.resolved_at = None
-        if report.resolver_id is not None:
-            report.assignee_id = report.resolver_id
-        if report.office_id is None and report.assignee_id is None:
-            report.office_id = report.category.default_office_id
+        back_to_resolver(report)
     elif action is Action.REJECT:
         report.reject_reason = note
     elif action is Action.MERGE:
@@ -244,6 +239,65 @@ def _apply(
     report.events.append(event)
     recompute_due_times(report, now=now)
     return report, event, master
+
+
+def back_to_resolver(report: Report) -> None:
+    """What reopening does besides the status, for staff and citizens alike.
+
+    Reference 002: a reopened case goes back to the technician who resolved it.
+    """
+    report.resolved_at = None
+    if report.resolver_id is not None:
+        report.assignee_id = report.resolver_id
+    if report.office_id is None and report.assignee_id is None:
+        report.office_id = report.category.default_office_id
+
+
+def reopen_by_citizen(report: Report, note: str | None, now: datetime) -> StatusEvent | None:
+    """The reporter says a resolved case is not solved (a reply by mail): reopen it like staff would.
+
+    The same state changes as :data:`Action.REOPEN` (status ``in_progress``,
+    back to the resolver, due times recomputed), recorded as the citizen's.
+    Returns the event, or None when the case cannot be reopened (not resolved,
+    or nobody left to give it to). Nothing is committed and no signal is sent:
+    the caller commits together with whatever else it writes, then sends
+    ``report_reopened`` (see :func:`send_reopened`).
+    """
+    transition = TRANSITIONS[Action.REOPEN]
+    before = Status(report.status)
+    if before not in transition.sources or report.level not in transition.levels:
+        return None
+    if not (
+        report.resolver_id or report.assignee_id or report.office_id or report.category.default_office_id
+    ):
+        return None  # the resolver is gone and there is no office to give it to
+    with db_session().no_autoflush:
+        back_to_resolver(report)
+        after = next_status(transition, before)
+        report.updated_at = now
+        report.status = after.value
+        report.suspended_at = None
+        if report.acknowledged_at is None:
+            report.acknowledged_at = now
+        event = StatusEvent(
+            action=Action.REOPEN.value,
+            from_status=before.value,
+            to_status=after.value,
+            actor_kind="citizen",
+            actor_id=None,
+            note=(note or "").strip()[:200] or None,
+            public=True,
+            data={},
+            at=now,
+        )
+        report.events.append(event)
+        recompute_due_times(report, now=now)
+    return event
+
+
+def send_reopened(report: Report, event: StatusEvent) -> None:
+    """``report_reopened`` for a reopening no staff member did (``actor`` is None)."""
+    SIGNALS[Action.REOPEN].send(app_object(), report=report, event=event, actor=None)
 
 
 def _follow_master(session: Session, duplicate: Report, master: Report, now: datetime) -> None:
