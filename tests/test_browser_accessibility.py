@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from example_site import db as site_db
 from flask_citizencare import migrate, state
 from flask_citizencare.services.staff import save_staff_member
+from flask_citizencare.services.surveys import survey_token
 
 from .browser import PHONE, LiveServer, example_app
 from .conftest import dispose, empty_tables
@@ -36,13 +38,28 @@ def site(database_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, dict[s
             help_text="Buche e dissesti della carreggiata.",
         )
         report = create_report(site_db.session, category=category, title="Buca in via Saragozza")
+        done = datetime.now(UTC)
+        finished = create_report(
+            site_db.session,
+            category=category,
+            title="Lampione riparato",
+            status="resolved",
+            acknowledged_at=done,
+            resolved_at=done,
+        )
         site_db.session.commit()
+        survey = survey_token(finished)
         user_id = state(app).user_factory(
             "operatrice", "Olga Operatrice", "olga@comune.example", "password-olga"
         )  # type: ignore[misc]
         site_db.session.commit()
         save_staff_member(user_id, role="operator", display_name="Olga Operatrice")
-        facts = {"public_id": report.public_id, "token": report.tracking_token, "id": report.id}
+        facts = {
+            "public_id": report.public_id,
+            "token": report.tracking_token,
+            "id": report.id,
+            "survey": survey,
+        }
     try:
         with LiveServer(app) as server:
             yield server, facts
@@ -103,4 +120,16 @@ def test_staff_pages_meet_wcag_aa(chromium: Any, site: tuple[LiveServer, dict[st
     ):
         page.goto(server.url + path)
         assert violations(page) == [], path
+    context.close()
+
+
+def test_survey_with_errors_meets_wcag_aa(chromium: Any, site: tuple[LiveServer, dict[str, Any]]) -> None:
+    server, facts = site
+    context = chromium.new_context(**PHONE, locale="it-IT")
+    page = context.new_page()
+    page.goto(server.url + f"/segnalazioni/survey/{facts['survey']}")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("#cc-error-summary").is_visible()
+    assert violations(page) == []
     context.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import secrets
 from collections.abc import Sequence
 from typing import Any
@@ -22,7 +23,16 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    StopValidation,
+    ValidationError,
+)
 
 from ...domain.lifecycle import Kind
 from ...models import Category
@@ -223,3 +233,78 @@ class AddInformationForm(FlaskForm):
         ],
     )
     photos = MultipleFileField(_l("Photos"))
+
+
+SCORES = range(11)
+
+
+class ScoreField(RadioField):
+    """A 0–10 answer as eleven radios; ``low`` and ``high`` name the two ends of the scale.
+
+    Anything but a whole number from 0 to 10 (missing, ``11``, ``-1``, ``abc``)
+    leaves ``data`` as ``None`` and fails with a message naming the question.
+    """
+
+    def __init__(self, label: Any, *, low: Any, high: Any, missing: Any, **kwargs: Any) -> None:
+        super().__init__(
+            label,
+            choices=[SelectChoice(n, str(n)) for n in SCORES],
+            coerce=int,
+            validate_choice=False,
+            **kwargs,
+        )
+        self.low, self.high, self.missing = low, high, missing
+        self.flags.required = True
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        if valuelist and isinstance(valuelist[0], str) and re.fullmatch(r"[0-9]{1,2}", valuelist[0]):
+            number = int(valuelist[0])
+            if number in SCORES:
+                self.data = number
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data is None:
+            raise StopValidation(
+                self.missing
+                if not self.raw_data or not str(self.raw_data[0]).strip()
+                else _l("Choose a whole number from 0 to 10.")
+            )
+
+
+class SurveyForm(FlaskForm):
+    """The three questions of the satisfaction survey and an optional comment."""
+
+    recommend = ScoreField(
+        _l("How likely are you to recommend the municipality's citizen care service to a friend?"),
+        low=_l("Not at all likely"),
+        high=_l("Extremely likely"),
+        missing=_l("Choose how likely you are to recommend the service."),
+    )
+    knowledge = ScoreField(
+        _l("How do you rate the knowledge of the person who handled your report?"),
+        low=_l("Very poor"),
+        high=_l("Excellent"),
+        missing=_l("Choose how you rate the knowledge of the person who handled your report."),
+    )
+    resolved = ScoreField(
+        _l("Do you consider your request resolved?"),
+        low=_l("Not at all"),
+        high=_l("Completely"),
+        missing=_l("Choose how far your request was resolved."),
+    )
+    comment = TextAreaField(
+        _l("Anything else you want to tell us?"),
+        validators=[
+            Optional(),
+            Length(max=TEXT_MAX, message=_l("The comment can be at most %(max)d characters long.")),
+        ],
+        description=_l("Optional. Do not write personal data: the office in charge reads it."),
+    )
+
+    def scores(self) -> tuple[int, int, int]:
+        """The three answers of a validated form: recommend, knowledge, resolved."""
+        recommend, knowledge, resolved = self.recommend.data, self.knowledge.data, self.resolved.data
+        if recommend is None or knowledge is None or resolved is None:
+            raise ValueError("the survey form is not valid")
+        return recommend, knowledge, resolved

@@ -290,3 +290,65 @@ def nearby() -> ResponseReturnValue:
             for report, distance in found
         ]
     )
+
+
+def _survey_error(status: int, title: str, message: str) -> ResponseReturnValue:
+    return render_template("citizencare/error.html", status=status, title=title, message=message), status
+
+
+def survey(token: str) -> ResponseReturnValue:
+    """The satisfaction survey of a finished case, reached from the signed link in the e-mail."""
+    from ...services.surveys import (
+        AlreadyAnswered,
+        NotSurveyable,
+        SurveyLinkError,
+        answer_survey,
+        can_be_surveyed,
+        report_for_token,
+        response_of,
+        survey_days,
+    )
+    from .forms import SurveyForm
+
+    try:
+        report = report_for_token(token)
+    except SurveyLinkError as error:
+        if error.expired:
+            return _survey_error(
+                410,
+                _("This survey link has expired"),
+                _(
+                    "Survey links work for %(days)d days and this one is no longer valid. Thank you anyway.",
+                    days=int(survey_days()),
+                ),
+            )
+        return _survey_error(
+            404,
+            _("Survey not found"),
+            _("This survey link is not valid. Check that you copied the whole address from the e-mail."),
+        )
+    answered = response_of(report)
+    if answered is not None:
+        just_sent = request.method == "GET" and request.args.get("done") == "1"
+        return render_template(
+            "citizencare/public/survey_done.html", report=report, response=answered, just_sent=just_sent
+        ), (409 if request.method == "POST" else 200)
+    if not can_be_surveyed(report):
+        return _survey_error(
+            404,
+            _("Survey not found"),
+            _("This case is not finished yet: the survey opens when it is resolved."),
+        )
+    form = SurveyForm()
+    if request.method == "POST":
+        if not form.validate():
+            return render_template("citizencare/public/survey.html", report=report, form=form), 400
+        try:
+            answer_survey(report, *form.scores(), form.comment.data)
+        except AlreadyAnswered:
+            # Someone answered from the same link a moment ago: the page says so.
+            return redirect(url_for(".survey", token=token), code=303)
+        except NotSurveyable:
+            abort(404)
+        return redirect(url_for(".survey", token=token, done=1), code=303)
+    return render_template("citizencare/public/survey.html", report=report, form=form)
