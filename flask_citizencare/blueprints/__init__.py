@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..domain.markdown import render as cc_markdown
 from ..formatting import cc_date, cc_datetime, cc_number
 from ..i18n import SESSION_KEY, languages
 from .public import blueprint as public_blueprint
@@ -48,6 +49,7 @@ blueprint.register_blueprint(staff_blueprint)
 blueprint.add_app_template_filter(cc_date)
 blueprint.add_app_template_filter(cc_datetime)
 blueprint.add_app_template_filter(cc_number)
+blueprint.add_app_template_filter(cc_markdown, "cc_markdown")
 
 
 def status_label(status: str) -> str:

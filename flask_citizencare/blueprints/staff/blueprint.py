@@ -17,6 +17,7 @@ blueprint.add_url_rule("/reports/<int:report_id>/moderation", "moderate", views.
 blueprint.add_url_rule(
     "/reports/<int:report_id>/classification", "classify", views.classify, methods=["POST"]
 )
+blueprint.add_url_rule("/reports/<int:report_id>/messages", "reply", views.reply, methods=["POST"])
 blueprint.add_url_rule("/photos/<key>", "photo", views.photo)
 blueprint.add_url_rule("/intake", "intake", views.intake, methods=["GET", "POST"])
 blueprint.add_url_rule("/knowledge", "knowledge", library.knowledge)

@@ -162,6 +162,24 @@ class ActionForm(FlaskForm):
     master = StringField(_l("Number of the report it duplicates"), validators=[Optional(), Length(max=20)])
 
 
+class MessageForm(FlaskForm):
+    """A message in the case's thread; the service checks the text and the visibility."""
+
+    version = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
+    visibility = SelectField(
+        _l("Who can read it"),
+        choices=[
+            SelectChoice("public", _l("Everyone (public answer)")),
+            SelectChoice("private", _l("Only the reporter")),
+            SelectChoice("internal", _l("Only staff (internal note)")),
+        ],
+        default="private",
+        validators=[InputRequired()],
+        validate_choice=False,
+    )
+    body = TextAreaField(_l("Message"), validators=[Optional()])
+
+
 class BulkForm(FlaskForm):
     action = SelectField(
         _l("With the selected cases"),

@@ -27,12 +27,14 @@ from ...services.cases import moderate as moderate_case
 from ...services.duplicates import similar_reports
 from ...services.errors import ActionRefused
 from ...services.staff import Actor, can_see, is_assigned, staff_member_for
+from ...services.threads import post_message
 from ...services.triage import ActionInput, apply_action, load_case
 from ..public.views import _send_photo
 from .forms import (
     ActionForm,
     BulkForm,
     ClassificationForm,
+    MessageForm,
     ModerationForm,
     QueueFilterForm,
     fill_queue_choices,
@@ -215,6 +217,7 @@ def _case_context(report: Report) -> dict[str, Any]:
         "action_form": ActionForm(),
         "moderation_form": ModerationForm(),
         "classification_form": ClassificationForm(),
+        "message_form": MessageForm(),
         "may_moderate": bool(me.roles & {"operator", "manager", "admin"}),
     }
 
@@ -309,6 +312,27 @@ def classify(report_id: int) -> ResponseReturnValue:
         return _refused(report_id, refusal)
     flash(_("Classification saved."), "success")
     return redirect(url_for(".case", report_id=report_id), code=303)
+
+
+def reply(report_id: int) -> ResponseReturnValue:
+    """A message in the case's thread: a public answer, a private one to the reporter, an internal note."""
+    form = MessageForm()
+    if not form.validate():
+        return _refused(
+            report_id, ActionRefused(_("The form was not complete: reload the case and try again."))
+        )
+    try:
+        post_message(
+            actor(),
+            report_id,
+            expected_version=form.version.data,
+            visibility=form.visibility.data,
+            body=form.body.data,
+        )
+    except ActionRefused as refusal:
+        return _refused(report_id, refusal)
+    flash(_("Message sent."), "success")
+    return redirect(url_for(".case", report_id=report_id, _anchor="thread"), code=303)
 
 
 def photo(key: str) -> ResponseReturnValue:

@@ -1,0 +1,81 @@
+"""The staff side of a report's thread: replies to the citizen and internal notes.
+
+The reporter's side is :func:`.reports.add_reporter_information`.
+
+Visibility:
+
+* ``public``: an answer everybody reads, on the public page and on the
+  reporter's tracking page. Allowed on a report that is not published: it is
+  shown on the public page once the report is published (the tracking page
+  shows it at once).
+* ``private``: to the reporter only (tracking page), never on the public page.
+* ``internal``: a note among staff, shown only in the back office.
+
+Every message is also an event on the case's timeline (``action="message"``,
+public only for public messages) and bumps the case's version, like any other
+change made by staff.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from .. import signals
+from ..extension import app_object, db_session
+from ..models import Message
+from ..models.base import utcnow
+from .errors import ActionRefused, InvalidInput
+from .staff import Actor
+from .triage import _commit, check_version, load_case, record_change
+
+VISIBILITIES = ("public", "private", "internal")
+BODY_MAX = 10000
+
+
+def post_message(
+    actor: Actor, report_id: int, *, expected_version: int, visibility: str, body: str | None
+) -> Message:
+    """Add a staff message to the thread of a case the actor may see; one transaction.
+
+    Refusals raise :class:`~.errors.ActionRefused` subclasses (``NotFound`` for a
+    case the actor may not see, ``ChangedMeanwhile`` for a stale version,
+    ``InvalidInput`` for the visibility or the text) and change nothing.
+    Sends ``message_posted`` after the commit.
+    """
+    session = db_session()
+    try:
+        report = load_case(session, actor, report_id)
+        check_version(session, report, expected_version)
+        if visibility not in VISIBILITIES:
+            raise InvalidInput(_("Choose who can read the message."))
+        text = (body or "").strip()
+        if not text:
+            raise InvalidInput(_("Write the message."))
+        if len(text) > BODY_MAX:
+            raise InvalidInput(_("The text can be at most %(max)d characters long.", max=BODY_MAX))
+        now = utcnow()
+        message = Message(
+            visibility=visibility,
+            author_kind="staff",
+            author_id=actor.staff.id,
+            body=text,
+            source="web",
+            created_at=now,
+        )
+        report.messages.append(message)
+        session.flush()  # the message's id, for the event
+        record_change(
+            actor,
+            report,
+            "message",
+            {"visibility": visibility, "message": message.id},
+            public=visibility == "public",
+            now=now,
+        )
+        report.updated_at = now  # a change of the case: it bumps the version
+        _commit(session, report)
+    except ActionRefused:
+        session.rollback()
+        raise
+    signals.message_posted.send(app_object(), report=report, message=message, actor=actor.staff)
+    return message
