@@ -1,22 +1,28 @@
 """Mail written into the outbox in the same transaction as the change it tells about.
 
-Delivery (``flask citizencare outbox send``) comes with the notifications
-feature; until then the rows wait in ``cc_outbox``, which is the point of an
-outbox: nothing is lost.
+The services call these functions before they commit, so a mail exists if and
+only if the change does; ``flask citizencare outbox send`` delivers the rows
+(see :mod:`.outbox`). Nothing is lost when SMTP is down.
 """
 
 from __future__ import annotations
 
 import uuid
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any, cast
 
 import sqlalchemy as sa
-from flask import current_app, render_template, url_for
+from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from ..models import OutboxMail, Report, StaffMember
+from ..domain.lifecycle import Action, Channel
+from ..domain.mail import reply_address
+from ..extension import app_object
+from ..models import Office, OutboxMail, Report, StaffMember, StatusEvent
 from ..models.base import utcnow
+from .surveys import survey_url
 
 
 def message_id() -> str:
@@ -61,4 +67,194 @@ def queue_staff_reminder(session: Session, report: Report, which: str) -> list[O
         )
         session.add(mail)
         mails.append(mail)
+    return mails
+
+
+# -- mails to citizens ---------------------------------------------------------
+
+#: The mail the reporter gets after each staff action (actions not listed send none).
+ACTION_MAILS: dict[Action, str] = {
+    Action.ACKNOWLEDGE: "taken_in_charge",
+    Action.ASSIGN: "assigned",
+    Action.ESCALATE: "escalated",
+    Action.SUSPEND: "suspended",
+    Action.RESUME: "resumed",
+    Action.RESOLVE: "resolved",
+    Action.REJECT: "rejected",
+    Action.MERGE: "merged",
+}
+
+#: Channels whose reporters get the "received" mail at submission (reference 001).
+RECEIVED_CHANNELS = frozenset({Channel.WEB.value, Channel.API.value, Channel.EMAIL.value})
+
+
+def _default_language() -> str:
+    return str(current_app.config["CITIZENCARE_LANGUAGES"][0])
+
+
+def _language(locale: str | None) -> str:
+    languages = [str(code) for code in current_app.config["CITIZENCARE_LANGUAGES"]]
+    return locale if locale in languages else languages[0]
+
+
+def _links() -> AbstractContextManager[object]:
+    """A request context for absolute links when there is none (commands, workers)."""
+    if has_request_context():
+        return nullcontext()
+    app = app_object()
+    return cast(
+        AbstractContextManager[object], app.test_request_context(base_url=app.config["CITIZENCARE_SITE_URL"])
+    )
+
+
+def _reply_to(report: Report) -> str | None:
+    """The address that routes the citizen's answer back into the case; None without a reply domain."""
+    domain = current_app.config.get("CITIZENCARE_REPLY_DOMAIN")
+    if not domain:
+        return None
+    from .ingest import reply_local, reply_secret  # ingest imports the services that import this module
+
+    try:
+        secret = reply_secret()
+    except RuntimeError:  # no key configured: the mail still goes, without a reply address
+        return None
+    return reply_address(reply_local(), report.id, secret, str(domain))
+
+
+def _subject(kind: str, report: Report, context: dict[str, Any]) -> str:
+    number = report.public_id
+    subjects = {
+        "received": lambda: _("Report %(number)s received", number=number),
+        "taken_in_charge": lambda: _("Report %(number)s taken in charge", number=number),
+        "assigned": lambda: _("Report %(number)s assigned", number=number),
+        "escalated": lambda: _("Report %(number)s passed to a second-level office", number=number),
+        "suspended": lambda: _("Report %(number)s suspended", number=number),
+        "resumed": lambda: _("Work on report %(number)s has resumed", number=number),
+        "resolved": lambda: _("Report %(number)s resolved", number=number),
+        "rejected": lambda: _("Report %(number)s rejected", number=number),
+        "merged": lambda: _(
+            "Report %(number)s joined to report %(master)s", number=number, master=context["master_number"]
+        ),
+    }
+    if kind not in subjects:
+        raise ValueError(f"unknown citizen mail: {kind!r}")
+    return str(subjects[kind]())
+
+
+def queue_citizen_mail(session: Session, report: Report, kind: str, **context: Any) -> OutboxMail | None:
+    """Write the ``kind`` mail to the reporter of ``report`` into the outbox (not committed).
+
+    None when the reporter left no e-mail address or had their data erased.
+    The mail is in the reporter's language, carries the tracking link (also as
+    ``List-Unsubscribe``, until there is a real unsubscribe page) and, when
+    ``CITIZENCARE_REPLY_DOMAIN`` is set, a Reply-To that routes answers back
+    into the case. ``context`` goes to the templates ``citizencare/mail/<kind>.txt``
+    and ``.html``; it must hold nothing about other citizens.
+    """
+    contact = report.contact
+    if contact is None or not contact.email or contact.erased_at is not None:
+        return None
+    if report.id is None:
+        session.flush()
+    language = _language(contact.locale)
+    reply_to = _reply_to(report)
+    with _links(), force_locale(language):
+        tracking_url = url_for("citizencare.public.track", token=report.tracking_token, _external=True)
+        subject = _subject(kind, report, context)
+        values = {
+            **context,
+            "report": report,
+            "subject": subject,
+            "language": language,
+            "tracking_url": tracking_url,
+            "can_reply": reply_to is not None,
+        }
+        if kind == "resolved":
+            values.setdefault("survey_url", survey_url(report))
+        body_text = render_template(f"citizencare/mail/{kind}.txt", **values)
+        body_html = render_template(f"citizencare/mail/{kind}.html", **values)
+    mail = OutboxMail(
+        message_id=message_id(),
+        report_id=report.id,
+        template=kind,
+        recipient=contact.email,
+        locale=language,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        reply_to=reply_to,
+        headers={"List-Unsubscribe": f"<{tracking_url}>"},
+        next_attempt_at=utcnow(),
+    )
+    session.add(mail)
+    return mail
+
+
+def queue_received(session: Session, report: Report) -> OutboxMail | None:
+    """The "we received your report" mail, for reports that came in by web, API or e-mail."""
+    if report.channel not in RECEIVED_CHANNELS:
+        return None
+    return queue_citizen_mail(session, report, "received")
+
+
+def queue_staff_assigned(session: Session, report: Report, assignee: StaffMember) -> OutboxMail | None:
+    """Tell a staff member a case was assigned to them, if they want to be told."""
+    if not assignee.email or not assignee.notify_assignments or not assignee.active:
+        return None
+    language = _language(assignee.locale)
+    with _links(), force_locale(language):
+        subject = _("Case %(number)s assigned to you", number=report.public_id)
+        link = url_for("citizencare.staff.case", report_id=report.id, _external=True)
+        values = {"report": report, "subject": subject, "language": language, "link": link}
+        body_text = render_template("citizencare/mail/staff_assigned.txt", **values)
+        body_html = render_template("citizencare/mail/staff_assigned.html", **values)
+    mail = OutboxMail(
+        message_id=message_id(),
+        report_id=report.id,
+        template="staff_assigned",
+        recipient=assignee.email,
+        locale=language,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        next_attempt_at=utcnow(),
+    )
+    session.add(mail)
+    return mail
+
+
+def queue_action_mails(
+    session: Session,
+    report: Report,
+    action: Action,
+    event: StatusEvent,
+    master: Report | None = None,
+    actor: StaffMember | None = None,
+) -> list[OutboxMail]:
+    """The mails a staff action sends: to the reporter, and to the new assignee. Not committed."""
+    kind = ACTION_MAILS.get(action)
+    if kind is None:
+        return []
+    session.flush()  # the keys set by the action, visible to the lookups below
+    context: dict[str, Any] = {}
+    assignee = session.get(StaffMember, report.assignee_id) if report.assignee_id is not None else None
+    if action is Action.ASSIGN:
+        office = session.get(Office, report.office_id) if report.office_id is not None else None
+        context["assignee_name"] = assignee.display_name if assignee is not None else None
+        context["office_name"] = office.name if office is not None else None
+    elif action in (Action.SUSPEND, Action.REJECT):
+        context["reason"] = event.note or report.reject_reason or ""
+    elif action is Action.RESOLVE:
+        answers = [m for m in report.messages if m.visibility == "public" and m.author_kind == "staff"]
+        context["answer"] = answers[-1].body if answers else ""
+    elif action is Action.MERGE:
+        context["master_number"] = master.public_id if master is not None else ""
+    mails = []
+    citizen = queue_citizen_mail(session, report, kind, **context)
+    if citizen is not None:
+        mails.append(citizen)
+    if action is Action.ASSIGN and assignee is not None and (actor is None or assignee.id != actor.id):
+        staff = queue_staff_assigned(session, report, assignee)
+        if staff is not None:
+            mails.append(staff)
     return mails

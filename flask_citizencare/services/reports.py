@@ -23,6 +23,7 @@ from ..extension import app_object, db_session, state
 from ..models import Category, Counter, Message, Report, ReporterContact, StaffMember, StatusEvent
 from ..models.base import utcnow
 from ..storage.photos import ProcessedPhoto
+from . import notify
 from .photos import discard, publish, staged_photos
 from .routing import office_for
 from .sla import recompute_due_times
@@ -161,6 +162,7 @@ def submit_report(
         recompute_due_times(report, now=now)
         session.add(report)
         try:
+            notify.queue_received(session, report)
             session.commit()
         except sa.exc.IntegrityError:
             session.rollback()

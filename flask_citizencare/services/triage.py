@@ -26,6 +26,7 @@ from ..extension import app_object, db_session
 from ..formatting import cc_datetime
 from ..models import Follower, Message, Office, Report, StaffMember, StatusEvent
 from ..models.base import utcnow
+from . import notify
 from .errors import ActionRefused, ChangedMeanwhile, Forbidden, InvalidInput, NotFound, NotNow
 from .sla import recompute_due_times
 from .staff import Actor, can_see, is_assigned
@@ -143,6 +144,7 @@ def apply_action(actor: Actor, report_id: int, action: Action, data: ActionInput
     try:
         with session.no_autoflush:  # the row is only consistent once every column is set
             report, event, master = _apply(session, actor, report_id, action, data)
+        notify.queue_action_mails(session, report, action, event, master, actor=actor.staff)
         _commit(session, report)
     except ActionRefused:
         session.rollback()  # whatever was set on the objects is forgotten
