@@ -238,3 +238,33 @@ def test_the_compose_form_reuses_the_canned_replies(app: Flask, team: Team, case
     html = client_for(app, team, "olga").get(f"/citizencare/staff/reports/{case.id}").get_data(as_text=True)
     assert f'action="/citizencare/staff/reports/{case.id}/messages"' in html
     assert 'id="message-body"' in html and 'name="visibility"' in html
+
+
+def test_public_and_private_messages_are_mailed_to_the_reporter_internal_notes_not(
+    app: Flask, team: Team, case: Report
+) -> None:
+    from flask_citizencare.models import OutboxMail
+
+    olga = client_for(app, team, "olga")
+    for visibility in ("public", "private", "internal"):
+        version = snapshot(app, case.id)[1]
+        assert (
+            post(
+                olga, case.id, version=version, visibility=visibility, body=f"Testo {visibility}"
+            ).status_code
+            == 303
+        )
+    with app.app_context():
+        mails = host_db.session.scalars(
+            sa.select(OutboxMail).where(OutboxMail.template == "message").order_by(OutboxMail.id)
+        ).all()
+        bodies = [
+            (m.recipient, m.subject, "Testo public" in m.body_text, "Testo private" in m.body_text)
+            for m in mails
+        ]
+        host_db.session.remove()
+    subject = f"Nuovo messaggio sulla segnalazione {case.public_id}"
+    assert bodies == [
+        ("giulia.verdi@example.org", subject, True, False),
+        ("giulia.verdi@example.org", subject, False, True),
+    ]

@@ -132,6 +132,7 @@ def _subject(kind: str, report: Report, context: dict[str, Any]) -> str:
         "resumed": lambda: _("Work on report %(number)s has resumed", number=number),
         "resolved": lambda: _("Report %(number)s resolved", number=number),
         "rejected": lambda: _("Report %(number)s rejected", number=number),
+        "message": lambda: _("New message about report %(number)s", number=number),
         "merged": lambda: _(
             "Report %(number)s joined to report %(master)s", number=number, master=context["master_number"]
         ),
