@@ -27,29 +27,37 @@ def missing(language: str) -> list[str]:
     ]
 
 
+def extract(output: Path) -> None:
+    """Extract every translatable message of the sources into the template ``output``."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "--no-location",
+            "--project",
+            "flask-citizencare",
+            "-o",
+            str(output),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+
+
 def main() -> int:
     if "--check" not in sys.argv:
         pybabel = [sys.executable, "-m", "babel.messages.frontend"]
-        subprocess.run(
-            [
-                *pybabel,
-                "extract",
-                "-F",
-                "babel.cfg",
-                "-k",
-                "_l",
-                "-k",
-                "lazy_gettext",
-                "--no-location",
-                "--project",
-                "flask-citizencare",
-                "-o",
-                str(CATALOGS / "messages.pot"),
-                ".",
-            ],
-            cwd=ROOT,
-            check=True,
-        )
+        extract(CATALOGS / "messages.pot")
         subprocess.run(
             [
                 *pybabel,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,34 @@ def example_app(database_url: str, tmp_path: Path, **config: Any) -> Flask:
             **config,
         }
     )
+
+
+@contextmanager
+def migrated_example_app(database_url: str, tmp_path: Path, **config: Any) -> Iterator[Flask]:
+    """The example site on a migrated database; its rows and the site's own table removed afterwards."""
+    from example_site import db as site_db
+    from flask_citizencare import migrate
+
+    from .conftest import dispose, empty_tables
+
+    app = example_app(database_url, tmp_path, **config)
+    migrate.upgrade(app)
+    try:
+        yield app
+    finally:
+        empty_tables(app)
+        with app.app_context():
+            site_db.drop_all()
+        dispose(app)
+
+
+def log_in(page: Any, server: LiveServer, username: str, password: str) -> None:
+    """Log in through the example site's form and land on the staff queue."""
+    page.goto(server.url + "/accedi?next=/segnalazioni/staff/")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/segnalazioni/staff/**")
 
 
 class LiveServer:

@@ -10,12 +10,11 @@ from typing import Any
 import pytest
 
 from example_site import db as site_db
-from flask_citizencare import migrate, state
+from flask_citizencare import state
 from flask_citizencare.services.staff import save_staff_member
 from flask_citizencare.services.surveys import survey_token
 
-from .browser import PHONE, LiveServer, example_app
-from .conftest import dispose, empty_tables
+from .browser import PHONE, LiveServer, log_in, migrated_example_app
 from .factories import create_category, create_office, create_report
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -25,49 +24,42 @@ WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 @pytest.fixture
 def site(database_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, dict[str, Any]]]:
-    app = example_app(database_url, tmp_path)
-    migrate.upgrade(app)
-    with app.test_request_context():
-        office = create_office(site_db.session, code="strade-a", name="Manutenzione strade")
-        category = create_category(
-            site_db.session,
-            code="buche-a",
-            name="Buche stradali",
-            group="Strade",
-            default_office_id=office.id,
-            help_text="Buche e dissesti della carreggiata.",
-        )
-        report = create_report(site_db.session, category=category, title="Buca in via Saragozza")
-        done = datetime.now(UTC)
-        finished = create_report(
-            site_db.session,
-            category=category,
-            title="Lampione riparato",
-            status="resolved",
-            acknowledged_at=done,
-            resolved_at=done,
-        )
-        site_db.session.commit()
-        survey = survey_token(finished)
-        user_id = state(app).user_factory(
-            "operatrice", "Olga Operatrice", "olga@comune.example", "password-olga"
-        )  # type: ignore[misc]
-        site_db.session.commit()
-        save_staff_member(user_id, role="operator", display_name="Olga Operatrice")
-        facts = {
-            "public_id": report.public_id,
-            "token": report.tracking_token,
-            "id": report.id,
-            "survey": survey,
-        }
-    try:
+    with migrated_example_app(database_url, tmp_path) as app:
+        with app.test_request_context():
+            office = create_office(site_db.session, code="strade-a", name="Manutenzione strade")
+            category = create_category(
+                site_db.session,
+                code="buche-a",
+                name="Buche stradali",
+                group="Strade",
+                default_office_id=office.id,
+                help_text="Buche e dissesti della carreggiata.",
+            )
+            report = create_report(site_db.session, category=category, title="Buca in via Saragozza")
+            done = datetime.now(UTC)
+            finished = create_report(
+                site_db.session,
+                category=category,
+                title="Lampione riparato",
+                status="resolved",
+                acknowledged_at=done,
+                resolved_at=done,
+            )
+            site_db.session.commit()
+            survey = survey_token(finished)
+            user_id = state(app).user_factory(
+                "operatrice", "Olga Operatrice", "olga@comune.example", "password-olga"
+            )  # type: ignore[misc]
+            site_db.session.commit()
+            save_staff_member(user_id, role="operator", display_name="Olga Operatrice")
+            facts = {
+                "public_id": report.public_id,
+                "token": report.tracking_token,
+                "id": report.id,
+                "survey": survey,
+            }
         with LiveServer(app) as server:
             yield server, facts
-    finally:
-        empty_tables(app)
-        with app.app_context():
-            site_db.drop_all()
-        dispose(app)
 
 
 def violations(page: Any) -> list[str]:
@@ -105,11 +97,7 @@ def test_staff_pages_meet_wcag_aa(chromium: Any, site: tuple[LiveServer, dict[st
     server, facts = site
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="it-IT")
     page = context.new_page()
-    page.goto(server.url + "/accedi?next=/segnalazioni/staff/")
-    page.fill("#username", "operatrice")
-    page.fill("#password", "password-olga")
-    page.click("form button[type=submit]")
-    page.wait_for_url("**/segnalazioni/staff/**")
+    log_in(page, server, "operatrice", "password-olga")
     for path in (
         "/segnalazioni/staff/",
         f"/segnalazioni/staff/reports/{facts['id']}",

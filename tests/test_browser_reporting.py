@@ -11,11 +11,9 @@ import pytest
 from PIL import Image
 
 from example_site import db as site_db
-from flask_citizencare import migrate
 
 from . import images
-from .browser import PHONE, LiveServer, example_app
-from .conftest import dispose, empty_tables
+from .browser import PHONE, LiveServer, migrated_example_app
 from .factories import create_category, create_office
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -23,27 +21,20 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 @pytest.fixture
 def site(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
-    app = example_app(database_url, tmp_path)
-    migrate.upgrade(app)
-    with app.app_context():
-        office = create_office(site_db.session, code="strade-b", name="Manutenzione strade")
-        create_category(
-            site_db.session,
-            code="buche-b",
-            name="Buche stradali",
-            group="Strade",
-            default_office_id=office.id,
-        )
-        create_category(site_db.session, code="luce-b", name="Illuminazione pubblica", group="Luce")
-        site_db.session.commit()
-    try:
+    with migrated_example_app(database_url, tmp_path) as app:
+        with app.app_context():
+            office = create_office(site_db.session, code="strade-b", name="Manutenzione strade")
+            create_category(
+                site_db.session,
+                code="buche-b",
+                name="Buche stradali",
+                group="Strade",
+                default_office_id=office.id,
+            )
+            create_category(site_db.session, code="luce-b", name="Illuminazione pubblica", group="Luce")
+            site_db.session.commit()
         with LiveServer(app) as server:
             yield server
-    finally:
-        empty_tables(app)
-        with app.app_context():
-            site_db.drop_all()
-        dispose(app)
 
 
 def photo_file(tmp_path: Path) -> Path:

@@ -12,12 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 from example_site import db as site_db
-from flask_citizencare import migrate, state
+from flask_citizencare import state
 from flask_citizencare.models import Report
 from flask_citizencare.services.staff import save_staff_member
 
-from .browser import LiveServer, example_app
-from .conftest import dispose, empty_tables
+from .browser import LiveServer, log_in, migrated_example_app
 from .factories import create_category, create_office, create_report
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -26,52 +25,37 @@ DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 
 @pytest.fixture
 def office_site(database_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, int]]:
-    app = example_app(database_url, tmp_path)
-    migrate.upgrade(app)
-    with app.test_request_context():
-        roads = create_office(site_db.session, code="strade-m", name="Manutenzione strade")
-        category = create_category(
-            site_db.session, code="buche-m", name="Buche stradali", default_office_id=roads.id
-        )
-        create_report(
-            site_db.session,
-            category=category,
-            title="Buca in orario",
-            due_at=datetime(2099, 1, 1, tzinfo=UTC),
-        )
-        late = create_report(
-            site_db.session,
-            category=category,
-            title="Buca dimenticata",
-            due_at=datetime(2026, 1, 2, 9, tzinfo=UTC),
-        )
-        site_db.session.commit()
-        factory = state(app).user_factory
-        assert factory is not None
-        operator_id = factory("operatrice", "Olga Operatrice", "olga@comune.example", "password-olga")
-        technician_id = factory("tecnico", "Tino Tecnico", "tino@comune.example", "password-tino")
-        site_db.session.commit()
-        save_staff_member(operator_id, role="operator", display_name="Olga Operatrice")
-        save_staff_member(
-            technician_id, role="technician", display_name="Tino Tecnico", office_codes=["strade-m"]
-        )
-        late_id = late.id
-    try:
+    with migrated_example_app(database_url, tmp_path) as app:
+        with app.test_request_context():
+            roads = create_office(site_db.session, code="strade-m", name="Manutenzione strade")
+            category = create_category(
+                site_db.session, code="buche-m", name="Buche stradali", default_office_id=roads.id
+            )
+            create_report(
+                site_db.session,
+                category=category,
+                title="Buca in orario",
+                due_at=datetime(2099, 1, 1, tzinfo=UTC),
+            )
+            late = create_report(
+                site_db.session,
+                category=category,
+                title="Buca dimenticata",
+                due_at=datetime(2026, 1, 2, 9, tzinfo=UTC),
+            )
+            site_db.session.commit()
+            factory = state(app).user_factory
+            assert factory is not None
+            operator_id = factory("operatrice", "Olga Operatrice", "olga@comune.example", "password-olga")
+            technician_id = factory("tecnico", "Tino Tecnico", "tino@comune.example", "password-tino")
+            site_db.session.commit()
+            save_staff_member(operator_id, role="operator", display_name="Olga Operatrice")
+            save_staff_member(
+                technician_id, role="technician", display_name="Tino Tecnico", office_codes=["strade-m"]
+            )
+            late_id = late.id
         with LiveServer(app) as server:
             yield server, late_id
-    finally:
-        empty_tables(app)
-        with app.app_context():
-            site_db.drop_all()
-        dispose(app)
-
-
-def log_in(page: Any, server: LiveServer, username: str, password: str) -> None:
-    page.goto(server.url + "/accedi?next=/segnalazioni/staff/")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("form button[type=submit]")
-    page.wait_for_url("**/segnalazioni/staff/**")
 
 
 def test_operator_morning_then_technician_resolves(

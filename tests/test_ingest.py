@@ -20,6 +20,7 @@ from flask_citizencare.services.triage import ActionInput, apply_action
 from .factories import create_report
 from .host import host_db
 from .staff import Team
+from .test_mail_parsing import IGNORED_FIXTURES
 
 MAIL = Path(__file__).parent / "mail"
 SECRET = b"test-secret"
@@ -162,14 +163,7 @@ def test_reply_to_a_closed_report_is_posted_only(mail_app: Flask, team: Team) ->
 
 @pytest.mark.parametrize(
     ("name", "reason"),
-    [
-        ("auto_reply.eml", "automatic"),
-        ("vacation.eml", "automatic"),
-        ("bounce.eml", "bounce"),
-        ("forged_token.eml", "forged"),
-        ("loop.eml", "loop"),
-        ("garbage.eml", "unreadable"),
-    ],
+    IGNORED_FIXTURES,
 )
 def test_machine_and_forged_mail_changes_nothing(mail_app: Flask, team: Team, name: str, reason: str) -> None:
     with mail_app.test_request_context():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -244,84 +245,85 @@ def _refused(report_id: int, refusal: ActionRefused) -> ResponseReturnValue:
     ), refusal.status_code
 
 
+def _submit_case_form(
+    report_id: int, form: Any, change: Callable[[], str], *, anchor: str | None = None
+) -> ResponseReturnValue:
+    """The shape every case form shares: validate, call the service, re-render on refusal, else redirect.
+
+    ``change`` runs the service with the validated form and returns the message to flash.
+    """
+    if not form.validate():
+        return _refused(
+            report_id, ActionRefused(_("The form was not complete: reload the case and try again."))
+        )
+    try:
+        done = change()
+    except ActionRefused as refusal:
+        return _refused(report_id, refusal)
+    flash(done, "success")
+    return redirect(url_for(".case", report_id=report_id, _anchor=anchor), code=303)
+
+
 def act(report_id: int, action: str) -> ResponseReturnValue:
     if action not in {a.value for a in Action}:
         abort(404)
     form = ActionForm()
-    if not form.validate():
-        return _refused(
-            report_id, ActionRefused(_("The form was not complete: reload the case and try again."))
+
+    def change() -> str:
+        data = ActionInput(
+            expected_version=form.version.data,
+            note=form.note.data,
+            public_reply=form.public_reply.data,
+            office_id=_int(form.office.data),
+            assignee_id=_int(form.assignee.data),
+            master_number=form.master.data or None,
         )
-    data = ActionInput(
-        expected_version=form.version.data,
-        note=form.note.data,
-        public_reply=form.public_reply.data,
-        office_id=_int(form.office.data),
-        assignee_id=_int(form.assignee.data),
-        master_number=form.master.data or None,
-    )
-    try:
         report = apply_action(actor(), report_id, Action(action), data)
-    except ActionRefused as refusal:
-        return _refused(report_id, refusal)
-    flash(
-        _(
-            "Done: %(number)s is now %(status)s.",
-            number=report.public_id,
-            status=status_labels()[Status(report.status)],
-        ),
-        "success",
-    )
-    return redirect(url_for(".case", report_id=report_id), code=303)
+        status = status_labels()[Status(report.status)]
+        return str(_("Done: %(number)s is now %(status)s.", number=report.public_id, status=status))
+
+    return _submit_case_form(report_id, form, change)
 
 
 def moderate(report_id: int) -> ResponseReturnValue:
     form = ModerationForm()
-    if not form.validate():
-        return _refused(
-            report_id, ActionRefused(_("The form was not complete: reload the case and try again."))
+
+    def change() -> str:
+        hidden = [i for i in (_int(v) for v in form.hidden_photos.data or []) if i is not None]
+        data = Moderation(
+            expected_version=form.version.data,
+            is_public=form.is_public.data,
+            public_title=form.public_title.data,
+            public_description=form.public_description.data,
+            hidden_photo_ids=hidden,
         )
-    data = Moderation(
-        expected_version=form.version.data,
-        is_public=form.is_public.data,
-        public_title=form.public_title.data,
-        public_description=form.public_description.data,
-        hidden_photo_ids=[i for i in (_int(v) for v in form.hidden_photos.data or []) if i is not None],
-    )
-    try:
         moderate_case(actor(), report_id, data)
-    except ActionRefused as refusal:
-        return _refused(report_id, refusal)
-    flash(_("Moderation saved."), "success")
-    return redirect(url_for(".case", report_id=report_id), code=303)
+        return str(_("Moderation saved."))
+
+    return _submit_case_form(report_id, form, change)
 
 
 def classify(report_id: int) -> ResponseReturnValue:
     form = ClassificationForm()
     form.priority.choices = [p.value for p in Priority]
-    if not form.validate():
-        return _refused(
-            report_id, ActionRefused(_("The form was not complete: reload the case and try again."))
+
+    def change() -> str:
+        data = Classification(
+            expected_version=form.version.data,
+            category_id=_int(form.category.data),
+            priority=form.priority.data,
         )
-    data = Classification(
-        expected_version=form.version.data, category_id=_int(form.category.data), priority=form.priority.data
-    )
-    try:
         classify_case(actor(), report_id, data)
-    except ActionRefused as refusal:
-        return _refused(report_id, refusal)
-    flash(_("Classification saved."), "success")
-    return redirect(url_for(".case", report_id=report_id), code=303)
+        return str(_("Classification saved."))
+
+    return _submit_case_form(report_id, form, change)
 
 
 def reply(report_id: int) -> ResponseReturnValue:
     """A message in the case's thread: a public answer, a private one to the reporter, an internal note."""
     form = MessageForm()
-    if not form.validate():
-        return _refused(
-            report_id, ActionRefused(_("The form was not complete: reload the case and try again."))
-        )
-    try:
+
+    def change() -> str:
         post_message(
             actor(),
             report_id,
@@ -329,10 +331,9 @@ def reply(report_id: int) -> ResponseReturnValue:
             visibility=form.visibility.data,
             body=form.body.data,
         )
-    except ActionRefused as refusal:
-        return _refused(report_id, refusal)
-    flash(_("Message sent."), "success")
-    return redirect(url_for(".case", report_id=report_id, _anchor="thread"), code=303)
+        return str(_("Message sent."))
+
+    return _submit_case_form(report_id, form, change, anchor="thread")
 
 
 def photo(key: str) -> ResponseReturnValue:
