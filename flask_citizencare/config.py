@@ -131,6 +131,29 @@ SETTINGS: dict[str, Setting] = {
     "REOPEN_DAYS": Setting(30, "Days after resolution during which a reply by mail reopens the case."),
     "REOPEN_PER_DAY": Setting(3, "Most reopens by mail per case in 24 hours."),
     "REPLY_DOMAIN": Setting(None, "Domain of the reply addresses that route answers back into threads."),
+    "IMAP_HOST": Setting(
+        None, "IMAP server `flask citizencare mail ingest --imap` polls for replies; None turns polling off."
+    ),
+    "IMAP_PORT": Setting(993, "IMAP server port."),
+    "IMAP_SECURITY": Setting("ssl", "How to secure the IMAP connection: ssl, starttls or none."),
+    "IMAP_USERNAME": Setting(None, "IMAP user name."),
+    "IMAP_PASSWORD": Setting(None, "IMAP password."),
+    "IMAP_FOLDER": Setting("INBOX", "Folder the replies arrive in."),
+    "IMAP_DONE_FOLDER": Setting(
+        None, "Folder processed messages are moved to; None deletes them from IMAP_FOLDER once handled."
+    ),
+    "IMAP_POLL_SECONDS": Setting(60, "Seconds between two polls of `mail ingest --imap --loop`."),
+    "FOLLOW_CONFIRM_DAYS": Setting(7, "Days the link confirming a follower's e-mail address stays valid."),
+    # Public map, API and open data
+    "API_DEFAULT_LIMIT": Setting(500, "Reports per answer of /api/reports.geojson when no limit is given."),
+    "API_MAX_LIMIT": Setting(
+        2000,
+        "Hard cap of reports per answer; a map view holding more gets clusters instead of points.",
+    ),
+    "OPENDATA_LICENCE": Setting("CC BY 4.0", "Licence of the open data exports, by name."),
+    "OPENDATA_LICENCE_URL": Setting(
+        "https://creativecommons.org/licenses/by/4.0/", "Address of the open data licence's text."
+    ),
 }
 
 
