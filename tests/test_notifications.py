@@ -124,7 +124,10 @@ def test_a_web_submission_gets_the_received_mail(mail_app: Flask, category: Cate
     assert number in message["Subject"]
     tracking = f"/citizencare/track/{token}"
     assert tracking in text_of(message) and f'href="http://localhost{tracking}"' in html_of(message)
-    assert str(message["List-Unsubscribe"]).strip() == f"<http://localhost{tracking}>"
+    unsubscribe = str(message["List-Unsubscribe"]).strip()
+    assert unsubscribe.startswith("<http://localhost/citizencare/unsubscribe/") and unsubscribe.endswith(">")
+    assert token not in unsubscribe and unsubscribe[1:-1] in text_of(message)
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert parse_reply_address(str(message["Reply-To"]), SECRET, DOMAIN, LOCAL) == report_id
     [row] = rows(mail_app)
     assert row.locale == "it" and row.template == "received" and row.report_id == report_id

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 from ..domain.lifecycle import Action, Channel
 from ..domain.mail import reply_address
 from ..extension import app_object
-from ..models import Office, OutboxMail, Report, StaffMember, StatusEvent
+from ..models import Follower, Message, Office, OfficeMember, OutboxMail, Report, StaffMember, StatusEvent
 from ..models.base import utcnow
+from .following import Recipient, confirm_days, publicly_visible, recipients, unsubscribe_token
 from .surveys import survey_url
 
 
@@ -142,25 +143,42 @@ def _subject(kind: str, report: Report, context: dict[str, Any]) -> str:
     return str(subjects[kind]())
 
 
+def unsubscribe_headers(url: str) -> dict[str, str]:
+    """``List-Unsubscribe`` with one-click POST (RFC 8058) pointing at ``url``."""
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+def _unsubscribe_url(report: Report, address: str) -> str:
+    return url_for("citizencare.public.unsubscribe", token=unsubscribe_token(report, address), _external=True)
+
+
 def queue_citizen_mail(session: Session, report: Report, kind: str, **context: Any) -> OutboxMail | None:
     """Write the ``kind`` mail to the reporter of ``report`` into the outbox (not committed).
 
-    None when the reporter left no e-mail address or had their data erased.
-    The mail is in the reporter's language, carries the tracking link (also as
-    ``List-Unsubscribe``, until there is a real unsubscribe page) and, when
-    ``CITIZENCARE_REPLY_DOMAIN`` is set, a Reply-To that routes answers back
-    into the case. ``context`` goes to the templates ``citizencare/mail/<kind>.txt``
-    and ``.html``; it must hold nothing about other citizens.
+    None when the reporter left no e-mail address, had their data erased or
+    unsubscribed from the report. Mails to followers too: :func:`queue_event_mails`.
     """
-    contact = report.contact
-    if contact is None or not contact.email or contact.erased_at is not None:
-        return None
+    for recipient in recipients(session, report, public=False):
+        return _queue_reporter_mail(session, report, kind, recipient, context)
+    return None
+
+
+def _queue_reporter_mail(
+    session: Session, report: Report, kind: str, recipient: Recipient, context: dict[str, Any]
+) -> OutboxMail:
+    """The reporter's mail: their language, the tracking link, a one-click unsubscribe link and,
+    when ``CITIZENCARE_REPLY_DOMAIN`` is set, a Reply-To that routes answers back into the case.
+
+    ``context`` goes to the templates ``citizencare/mail/<kind>.txt`` and
+    ``.html``; it must hold nothing about other citizens.
+    """
     if report.id is None:
         session.flush()
-    language = _language(contact.locale)
+    language = recipient.language
     reply_to = _reply_to(report)
     with _links(), force_locale(language):
         tracking_url = url_for("citizencare.public.track", token=report.tracking_token, _external=True)
+        unsubscribe_url = _unsubscribe_url(report, recipient.email)
         subject = _subject(kind, report, context)
         values = {
             **context,
@@ -168,6 +186,7 @@ def queue_citizen_mail(session: Session, report: Report, kind: str, **context: A
             "subject": subject,
             "language": language,
             "tracking_url": tracking_url,
+            "unsubscribe_url": unsubscribe_url,
             "can_reply": reply_to is not None,
         }
         if kind == "resolved":
@@ -178,13 +197,116 @@ def queue_citizen_mail(session: Session, report: Report, kind: str, **context: A
         message_id=message_id(),
         report_id=report.id,
         template=kind,
-        recipient=contact.email,
+        recipient=recipient.email,
         locale=language,
         subject=subject,
         body_text=body_text,
         body_html=body_html,
         reply_to=reply_to,
-        headers={"List-Unsubscribe": f"<{tracking_url}>"},
+        headers=unsubscribe_headers(unsubscribe_url),
+        next_attempt_at=utcnow(),
+    )
+    session.add(mail)
+    return mail
+
+
+#: What a follower's mail may tell, per kind: only what the report's public page shows.
+FOLLOWER_CONTEXT = {
+    "suspended": ("reason",),
+    "rejected": ("reason",),
+    "resolved": ("answer",),
+    "message": ("message",),
+    "merged": ("master_number", "master_url"),
+}
+
+
+def _queue_follower_mail(
+    session: Session, report: Report, kind: str, recipient: Recipient, context: dict[str, Any]
+) -> OutboxMail:
+    """A follower's mail: the public link instead of the tracking link, no Reply-To (a follower's
+    answer must not enter the reporter's thread) and nothing the public page does not show."""
+    language = recipient.language
+    public = {key: context[key] for key in FOLLOWER_CONTEXT.get(kind, ()) if key in context}
+    with _links(), force_locale(language):
+        public_url = url_for("citizencare.public.report", public_id=report.public_id, _external=True)
+        unsubscribe_url = _unsubscribe_url(report, recipient.email)
+        subject = _subject(kind, report, context)
+        values = {
+            **public,
+            "kind": kind,
+            "number": report.public_id,
+            "title": report.shown_title,
+            "subject": subject,
+            "language": language,
+            "public_url": public_url,
+            "unsubscribe_url": unsubscribe_url,
+        }
+        body_text = render_template("citizencare/mail/follower.txt", **values)
+        body_html = render_template("citizencare/mail/follower.html", **values)
+    mail = OutboxMail(
+        message_id=message_id(),
+        report_id=report.id,
+        template=f"follower_{kind}",
+        recipient=recipient.email,
+        locale=language,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        headers=unsubscribe_headers(unsubscribe_url),
+        next_attempt_at=utcnow(),
+    )
+    session.add(mail)
+    return mail
+
+
+def queue_event_mails(
+    session: Session, report: Report, kind: str, *, public: bool, merge: bool = False, **context: Any
+) -> list[OutboxMail]:
+    """The ``kind`` mail to everyone :func:`.following.recipients` names for the event (not committed).
+
+    ``public`` events (those the public page shows) also reach the confirmed
+    followers, each with the follower variant of the mail.
+    """
+    mails = []
+    for recipient in recipients(session, report, public=public, merge=merge):
+        if recipient.follower:
+            mails.append(_queue_follower_mail(session, report, kind, recipient, context))
+        else:
+            mails.append(_queue_reporter_mail(session, report, kind, recipient, context))
+    return mails
+
+
+def queue_follow_confirmation(
+    session: Session, report: Report, follower: Follower, language: str, token: str
+) -> OutboxMail:
+    """The double opt-in mail with the signed confirmation link (not committed).
+
+    No ``List-Unsubscribe``: the address is not subscribed yet, and ignoring
+    the mail is enough to stay so.
+    """
+    language = _language(language)
+    with _links(), force_locale(language):
+        subject = _("Confirm that you want to follow report %(number)s", number=report.public_id)
+        values = {
+            "number": report.public_id,
+            "title": report.shown_title,
+            "subject": subject,
+            "language": language,
+            "confirm_url": url_for("citizencare.public.confirm_follow", token=token, _external=True),
+            "public_url": url_for("citizencare.public.report", public_id=report.public_id, _external=True),
+            "days": int(confirm_days()),
+        }
+        body_text = render_template("citizencare/mail/follow_confirm.txt", **values)
+        body_html = render_template("citizencare/mail/follow_confirm.html", **values)
+    mail = OutboxMail(
+        message_id=message_id(),
+        report_id=report.id,
+        template="follow_confirm",
+        recipient=follower.email,
+        locale=language,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
         next_attempt_at=utcnow(),
     )
     session.add(mail)
@@ -224,6 +346,64 @@ def queue_staff_assigned(session: Session, report: Report, assignee: StaffMember
     return mail
 
 
+def _reply_recipients(session: Session, report: Report) -> list[StaffMember]:
+    """Staff told of a reporter's new message: the assignee, else the office's members, else the
+    first-line operators; each only with ``notify_replies`` on, active and with an address.
+
+    An assignee who switched the mails off is not replaced by the office: the
+    case is theirs, and they read it in the queue.
+    """
+    wanted = sa.and_(
+        StaffMember.active.is_(True), StaffMember.notify_replies.is_(True), StaffMember.email.is_not(None)
+    )
+    if report.assignee_id is not None:
+        query = sa.select(StaffMember).where(StaffMember.id == report.assignee_id, wanted)
+    elif report.office_id is not None:
+        query = (
+            sa.select(StaffMember)
+            .join(OfficeMember, OfficeMember.staff_id == StaffMember.id)
+            .where(OfficeMember.office_id == report.office_id, wanted)
+        )
+    else:
+        query = sa.select(StaffMember).where(StaffMember.role == "operator", wanted)
+    return list(session.scalars(query.order_by(StaffMember.id)))
+
+
+def queue_staff_reply(session: Session, report: Report, message: Message) -> list[OutboxMail]:
+    """Tell the staff handling ``report`` that the reporter wrote (tracking page or mail); not committed."""
+    session.flush()
+    mails = []
+    for member in _reply_recipients(session, report):
+        assert member.email is not None
+        language = _language(member.locale)
+        with _links(), force_locale(language):
+            subject = _("The reporter of %(number)s wrote", number=report.public_id)
+            values = {
+                "report": report,
+                "message": message,
+                "subject": subject,
+                "language": language,
+                "link": url_for("citizencare.staff.case", report_id=report.id, _external=True),
+                "preferences": url_for("citizencare.staff.preferences", _external=True),
+            }
+            body_text = render_template("citizencare/mail/staff_reply.txt", **values)
+            body_html = render_template("citizencare/mail/staff_reply.html", **values)
+        mail = OutboxMail(
+            message_id=message_id(),
+            report_id=report.id,
+            template="staff_reply",
+            recipient=member.email,
+            locale=language,
+            subject=subject,
+            body_text=body_text,
+            body_html=body_html,
+            next_attempt_at=utcnow(),
+        )
+        session.add(mail)
+        mails.append(mail)
+    return mails
+
+
 def queue_action_mails(
     session: Session,
     report: Report,
@@ -250,10 +430,14 @@ def queue_action_mails(
         context["answer"] = answers[-1].body if answers else ""
     elif action is Action.MERGE:
         context["master_number"] = master.public_id if master is not None else ""
-    mails = []
-    citizen = queue_citizen_mail(session, report, kind, **context)
-    if citizen is not None:
-        mails.append(citizen)
+    if action is Action.MERGE and master is not None and publicly_visible(master):
+        with _links():
+            context["master_url"] = url_for(
+                "citizencare.public.report", public_id=master.public_id, _external=True
+            )
+    mails = queue_event_mails(
+        session, report, kind, public=event.public, merge=action is Action.MERGE, **context
+    )
     if action is Action.ASSIGN and assignee is not None and (actor is None or assignee.id != actor.id):
         staff = queue_staff_assigned(session, report, assignee)
         if staff is not None:

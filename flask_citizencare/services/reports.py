@@ -206,6 +206,7 @@ def add_reporter_information(
             photo.message = message
             report.photos.append(photo)
         session.add(message)
+        notify.queue_staff_reply(session, report, message)
         session.commit()
     publish(staged)
     signals.message_posted.send(app_object(), report=report, message=message, actor=None)

@@ -25,7 +25,7 @@ from ..extension import app_object, db_session
 from ..models import Message
 from ..models.base import utcnow
 from .errors import ActionRefused, InvalidInput
-from .notify import queue_citizen_mail
+from .notify import queue_event_mails
 from .staff import Actor
 from .triage import _commit, check_version, load_case, record_change
 
@@ -75,7 +75,8 @@ def post_message(
         )
         report.updated_at = now  # a change of the case: it bumps the version
         if visibility in ("public", "private"):
-            queue_citizen_mail(session, report, "message", message=text)
+            # Public answers also reach the followers; private ones only the reporter.
+            queue_event_mails(session, report, "message", public=visibility == "public", message=text)
         _commit(session, report)
     except ActionRefused:
         session.rollback()

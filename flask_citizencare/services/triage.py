@@ -24,10 +24,11 @@ from .. import signals
 from ..domain.lifecycle import TRANSITIONS, Action, Need, Status, Transition, next_status
 from ..extension import app_object, db_session
 from ..formatting import cc_datetime
-from ..models import Follower, Message, Office, Report, StaffMember, StatusEvent
+from ..models import Message, Office, Report, StaffMember, StatusEvent
 from ..models.base import utcnow
 from . import notify
 from .errors import ActionRefused, ChangedMeanwhile, Forbidden, InvalidInput, NotFound, NotNow
+from .following import follow_master
 from .sla import recompute_due_times
 from .staff import Actor, can_see, is_assigned
 
@@ -303,17 +304,8 @@ def send_reopened(report: Report, event: StatusEvent) -> None:
 
 
 def _follow_master(session: Session, duplicate: Report, master: Report, now: datetime) -> None:
-    """The duplicate's reporter now hears about the master case ("me too")."""
-    contact = duplicate.contact
-    if contact is None or not contact.email or contact.erased_at is not None:
-        return
-    already = session.scalar(
-        sa.select(Follower.id).where(Follower.report_id == master.id, Follower.email == contact.email)
-    )
-    if already is None:
-        session.add(
-            Follower(report_id=master.id, email=contact.email, locale=contact.locale, confirmed_at=now)
-        )
+    """The duplicate's reporter and followers now hear about the master case ("me too")."""
+    follow_master(session, duplicate, master, now)
 
 
 def _commit(session: Session, report: Report) -> None:

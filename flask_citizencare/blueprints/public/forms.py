@@ -308,3 +308,30 @@ class SurveyForm(FlaskForm):
         if recommend is None or knowledge is None or resolved is None:
             raise ValueError("the survey form is not valid")
         return recommend, knowledge, resolved
+
+
+def _trim_spaces(value: Any) -> Any:
+    """Spaces around a pasted address go; line breaks stay, for :func:`_single_line` to refuse."""
+    return value.strip(" \t") if isinstance(value, str) else value
+
+
+def _single_line(form: Any, field: Field) -> None:
+    """No line breaks or other control characters: the address ends up in a mail header."""
+    if field.data and any(ord(c) < 32 or ord(c) == 127 for c in str(field.data)):
+        raise StopValidation(_l("Enter a valid e-mail address, such as name@example.org."))
+
+
+class FollowForm(FlaskForm):
+    """ "Follow this report by e-mail" on the public page of a report."""
+
+    email = EmailField(
+        _l("Your e-mail address"),
+        validators=[
+            DataRequired(_l("Enter your e-mail address.")),
+            _single_line,
+            Length(max=254, message=_l("The e-mail address is too long.")),
+            Email(_l("Enter a valid e-mail address, such as name@example.org.")),
+        ],
+        description=_l("We send you a link to confirm. The address is never published."),
+        filters=[_trim_spaces],
+    )

@@ -23,6 +23,7 @@ from ...queries import active_categories, public_report, recent_public_reports, 
 from ...services.reports import SubmissionRefused, add_reporter_information, submit_report
 from .forms import (
     AddInformationForm,
+    FollowForm,
     ReportForm,
     new_submission_token,
     parse_coordinate,
@@ -64,6 +65,17 @@ def _prefill(form: ReportForm) -> None:
             None,
         )
         form.email.data = getattr(current_user, "email", None)
+
+
+def _place_from_query(form: ReportForm) -> None:
+    """``?lat=..&lon=..`` (the map's "report a problem here") puts the pin there; bad values are ignored."""
+    try:
+        lat, lon = parse_coordinate(request.args.get("lat")), parse_coordinate(request.args.get("lon"))
+        if lat is not None and lon is not None:
+            check_point(lat, lon, Area.from_setting(current_app.config["CITIZENCARE_AREA"]))
+            form.lat.data, form.lon.data = f"{lat:.6f}", f"{lon:.6f}"
+    except (ValidationError, LocationError):
+        pass
 
 
 def _location(form: ReportForm) -> tuple[float | None, float | None, str | None]:
@@ -148,6 +160,7 @@ def new_report() -> ResponseReturnValue:
             else Kind.ISSUE.value
         )
         _prefill(form)
+        _place_from_query(form)
         return render_template(
             "citizencare/public/new.html", form=form, categories=categories, location_error=None
         )
@@ -193,7 +206,72 @@ def sent(token: str) -> ResponseReturnValue:
 
 def report_page(public_id: str) -> ResponseReturnValue:
     report = public_report(public_id) or abort(404)
-    return render_template("citizencare/public/report.html", report=report)
+    return render_template("citizencare/public/report.html", report=report, follow_form=FollowForm())
+
+
+def follow(public_id: str) -> ResponseReturnValue:
+    """The "follow this report by e-mail" form: queue a confirmation mail, say "check your mail".
+
+    The answer is the same whether the address already follows or not (no
+    enumeration); :func:`~flask_citizencare.services.following.request_follow`
+    decides whether a mail really goes out.
+    """
+    from ...services.following import request_follow
+
+    report = public_report(public_id) or abort(404)
+    form = FollowForm()
+    if not form.validate():
+        return render_template("citizencare/public/report.html", report=report, follow_form=form), 400
+    request_follow(report, form.email.data, _language())
+    return redirect(url_for(".follow_sent", public_id=public_id), code=303)
+
+
+def follow_sent(public_id: str) -> ResponseReturnValue:
+    report = public_report(public_id) or abort(404)
+    return render_template("citizencare/public/follow_sent.html", report=report)
+
+
+def _link_error(error: Any) -> ResponseReturnValue:
+    if getattr(error, "expired", False):
+        return _survey_error(
+            410,
+            _("This link has expired"),
+            _("Ask again to follow the report from its public page: we will send you a new link."),
+        )
+    return _survey_error(
+        404,
+        _("Link not valid"),
+        _("This link is not valid. Check that you copied the whole address from the e-mail."),
+    )
+
+
+def confirm_follow(token: str) -> ResponseReturnValue:
+    """Opening the link in the confirmation mail confirms (idempotent)."""
+    from ...services.following import FollowLinkError
+    from ...services.following import confirm_follow as confirm
+
+    try:
+        report = confirm(token, _language())
+    except FollowLinkError as error:
+        return _link_error(error)
+    return render_template("citizencare/public/follow_confirmed.html", report=report)
+
+
+def unsubscribe(token: str) -> ResponseReturnValue:
+    """One-click unsubscribe (RFC 8058). GET only shows a button, since mail scanners open links;
+    POST (the button, or the mail client's one-click POST, without a CSRF token: the signed token
+    in the address is the proof) unsubscribes."""
+    from ...services.following import FollowLinkError, subscription_for
+    from ...services.following import unsubscribe as take_off
+
+    try:
+        if request.method == "POST":
+            report = take_off(token)
+            return render_template("citizencare/public/unsubscribed.html", report=report)
+        report = subscription_for(token).report
+    except FollowLinkError as error:
+        return _link_error(error)
+    return render_template("citizencare/public/unsubscribe.html", report=report, token=token)
 
 
 def track(token: str) -> ResponseReturnValue:

@@ -1,0 +1,356 @@
+"""Who hears about a report: its reporter and the people following it by e-mail.
+
+Anyone may follow a public report with double opt-in: :func:`request_follow`
+writes an unconfirmed :class:`~flask_citizencare.models.Follower` and queues a
+confirmation mail with a signed link that expires after
+``CITIZENCARE_FOLLOW_CONFIRM_DAYS``; :func:`confirm_follow` sets
+``confirmed_at``. :func:`recipients` is the one place that decides who gets
+the mail of an event, and :func:`unsubscribe` takes one address off one report.
+
+Storage without a migration: a reporter who unsubscribed is remembered as a
+``Follower`` row with the reporter's address and ``locale = OPTED_OUT``; such a
+row is never a recipient and silences the reporter's own mails. Only a valid
+unsubscribe link (or a confirmed follow request from that address) writes or
+clears it, so nobody can silence a reporter by typing their address into the
+follow form.
+
+Signed tokens name the address by a keyed hash, never in clear, so the links
+do not put addresses into web server logs.
+
+Which mails carry the one-click unsubscribe link (body and ``List-Unsubscribe``
+with ``List-Unsubscribe-Post``, RFC 8058): every mail about a report to the
+reporter (the received mail and the resolved mail with its survey link
+included) and to followers. Unsubscribing stops every mail about that report
+to that address, private messages from the office included: the tracking page
+still shows them. The confirmation mail has none: the address is not
+subscribed yet, and ignoring the mail keeps it so. Staff mails have none
+either: staff switch them in their preferences page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadData, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from sqlalchemy.orm import Session
+
+from ..extension import db_session
+from ..models import Follower, OutboxMail, Report
+from ..models.base import utcnow
+
+#: ``Follower.locale`` of the row that records a reporter's unsubscription.
+OPTED_OUT = "-"
+#: Confirmation mails for one address and one report within :data:`RESEND_WINDOW`.
+MAX_CONFIRMATIONS_PER_REPORT = 2
+#: Unconfirmed follow requests one address may have open at once (all reports together).
+MAX_PENDING_PER_ADDRESS = 5
+RESEND_WINDOW = timedelta(hours=24)
+CONFIRM_SALT = "citizencare-follow-confirm"
+UNSUBSCRIBE_SALT = "citizencare-unsubscribe"
+_TOKEN_MAX = 300
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One address that gets an event's mail; ``follower`` picks the public variant of the mail."""
+
+    email: str
+    language: str
+    follower: bool
+
+
+class FollowLinkError(Exception):
+    """A confirmation or unsubscribe link that cannot be used; ``expired`` for a genuine but old one."""
+
+    def __init__(self, expired: bool = False) -> None:
+        super().__init__("expired" if expired else "invalid")
+        self.expired = expired
+
+
+def normalise(address: str) -> str:
+    return address.strip().lower()
+
+
+def publicly_visible(report: Report) -> bool:
+    """The public page of ``report`` exists (the rule of ``queries.public_reports_filter``)."""
+    return bool(report.is_public) and report.duplicate_of_id is None
+
+
+def _secret() -> bytes:
+    key = current_app.secret_key
+    if not key:
+        raise RuntimeError("SECRET_KEY is needed to sign follow and unsubscribe links")
+    return key if isinstance(key, bytes) else str(key).encode()
+
+
+def address_key(address: str) -> str:
+    """A keyed hash of the address: what the links carry instead of the address."""
+    digest = hmac.new(_secret(), b"cc-address:" + normalise(address).encode(), hashlib.sha256)
+    return digest.hexdigest()[:24]
+
+
+def _language(locale: str | None) -> str:
+    languages = [str(code) for code in current_app.config["CITIZENCARE_LANGUAGES"]]
+    return locale if locale in languages else languages[0]
+
+
+def _followers(session: Session, report_id: int) -> list[Follower]:
+    return list(session.scalars(sa.select(Follower).where(Follower.report_id == report_id)))
+
+
+def _reporter_address(report: Report) -> str | None:
+    contact = report.contact
+    if contact is None or not contact.email or contact.erased_at is not None:
+        return None
+    return normalise(contact.email)
+
+
+# -- who gets an event's mail ---------------------------------------------------
+
+
+def recipients(session: Session, report: Report, *, public: bool, merge: bool = False) -> list[Recipient]:
+    """Who gets the mail of an event on ``report``, each address once.
+
+    The reporter gets every event (with their tracking link) unless they
+    unsubscribed from the report. Confirmed followers get only ``public``
+    events, and only while the report has a public page (``merge``: the
+    "joined to another report" mail of a public report that just became a
+    duplicate). A follower whose address is the reporter's gets the
+    reporter's mail only.
+    """
+    if report.id is None:
+        session.flush()
+    rows = _followers(session, report.id)
+    opted_out = {normalise(row.email) for row in rows if row.locale == OPTED_OUT}
+    found: list[Recipient] = []
+    reporter = _reporter_address(report)
+    if reporter is not None and reporter not in opted_out:
+        locale = report.contact.locale if report.contact is not None else None
+        found.append(Recipient(reporter, _language(locale), follower=False))
+    if public and (publicly_visible(report) or (merge and report.is_public)):
+        seen = {r.email for r in found} | opted_out
+        for row in sorted(rows, key=lambda r: r.id):
+            address = normalise(row.email)
+            if row.confirmed_at is None or row.locale == OPTED_OUT or address in seen:
+                continue
+            seen.add(address)
+            found.append(Recipient(address, _language(row.locale), follower=True))
+    return found
+
+
+# -- following ------------------------------------------------------------------
+
+
+def _confirm_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(_secret(), salt=CONFIRM_SALT)
+
+
+def confirm_days() -> float:
+    return float(current_app.config.get("CITIZENCARE_FOLLOW_CONFIRM_DAYS") or 7)
+
+
+def confirm_token(follower: Follower) -> str:
+    return str(_confirm_serializer().dumps({"f": follower.id, "a": address_key(follower.email)}))
+
+
+def _recent_confirmations(session: Session, report_id: int, address: str, now: datetime) -> int:
+    return int(
+        session.scalar(
+            sa.select(sa.func.count(OutboxMail.id)).where(
+                OutboxMail.template == "follow_confirm",
+                OutboxMail.report_id == report_id,
+                OutboxMail.recipient == address,
+                OutboxMail.created_at >= now - RESEND_WINDOW,
+            )
+        )
+        or 0
+    )
+
+
+def _pending_elsewhere(session: Session, address: str, report_id: int, now: datetime) -> int:
+    """Unconfirmed requests of ``address`` on other reports whose link still works."""
+    return int(
+        session.scalar(
+            sa.select(sa.func.count(Follower.id)).where(
+                Follower.email == address,
+                Follower.confirmed_at.is_(None),
+                Follower.locale != OPTED_OUT,
+                Follower.report_id != report_id,
+                Follower.created_at >= now - timedelta(days=confirm_days()),
+            )
+        )
+        or 0
+    )
+
+
+def request_follow(report: Report, address: str, language: str, *, now: datetime | None = None) -> bool:
+    """Ask to follow a public report; commits. True when a confirmation mail was queued.
+
+    The caller shows the same page whatever this returns, so nobody learns
+    whether an address already follows. No mail goes out when the address
+    already follows, when it was sent :data:`MAX_CONFIRMATIONS_PER_REPORT`
+    confirmations for this report in the last day, or when it has
+    :data:`MAX_PENDING_PER_ADDRESS` unconfirmed requests on other reports.
+    """
+    from .notify import queue_follow_confirmation  # notify imports this module
+
+    if not publicly_visible(report):
+        raise ValueError("only reports with a public page can be followed")
+    session = db_session()
+    now = now or utcnow()
+    address = normalise(address)
+    row = session.scalar(
+        sa.select(Follower).where(Follower.report_id == report.id, Follower.email == address)
+    )
+    if row is not None and row.confirmed_at is not None and row.locale != OPTED_OUT:
+        return False  # follows already
+    if _recent_confirmations(session, report.id, address, now) >= MAX_CONFIRMATIONS_PER_REPORT:
+        return False
+    if row is None:
+        if _pending_elsewhere(session, address, report.id, now) >= MAX_PENDING_PER_ADDRESS:
+            return False
+        row = Follower(report_id=report.id, email=address, locale=language, created_at=now)
+        session.add(row)
+        session.flush()
+    elif row.locale != OPTED_OUT:
+        row.locale = language
+    queue_follow_confirmation(session, report, row, language, confirm_token(row))
+    session.commit()
+    return True
+
+
+def follower_for_confirmation(token: str) -> Follower:
+    """The follow request a confirmation token names; :class:`FollowLinkError` otherwise."""
+    if not token or len(token) > _TOKEN_MAX:
+        raise FollowLinkError()
+    try:
+        payload: Any = _confirm_serializer().loads(token, max_age=int(confirm_days() * 86400))
+    except SignatureExpired:
+        raise FollowLinkError(expired=True) from None
+    except BadData:
+        raise FollowLinkError() from None
+    if not isinstance(payload, dict):
+        raise FollowLinkError()
+    follower_id, key = payload.get("f"), payload.get("a")
+    if isinstance(follower_id, bool) or not isinstance(follower_id, int) or not isinstance(key, str):
+        raise FollowLinkError()
+    row = db_session().get(Follower, follower_id)
+    if row is None or not hmac.compare_digest(address_key(row.email), key):
+        raise FollowLinkError()
+    return row
+
+
+def confirm_follow(token: str, language: str, *, now: datetime | None = None) -> Report:
+    """Confirm the follow request of ``token`` (idempotent); commits. The report now followed.
+
+    Raises :class:`FollowLinkError` for a tampered, unknown or expired link,
+    and for a report that no longer has a public page.
+    """
+    session = db_session()
+    row = follower_for_confirmation(token)
+    report = session.get(Report, row.report_id)
+    if report is None or not publicly_visible(report):
+        raise FollowLinkError()
+    if row.confirmed_at is None:
+        row.confirmed_at = now or utcnow()
+        if row.locale == OPTED_OUT:  # the reporter follows again
+            row.locale = language
+        session.commit()
+    return report
+
+
+def follow_master(session: Session, duplicate: Report, master: Report, now: datetime) -> None:
+    """After a merge, the duplicate's reporter and confirmed followers hear about the master case.
+
+    An address that unsubscribed from the master stays unsubscribed; an
+    unconfirmed request on the master is confirmed (the person agreed to
+    mail about the same problem). Not committed.
+    """
+    wanted: dict[str, str | None] = {}
+    reporter = _reporter_address(duplicate)
+    if reporter is not None and duplicate.contact is not None:
+        wanted[reporter] = duplicate.contact.locale
+    for row in _followers(session, duplicate.id):
+        if row.confirmed_at is not None and row.locale != OPTED_OUT:
+            wanted.setdefault(normalise(row.email), row.locale)
+    if not wanted:
+        return
+    existing = {normalise(row.email): row for row in _followers(session, master.id)}
+    for address, locale in wanted.items():
+        found = existing.get(address)
+        if found is None:
+            session.add(Follower(report_id=master.id, email=address, locale=locale, confirmed_at=now))
+        elif found.confirmed_at is None and found.locale != OPTED_OUT:
+            found.confirmed_at = now
+
+
+# -- unsubscribing --------------------------------------------------------------
+
+
+def _unsubscribe_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(_secret(), salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_token(report: Report, address: str) -> str:
+    """The link's token for one address and one report; it does not expire."""
+    return str(_unsubscribe_serializer().dumps({"r": report.id, "a": address_key(address)}))
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """What an unsubscribe token names: a report and the keyed hash of an address."""
+
+    report: Report
+    key: str
+
+
+def subscription_for(token: str) -> Subscription:
+    """The report and address an unsubscribe token names; :class:`FollowLinkError` if tampered."""
+    if not token or len(token) > _TOKEN_MAX:
+        raise FollowLinkError()
+    try:
+        payload: Any = _unsubscribe_serializer().loads(token)
+    except BadData:
+        raise FollowLinkError() from None
+    if not isinstance(payload, dict):
+        raise FollowLinkError()
+    report_id, key = payload.get("r"), payload.get("a")
+    if isinstance(report_id, bool) or not isinstance(report_id, int) or not isinstance(key, str):
+        raise FollowLinkError()
+    report = db_session().get(Report, report_id)
+    if report is None:
+        raise FollowLinkError()
+    return Subscription(report, key)
+
+
+def unsubscribe(token: str) -> Report:
+    """Take the token's address off the token's report; commits; idempotent.
+
+    A follower row is deleted; the reporter's address gets the
+    :data:`OPTED_OUT` row, which stops their mails about this report.
+    """
+    session = db_session()
+    subscription = subscription_for(token)
+    report, key = subscription.report, subscription.key
+    reporter = _reporter_address(report)
+    is_reporter = reporter is not None and hmac.compare_digest(address_key(reporter), key)
+    marked = False
+    for row in _followers(session, report.id):
+        if not hmac.compare_digest(address_key(row.email), key):
+            continue
+        if is_reporter and row.locale == OPTED_OUT:
+            marked = True
+        else:
+            session.delete(row)
+    if is_reporter and not marked:
+        session.flush()  # the deletion first: (report, address) is unique
+        assert reporter is not None
+        session.add(Follower(report_id=report.id, email=reporter, locale=OPTED_OUT, confirmed_at=None))
+    session.commit()
+    return report
