@@ -150,6 +150,9 @@ SETTINGS: dict[str, Setting] = {
         2000,
         "Hard cap of reports per answer; a map view holding more gets clusters instead of points.",
     ),
+    "API_CLUSTER_CACHE_SECONDS": Setting(
+        60, "Seconds a clustered map answer is reused until a new report arrives; 0 turns reuse off."
+    ),
     "OPENDATA_LICENCE": Setting("CC BY 4.0", "Licence of the open data exports, by name."),
     "OPENDATA_LICENCE_URL": Setting(
         "https://creativecommons.org/licenses/by/4.0/", "Address of the open data licence's text."

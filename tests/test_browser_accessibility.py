@@ -82,6 +82,7 @@ def test_citizen_pages_meet_wcag_aa(chromium: Any, site: tuple[LiveServer, dict[
         f"/segnalazioni/reports/{facts['public_id']}",
         f"/segnalazioni/track/{facts['token']}",
         "/segnalazioni/privacy",
+        "/segnalazioni/map",
     ):
         page.goto(server.url + path)
         assert violations(page) == [], path

@@ -1,0 +1,221 @@
+"""Time ``/api/reports.geojson`` (a neighbourhood's points, the whole city's clusters) beside raw SQL.
+
+Usage::
+
+    python bench/load_demo.py 1000000 cc_bench          # once: 10^6 demo reports in PostGIS
+    python bench/public_map.py [--database cc_bench] [--url URL] [--runs 50]
+    python bench/public_map.py --sqlite demo.sqlite      # a SpatiaLite file made by `flask citizencare demo-data`
+
+Scenarios, each timed through the WSGI app (Flask test client, full request:
+filter parsing, SQL, JSON, ETag, gzip when asked) and as raw SQL on the
+database driver's own connection (psycopg / sqlite3), interleaved in the same
+run after warm-up:
+
+- neighbourhood: a 0.005° × 0.005° box in the centre (about 400 × 550 m) with
+  ``group=open`` and ``limit=2000``, which holds ~1.5k public reports in the
+  10^6 demo data. Baseline: the same rows, same index scan and order, with
+  ``ST_AsGeoJSON`` and the plain columns, fetched as tuples (no JSON document).
+- whole city, clustered: the demo area's bbox at its default zoom. Timed with
+  the cluster cache off (every request aggregates the reports) and on (the
+  answer reused until a new report or 60 s). Baseline: the same GROUP BY.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask_citizencare import CitizenCare, state
+from flask_citizencare.geojson import cell_size, zoom_for
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1/postgres"
+NEIGHBOURHOOD = (11.340, 44.490, 11.345, 44.495)
+CITY = (11.23, 44.42, 11.43, 44.56)
+OPEN = "('new', 'acknowledged', 'in_progress', 'suspended')"
+PUBLIC = "r.is_public AND r.duplicate_of_id IS NULL AND r.point IS NOT NULL"
+
+
+def make_app(url: str, **config: Any) -> Flask:
+    app = Flask("citizencare_map_bench")
+    app.config.update(SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench", **config)
+    CitizenCare(app, db=SQLAlchemy())
+    return app
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def interleaved(fns: dict[str, Callable[[], Any]], runs: int, warmup: int = 3) -> dict[str, list[float]]:
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(runs):
+        for name, fn in fns.items():
+            start = perf_counter()
+            fn()
+            times[name].append(perf_counter() - start)
+    return times
+
+
+def box_condition(postgres: bool, box: tuple[float, float, float, float]) -> str:
+    if postgres:
+        return "r.point && ST_MakeEnvelope({}, {}, {}, {}, 4326)".format(*box)
+    return (
+        "r.id IN (SELECT pkid FROM idx_cc_reports_point WHERE xmax >= {0} AND xmin <= {2}"
+        " AND ymax >= {1} AND ymin <= {3})".format(*box)
+    )
+
+
+def points_sql(postgres: bool, box: tuple[float, float, float, float], open_only: bool) -> str:
+    geojson = "ST_AsGeoJSON(r.point, 7)" if postgres else "AsGeoJSON(r.point, 7)"
+    return (
+        f"SELECT r.public_id, {geojson}, r.kind, c.code, c.name, coalesce(r.public_title, r.title), r.status,"
+        " r.created_at, r.updated_at, r.resolved_at, coalesce(r.resolve_due_at, r.due_at), r.due_at"
+        " FROM cc_reports r JOIN cc_categories c ON c.id = r.category_id"
+        f" WHERE {PUBLIC} AND {box_condition(postgres, box)}"
+        + (f" AND r.status IN {OPEN}" if open_only else "")
+        + " ORDER BY r.created_at DESC, r.id DESC LIMIT 2001"
+    )
+
+
+def clusters_sql(postgres: bool, cell: float) -> str:
+    statuses = ", ".join(
+        f"sum(CASE WHEN r.status = '{s}' THEN 1 ELSE 0 END)"
+        for s in ("new", "acknowledged", "in_progress", "suspended", "resolved", "closed", "rejected")
+    )
+    return (
+        f"SELECT floor(ST_X(r.point) / {cell}), floor(ST_Y(r.point) / {cell}), count(*),"
+        " avg(ST_X(r.point)), avg(ST_Y(r.point)), min(ST_X(r.point)), min(ST_Y(r.point)),"
+        " max(ST_X(r.point)), max(ST_Y(r.point)),"
+        f" sum(CASE WHEN r.due_at < CURRENT_TIMESTAMP THEN 1 ELSE 0 END), {statuses}"
+        f" FROM cc_reports r WHERE {PUBLIC} AND {box_condition(postgres, CITY)} GROUP BY 1, 2"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", default="cc_bench")
+    parser.add_argument(
+        "--url",
+        default=os.environ.get("CITIZENCARE_BENCH_POSTGRES_URL")
+        or os.environ.get("CITIZENCARE_TEST_POSTGRES_URL")
+        or DEFAULT_URL,
+    )
+    parser.add_argument("--sqlite", help="a SpatiaLite file instead of PostgreSQL")
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument(
+        "--near-bbox",
+        default=",".join(map(str, NEIGHBOURHOOD)),
+        help="the neighbourhood: pick one that holds 1-2k reports in the data at hand",
+    )
+    parser.add_argument("--all-statuses", action="store_true", help="neighbourhood without group=open")
+    args = parser.parse_args()
+
+    if args.sqlite:
+        url = f"sqlite:///{Path(args.sqlite).resolve()}"
+        label = "SQLite + SpatiaLite"
+    else:
+        url = make_url(args.url).set(database=args.database).render_as_string(hide_password=False)
+        label = "PostgreSQL + PostGIS"
+    postgres = not args.sqlite
+    app = make_app(url)
+    uncached = make_app(url, CITIZENCARE_API_CLUSTER_CACHE_SECONDS=0)
+    client, cold_client = app.test_client(), uncached.test_client()
+    with app.app_context():
+        engine = state(app).db.engine
+        raw = engine.raw_connection()  # psycopg's / sqlite3's own connection, SpatiaLite loaded
+        with engine.connect() as connection:
+            total = connection.exec_driver_sql("SELECT count(*) FROM cc_reports").scalar()
+
+    def run_sql(sql: str) -> Callable[[], None]:
+        def fn() -> None:
+            cursor = raw.cursor()
+            cursor.execute(sql)
+            cursor.fetchall()
+            cursor.close()
+
+        return fn
+
+    def request(test_client: Any, path: str, encoding: str) -> Callable[[], None]:
+        def fn() -> None:
+            response = test_client.get(path, headers={"Accept-Encoding": encoding})
+            assert response.status_code == 200, response.get_data(as_text=True)[:300]
+            response.close()
+
+        return fn
+
+    api = "/citizencare/api/reports.geojson"
+    west, south, east, north = (float(v) for v in args.near_bbox.split(","))
+    near_box, near_open = (west, south, east, north), not args.all_statuses
+    near = f"{api}?bbox={args.near_bbox}&limit=2000" + ("" if args.all_statuses else "&group=open")
+    city = f"{api}?bbox={','.join(map(str, CITY))}"
+    near_body = client.get(near, headers={"Accept-Encoding": "identity"}).get_data()
+    near_count = near_body.count(b'"type" : "Feature"') + near_body.count(b'"type":"Feature"')
+    assert b'"clustered":false' in near_body and b'"next":null' in near_body, near_body[:200]
+    city_body = client.get(city, headers={"Accept-Encoding": "identity"}).get_data()
+    assert b'"clustered":true' in city_body, city_body[:200]
+    cell = cell_size(zoom_for(CITY))
+
+    print(f"/api/reports.geojson on {total:,} reports ({label}), {args.runs} runs each after 3 warm-up")
+    print(
+        f"neighbourhood {args.near_bbox}{'' if args.all_statuses else ', group=open'}: {near_count:,} features, {len(near_body):,} bytes"
+        f" ({len(gzip.compress(near_body, 1)):,} gzipped)"
+    )
+    clusters = city_body.count(b'"cluster":true')
+    print(
+        f"whole city {CITY}, zoom {zoom_for(CITY)}: {clusters:,} clusters,"
+        f" {len(city_body):,} bytes ({len(gzip.compress(city_body, 1)):,} gzipped)"
+    )
+    print(f"{'case':44} {'p50 ms':>8} {'p95 ms':>8}")
+    cases = [
+        (
+            "neighbourhood",
+            {
+                "app, identity": request(client, near, "identity"),
+                "app, gzip": request(client, near, "gzip"),
+                "raw SQL (same rows, ST_AsGeoJSON)": run_sql(points_sql(postgres, near_box, near_open)),
+            },
+        ),
+        (
+            "whole city, clustered",
+            {
+                "app, cache off, gzip": request(cold_client, city, "gzip"),
+                "app, cache on, gzip": request(client, city, "gzip"),
+                "raw SQL (same GROUP BY)": run_sql(clusters_sql(postgres, cell)),
+            },
+        ),
+    ]
+    for title, fns in cases:
+        times = interleaved(fns, args.runs)
+        for name, values in times.items():
+            print(
+                f"{title + ': ' + name:44} {percentile(values, 0.5) * 1e3:8.1f} {percentile(values, 0.95) * 1e3:8.1f}"
+            )
+        names = list(times)
+        baseline = times[names[-1]]
+        for name in names[:-1]:
+            print(
+                f"{'':4}{name} / raw SQL: p50 {percentile(times[name], 0.5) / percentile(baseline, 0.5):.2f}x,"
+                f" p95 {percentile(times[name], 0.95) / percentile(baseline, 0.95):.2f}x"
+            )
+    raw.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,236 @@
+"""The public map in Debian's Chromium: markers and clusters from the real API, the list, filters, URL."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from geoalchemy2.shape import to_shape
+
+from example_site import db as site_db
+from flask_citizencare.demo import load_demo
+from flask_citizencare.domain.lifecycle import CLOSED_STATUSES
+from flask_citizencare.models import Category, Report
+from flask_citizencare.queries import public_reports_filter
+
+from .browser import PHONE, LiveServer, migrated_example_app
+from .test_browser_accessibility import violations
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+MAP = "/segnalazioni/map"
+DEMO_REPORTS = 120
+NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def site(database_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, Flask]]:
+    with migrated_example_app(database_url, tmp_path) as app:
+        with app.app_context():
+            load_demo(DEMO_REPORTS, seed=7, now=NOW)
+        with LiveServer(app) as server:
+            yield server, app
+
+
+def public_reports(app: Flask, *conditions: Any) -> list[tuple[str, float, float, str]]:
+    """(public id, lon, lat, status) of the public reports with a place, newest first."""
+    with app.app_context():
+        rows = site_db.session.execute(
+            sa.select(Report.public_id, Report.point, Report.status)
+            .where(public_reports_filter(), Report.point.is_not(None), *conditions)
+            .order_by(Report.created_at.desc(), Report.id.desc())
+        ).all()
+        return [(r.public_id, to_shape(r.point).x, to_shape(r.point).y, r.status) for r in rows]
+
+
+def loaded(page: Any, after: int = 0) -> int:
+    """Wait until the map finished a load after the ``after``-th one; the number of loads."""
+    page.wait_for_function(
+        "n => Number(document.getElementById('cc-map-area').getAttribute('data-loads') || 0) > n", arg=after
+    )
+    return int(page.get_attribute("#cc-map-area", "data-loads"))
+
+
+def listed(page: Any) -> list[str]:
+    return [text.strip() for text in page.locator("#cc-map-list .cc-report-list__id").all_inner_texts()]
+
+
+def url_args(page: Any) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(page.url).query)
+
+
+def test_map_shows_the_reports_and_the_list_follows_the_filters(
+    chromium: Any, site: tuple[LiveServer, Flask]
+) -> None:
+    server, app = site
+    everything = public_reports(app)
+    assert len(everything) > 50
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="it-IT")
+    page = context.new_page()
+    # Zoom 10 holds the whole municipality: every public report is in view, as points (well under the cap).
+    page.goto(server.url + MAP + "?lat=44.49&lon=11.33&zoom=10")
+    count = loaded(page)
+    summary = page.inner_text("#cc-map-summary")
+    assert str(len(everything)) in summary, summary
+    assert listed(page) == [r[0] for r in everything[:50]]
+    # Points are on the map, grouped in the browser where they crowd; groups count every point.
+    pins = page.locator(".leaflet-marker-pane .cc-marker .cc-pin").count()
+    grouped = sum(
+        int(re.sub(r"\D", "", t) or 0)
+        for t in page.locator(".leaflet-marker-pane .cc-bubble > [aria-hidden]").all_inner_texts()
+    )
+    assert pins + grouped == len(everything)
+    assert page.locator(".cc-marker--counted").count() == 0  # no server clusters below the cap
+    # The view is in the address bar, with the filters.
+    assert url_args(page)["zoom"] == ["10"]
+
+    # Closed reports only: markers, list and URL change together.
+    page.check("#cc-f-group-closed")
+    count = loaded(page, count)
+    closed = public_reports(app, Report.status.in_([s.value for s in CLOSED_STATUSES]))
+    assert 0 < len(closed) < len(everything)
+    assert url_args(page)["group"] == ["closed"]
+    assert listed(page) == [r[0] for r in closed[:50]]
+    assert str(len(closed)) in page.inner_text("#cc-map-summary")
+    badges = page.locator("#cc-map-list .cc-status").evaluate_all("els => els.map(e => e.className)")
+    assert badges and all(re.search(r"cc-status--(resolved|closed|rejected)$", b) for b in badges)
+
+    # And one category: the grouped select.
+    with app.app_context():
+        category = site_db.session.scalars(
+            sa.select(Category).join(Report).where(public_reports_filter()).order_by(Category.code)
+        ).first()
+        assert category is not None
+        code, label = category.code, category.label("it")
+    page.select_option("#cc-f-category", code)
+    loaded(page, count)
+    chosen = public_reports(
+        app, Report.status.in_([s.value for s in CLOSED_STATUSES]), Report.category_id == category.id
+    )
+    assert url_args(page)["category"] == [code]
+    assert listed(page) == [r[0] for r in chosen[:50]]
+    metas = page.locator("#cc-map-list .cc-report-list__meta").all_inner_texts()
+    assert all(label in meta for meta in metas)
+
+    # A shared URL opens the same view and filters; the form shows them.
+    shared = page.url
+    other = context.new_page()
+    other.goto(shared)
+    loaded(other)
+    assert other.is_checked("#cc-f-group-closed")
+    assert other.input_value("#cc-f-category") == code
+    assert listed(other) == listed(page)
+    assert violations(other) == []
+    context.close()
+
+
+def test_crowded_views_get_server_clusters_that_zoom_in(
+    chromium: Any, site: tuple[LiveServer, Flask]
+) -> None:
+    server, app = site
+    everything = public_reports(app)
+    app.config["CITIZENCARE_API_MAX_LIMIT"] = 30  # fewer than the reports in view: the server counts them
+    try:
+        context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="it-IT")
+        page = context.new_page()
+        page.goto(server.url + MAP + "?lat=44.49&lon=11.33&zoom=10")
+        count = loaded(page)
+        bubbles = page.locator(".cc-marker--counted")
+        assert bubbles.count() > 0
+        counted = sum(int(re.sub(r"\D", "", t)) for t in bubbles.locator("[aria-hidden]").all_inner_texts())
+        assert counted == len(everything)
+        # The list still shows the newest reports in view (a second request, never clustered).
+        assert listed(page) == [r[0] for r in everything[:30]]
+        assert str(len(everything)) in page.inner_text("#cc-map-summary")
+        # A cluster is a keyboard button: Enter zooms in.
+        biggest = max(
+            range(bubbles.count()),
+            key=lambda i: int(re.sub(r"\D", "", bubbles.nth(i).locator("[aria-hidden]").inner_text())),
+        )
+        bubbles.nth(biggest).focus()
+        page.keyboard.press("Enter")
+        loaded(page, count)
+        assert int(url_args(page)["zoom"][0]) > 10
+        assert violations(page) == []
+        context.close()
+    finally:
+        app.config["CITIZENCARE_API_MAX_LIMIT"] = 2000
+
+
+def _isolated(reports: list[tuple[str, float, float, str]]) -> list[tuple[str, float, float, str]]:
+    """Reports with no other within ~150 m: alone on the map at close zoom."""
+
+    def far(a: tuple[str, float, float, str]) -> bool:
+        return all(a is b or math.hypot(a[1] - b[1], a[2] - b[2]) > 0.002 for b in reports)
+
+    return [r for r in reports if far(r)]
+
+
+def test_a_marker_leads_to_its_report_by_mouse_and_keyboard(
+    chromium: Any, site: tuple[LiveServer, Flask]
+) -> None:
+    server, app = site
+    alone = _isolated(public_reports(app))
+    assert len(alone) >= 2
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="it-IT")
+    page = context.new_page()
+
+    public_id, lon, lat, _status = alone[0]
+    page.goto(server.url + MAP + f"?lat={lat}&lon={lon}&zoom=17")
+    loaded(page)
+    marker = page.locator(f'.leaflet-marker-icon[title^="{public_id} "]')
+    marker.click()
+    page.locator(".leaflet-popup .cc-popup a").click()
+    page.wait_for_url(f"**/segnalazioni/reports/{public_id}")
+    assert public_id in page.content()
+
+    public_id, lon, lat, _status = alone[1]
+    page.goto(server.url + MAP + f"?lat={lat}&lon={lon}&zoom=17")
+    loaded(page)
+    page.locator(f'.leaflet-marker-icon[title^="{public_id} "]').focus()
+    page.keyboard.press("Enter")  # opens the popup; its link takes the focus
+    page.wait_for_function("document.activeElement && document.activeElement.closest('.cc-popup') !== null")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/segnalazioni/reports/{public_id}")
+    context.close()
+
+
+def test_phone_stacks_the_list_below_the_map_and_reports_here(
+    chromium: Any, site: tuple[LiveServer, Flask]
+) -> None:
+    server, _app = site
+    context = chromium.new_context(**PHONE, locale="it-IT")
+    page = context.new_page()
+    page.goto(server.url + MAP + "?lat=44.4949&lon=11.3426&zoom=14")
+    loaded(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    map_box = page.locator("#cc-map-area").bounding_box()
+    list_box = page.locator("#cc-map-list").bounding_box()
+    assert map_box and list_box and map_box["width"] >= 300
+    assert list_box["y"] >= map_box["y"] + map_box["height"]
+    assert violations(page) == []
+    # "Report a problem here" opens the form with the pin at the map's centre.
+    page.click("#cc-report-here")
+    page.wait_for_url("**/segnalazioni/new?**")
+    assert abs(float(page.input_value("#lat")) - 44.4949) < 1e-4
+    assert abs(float(page.input_value("#lon")) - 11.3426) < 1e-4
+    context.close()
+
+
+def test_bad_filter_in_the_address_is_explained(chromium: Any, site: tuple[LiveServer, Flask]) -> None:
+    server, _app = site
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="it-IT")
+    page = context.new_page()
+    response = page.goto(server.url + MAP + "?since=ieri")
+    assert response is not None and response.status == 400
+    assert page.locator("#cc-error-summary").is_visible()
+    assert page.get_attribute("#cc-f-since", "aria-invalid") == "true"
+    assert violations(page) == []
+    context.close()
