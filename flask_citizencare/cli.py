@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import click
 from flask import current_app
@@ -271,7 +272,18 @@ EX_TEMPFAIL = 75
 @click.option(
     "--delete", is_flag=True, help="With --maildir: delete processed messages instead of marking them."
 )
-def mail_ingest(maildir: str | None, mbox: str | None, delete: bool) -> None:
+@click.option(
+    "--imap",
+    is_flag=True,
+    help="Process every message of CITIZENCARE_IMAP_FOLDER on CITIZENCARE_IMAP_HOST, then move it "
+    "to CITIZENCARE_IMAP_DONE_FOLDER (or delete it).",
+)
+@click.option(
+    "--loop",
+    is_flag=True,
+    help="With --imap: keep polling every CITIZENCARE_IMAP_POLL_SECONDS (stop with SIGTERM).",
+)
+def mail_ingest(maildir: str | None, mbox: str | None, delete: bool, imap: bool, loop: bool) -> None:
     """Put citizens' replies into their reports' threads (reopening recently resolved reports).
 
     Without options one RFC 822 message is read from standard input, as an MTA
@@ -285,15 +297,22 @@ def mail_ingest(maildir: str | None, mbox: str | None, delete: bool) -> None:
     cur/ with the Seen flag, or deleted with --delete; a message that failed
     stays unseen for the next run, and messages already seen are skipped. An
     mbox is left as it is: running it again only finds duplicates.
+
+    With --imap, handled messages leave the folder (moved or deleted) and a
+    message that failed stays there for the next poll; exit 75 if one failed or
+    the server could not be reached, 1 for wrong settings or credentials.
+    With --loop, an unreachable server is logged and tried again at the next poll.
     """
     import mailbox
 
     from .services.ingest import ingest_message
 
-    if maildir is not None and mbox is not None:
-        raise click.UsageError("give --maildir or --mbox, not both")
+    if sum((maildir is not None, mbox is not None, imap)) > 1:
+        raise click.UsageError("give one of --maildir, --mbox and --imap")
     if delete and maildir is None:
         raise click.UsageError("--delete goes with --maildir")
+    if loop and not imap:
+        raise click.UsageError("--loop goes with --imap")
 
     def ingest(label: str, raw: bytes) -> bool:
         try:
@@ -304,7 +323,9 @@ def mail_ingest(maildir: str | None, mbox: str | None, delete: bool) -> None:
         click.echo(f"{label}: {result}")
         return True
 
-    if maildir is not None:
+    if imap:
+        _poll_imap(ingest, loop)
+    elif maildir is not None:
         box = mailbox.Maildir(maildir, create=False)
         failed = 0
         for key in sorted(box.keys()):
@@ -331,3 +352,55 @@ def mail_ingest(maildir: str | None, mbox: str | None, delete: bool) -> None:
             sys.exit(EX_TEMPFAIL)
     elif not ingest("stdin", sys.stdin.buffer.read()):
         sys.exit(EX_TEMPFAIL)
+
+
+class _TempFail(click.ClickException):
+    exit_code = EX_TEMPFAIL
+
+
+def _poll_imap(ingest: Callable[[str, bytes], bool], loop: bool) -> None:
+    """``mail ingest --imap [--loop]``: one poll, or one every CITIZENCARE_IMAP_POLL_SECONDS."""
+    import signal
+    import time
+
+    from .extension import db_session
+    from .services.mailbox_imap import ImapSettings, ImapUnavailable, poll
+
+    app = app_object()
+    settings = ImapSettings.from_config(app.config)
+    if not loop:
+        try:
+            result = poll(settings, ingest)
+        except ImapUnavailable as exc:
+            raise _TempFail(str(exc)) from None
+        if result.failed:
+            sys.exit(EX_TEMPFAIL)
+        return
+
+    interval = float(app.config.get("CITIZENCARE_IMAP_POLL_SECONDS") or 60)
+    stopping = False
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    click.echo(f"polling {settings.folder} of {settings.where} every {interval:g}s")
+    try:
+        while not stopping:
+            try:
+                result = poll(settings, ingest, stopping=lambda: stopping)
+                if result.handled or result.failed:
+                    click.echo(str(result))
+            except ImapUnavailable as exc:
+                click.echo(f"{exc}; trying again in {interval:g}s", err=True)
+            db_session().close()  # give the connection back: the next poll may be minutes away
+            wake = time.monotonic() + interval
+            while not stopping and time.monotonic() < wake:
+                time.sleep(min(0.2, max(wake - time.monotonic(), 0)))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo("stopped")
