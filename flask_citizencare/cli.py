@@ -186,8 +186,10 @@ def settings() -> None:
 
 def _register_feature_commands() -> None:
     from .demo import demo_data_command
+    from .statistics_cli import stats_group
 
     citizencare_cli.add_command(demo_data_command)
+    citizencare_cli.add_command(stats_group)
 
 
 _register_feature_commands()

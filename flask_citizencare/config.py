@@ -154,6 +154,11 @@ SETTINGS: dict[str, Setting] = {
         60, "Seconds a clustered map answer is reused until a new report arrives; 0 turns reuse off."
     ),
     "OPENDATA_LICENCE": Setting("CC BY 4.0", "Licence of the open data exports, by name."),
+    "DASHBOARD_SOURCE": Setting(
+        "auto",
+        "Where the dashboards read their figures: summary (tables filled by `flask citizencare stats "
+        "refresh`), live (from the reports; small databases) or auto (summary once refreshed).",
+    ),
     "OPENDATA_LICENCE_URL": Setting(
         "https://creativecommons.org/licenses/by/4.0/", "Address of the open data licence's text."
     ),

@@ -33,6 +33,8 @@ GROUPS = {"open": OPEN_STATUSES, "closed": CLOSED_STATUSES}
 MAX_PARAMETER_LENGTH = 2000
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off"}
+#: Dates outside these years are refused.
+MIN_YEAR, MAX_YEAR = 1900, 2999
 
 
 class FilterError(ValueError):
@@ -131,9 +133,15 @@ def _parse_date(name: str, values: list[str]) -> date | None:
     if len(values) > 1:
         raise FilterError(name, _("Give one date, as YYYY-MM-DD."))
     try:
-        return date.fromisoformat(values[0])
+        day = date.fromisoformat(values[0])
     except ValueError:
         raise FilterError(name, _("Give one date, as YYYY-MM-DD.")) from None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        # Time-zone and month arithmetic overflow at the ends of the calendar (year 1, year 9999).
+        raise FilterError(
+            name, _("Give a date between %(first)d and %(last)d.", first=MIN_YEAR, last=MAX_YEAR)
+        )
+    return day
 
 
 def _parse_bool(name: str, values: list[str]) -> bool | None:

@@ -25,6 +25,7 @@ from ..domain.markdown import render as cc_markdown
 from ..formatting import cc_date, cc_datetime, cc_number
 from ..i18n import SESSION_KEY, languages
 from .api import blueprint as api_blueprint
+from .dashboard import blueprint as dashboard_blueprint
 from .map import blueprint as map_blueprint
 from .public import blueprint as public_blueprint
 from .staff import blueprint as staff_blueprint
@@ -49,6 +50,7 @@ blueprint = Blueprint(
 blueprint.register_blueprint(public_blueprint)
 blueprint.register_blueprint(staff_blueprint)
 blueprint.register_blueprint(api_blueprint)
+blueprint.register_blueprint(dashboard_blueprint)
 blueprint.register_blueprint(map_blueprint)
 blueprint.add_app_template_filter(cc_date)
 blueprint.add_app_template_filter(cc_datetime)

@@ -1,5 +1,6 @@
 """The extension's tables, all prefixed ``cc_`` and on their own metadata."""
 
+from . import statistics as statistics  # the dashboards' summary tables, on the same metadata
 from .base import TABLE_PREFIX, Base
 from .catalogue import Category, Office
 from .notices import NoticeCategory, NoticeSubscriber, NoticeUpdate, ServiceNotice
