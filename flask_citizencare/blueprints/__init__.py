@@ -27,6 +27,7 @@ from ..i18n import SESSION_KEY, languages
 from .api import blueprint as api_blueprint
 from .dashboard import blueprint as dashboard_blueprint
 from .map import blueprint as map_blueprint
+from .opendata import blueprint as opendata_blueprint
 from .public import blueprint as public_blueprint
 from .staff import blueprint as staff_blueprint
 
@@ -50,6 +51,7 @@ blueprint = Blueprint(
 blueprint.register_blueprint(public_blueprint)
 blueprint.register_blueprint(staff_blueprint)
 blueprint.register_blueprint(api_blueprint)
+blueprint.register_blueprint(opendata_blueprint)
 blueprint.register_blueprint(dashboard_blueprint)
 blueprint.register_blueprint(map_blueprint)
 blueprint.add_app_template_filter(cc_date)

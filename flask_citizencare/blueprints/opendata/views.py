@@ -1,0 +1,142 @@
+"""Open data views: the page describing the datasets and the two streamed exports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import Response, current_app, jsonify, render_template, request, stream_with_context, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from ...domain.geo import Area
+from ...extension import db_session
+from ...i18n import languages
+from ...models import Category
+from ...opendata import (
+    FIELDS,
+    RowMaker,
+    category_labels,
+    csv_chunks,
+    export_query,
+    geojson_chunks,
+    stream_rows,
+)
+from ...public_filters import FilterError, PublicFilter, filter_conditions, parse_public_filter
+from ...queries import active_categories
+
+#: Proxies and browsers may keep an export this long (the data changes all day, slowly).
+CACHE_SECONDS = 300
+_ID = "00000000-000000"
+
+
+def _language() -> str:
+    return str(get_locale() or languages()[0])
+
+
+def _timezone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["CITIZENCARE_TIMEZONE"])
+
+
+def _parse() -> PublicFilter:
+    codes = db_session().scalars(sa.select(Category.code))
+    area = Area.from_setting(current_app.config["CITIZENCARE_AREA"])
+    return parse_public_filter(request.args, area=area, category_codes=codes)
+
+
+def _licence_headers(response: Response) -> Response:
+    url = current_app.config["CITIZENCARE_OPENDATA_LICENCE_URL"]
+    if url:
+        response.headers["Link"] = f'<{url}>; rel="license"'
+    return response
+
+
+def _export(chunks: Iterator[str], content_type: str, extension: str) -> Response:
+    """A streamed download: constant memory, first bytes out before the last row is read."""
+    today = datetime.now(UTC).astimezone(_timezone()).date().isoformat()
+    response = Response(
+        stream_with_context(chunk.encode("utf-8") for chunk in chunks), content_type=content_type
+    )
+    response.headers["Content-Disposition"] = f"attachment; filename=segnalazioni-{today}.{extension}"
+    response.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return _licence_headers(response)
+
+
+def _row_maker() -> RowMaker:
+    pattern = url_for("citizencare.public.report", public_id=_ID, _external=True).replace(_ID, "{id}")
+    return RowMaker(
+        categories=category_labels(db_session(), _language()),
+        timezone=_timezone(),
+        now=datetime.now(UTC),
+        url_pattern=pattern,
+    )
+
+
+def _batches(public_filter: PublicFilter) -> Iterator[Sequence[sa.Row[Any]]]:
+    session = db_session()
+    return stream_rows(session, export_query(filter_conditions(session, public_filter, _timezone())))
+
+
+def index() -> ResponseReturnValue:
+    """What the datasets hold, their licence, and download links that keep the chosen filters."""
+    config = current_app.config
+    status = 200
+    error: FilterError | None = None
+    try:
+        args = _parse().query_args()
+    except FilterError as refused:
+        error, args, status = refused, {}, 400
+    page = render_template(
+        "citizencare/opendata/index.html",
+        fields=FIELDS,
+        filter_args=args,
+        error=error,
+        categories=active_categories(),
+        licence=config["CITIZENCARE_OPENDATA_LICENCE"],
+        licence_url=config["CITIZENCARE_OPENDATA_LICENCE_URL"],
+        language=_language(),
+    )
+    return _licence_headers(Response(page, status=status, content_type="text/html; charset=utf-8"))
+
+
+def reports_csv() -> ResponseReturnValue:
+    try:
+        public_filter = _parse()
+    except FilterError as refused:
+        return Response(
+            f"{refused.parameter}: {refused.message}\n", status=400, content_type="text/plain; charset=utf-8"
+        )
+    chunks = csv_chunks(_batches(public_filter), _row_maker())
+    return _export(chunks, "text/csv; charset=utf-8; header=present", "csv")
+
+
+def reports_geojson() -> ResponseReturnValue:
+    try:
+        public_filter = _parse()
+    except FilterError as refused:
+        problem = jsonify(
+            type="about:blank",
+            title=_("The request could not be understood"),
+            status=400,
+            detail=refused.message,
+            parameter=refused.parameter,
+        )
+        problem.status_code = 400
+        problem.content_type = "application/problem+json"
+        return problem
+    config = current_app.config
+    header = {
+        "name": _("Reports"),
+        "license": config["CITIZENCARE_OPENDATA_LICENCE"],
+        "license_url": config["CITIZENCARE_OPENDATA_LICENCE_URL"],
+        "attribution": config["CITIZENCARE_MUNICIPALITY_NAME"],
+        "generated_at": datetime.now(UTC).astimezone(_timezone()).isoformat(timespec="seconds"),
+    }
+    chunks = geojson_chunks(_batches(public_filter), _row_maker(), header)
+    return _export(chunks, "application/geo+json", "geojson")
