@@ -234,3 +234,63 @@ def test_bad_filter_in_the_address_is_explained(chromium: Any, site: tuple[LiveS
     assert page.get_attribute("#cc-f-since", "aria-invalid") == "true"
     assert violations(page) == []
     context.close()
+
+
+def _dashboard_now(page: Any) -> tuple[int, int]:
+    """(open, closed) of the "now" row of the dashboard's status table, as the visitor reads it."""
+    cells = page.locator("table[data-table=status] tbody tr").first.locator("td").all_inner_texts()
+    return int(re.sub(r"\D", "", cells[0])), int(re.sub(r"\D", "", cells[1]))
+
+
+def _api_count(page: Any, query: str) -> int:
+    """How many reports the map API finds for ``query``: points, or the sum of its clusters' counts."""
+    answer = page.evaluate(
+        "q => fetch('/segnalazioni/api/reports.geojson?' + q).then(r => r.json())", query + "&limit=2000"
+    )
+    assert answer["next"] is None
+    if answer["clustered"]:
+        return sum(f["properties"]["count"] for f in answer["features"])
+    return len(answer["features"])
+
+
+def _placeless(app: Flask, *conditions: Any) -> tuple[int, int]:
+    """(open, closed) public reports without a place (digital services): counted, but not on a map."""
+    with app.app_context():
+        statuses = site_db.session.scalars(
+            sa.select(Report.status).where(public_reports_filter(), Report.point.is_(None), *conditions)
+        ).all()
+    closed = sum(1 for status in statuses if status in CLOSED_STATUSES)
+    return len(statuses) - closed, closed
+
+
+def test_dashboard_tables_equal_the_api_numbers(chromium: Any, site: tuple[LiveServer, Flask]) -> None:
+    """The dashboard's open/closed figures are the map API's counts plus the reports without a place."""
+    server, app = site
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="it-IT")
+    page = context.new_page()
+    page.goto(server.url + "/segnalazioni/dashboard")
+    open_now, closed_now = _dashboard_now(page)
+    open_placeless, closed_placeless = _placeless(app)
+    assert open_now + closed_now == len(public_reports(app)) + open_placeless + closed_placeless
+    assert _api_count(page, "group=open") + open_placeless == open_now
+    assert _api_count(page, "group=closed") + closed_placeless == closed_now
+
+    # The visitor picks a category in the dashboard's filter form: the table and the API still agree.
+    with app.app_context():
+        code, category_id = site_db.session.execute(
+            sa.select(Category.code, Category.id)
+            .join(Report, Report.category_id == Category.id)
+            .where(public_reports_filter(), Report.point.is_not(None))
+            .group_by(Category.code, Category.id)
+            .order_by(sa.func.count().desc())
+        ).first()
+    page.select_option("#dash-category", code)
+    page.locator("form:has(#dash-category) button[type=submit]").click()
+    page.wait_for_url(f"**category={code}**")
+    open_in_category, closed_in_category = _dashboard_now(page)
+    in_category = Report.category_id == category_id
+    open_placeless, closed_placeless = _placeless(app, in_category)
+    assert 0 < open_in_category + closed_in_category < open_now + closed_now
+    assert _api_count(page, f"group=open&category={code}") + open_placeless == open_in_category
+    assert _api_count(page, f"group=closed&category={code}") + closed_placeless == closed_in_category
+    context.close()
