@@ -3,7 +3,9 @@
     python scripts/fill_translations.py translations.py
 
 The mapping file defines ``TRANSLATIONS = {"it": {msgid: msgstr}, "ca": {...}}``;
-existing translations are replaced only for the msgids it names.
+a message with a context (``pgettext``) is keyed ``(context, msgid)``; a plural one by its
+singular msgid, with a tuple of forms. Existing translations are replaced only for the
+messages it names.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ def main(path: str) -> None:
             catalog = read_po(fh, locale=language)
         for message in catalog:
             key = message.id[0] if isinstance(message.id, tuple) else message.id
+            if message.context:
+                key = (message.context, key)
             if key and key in strings:
                 message.string = strings[key]
                 message.flags.discard("fuzzy")

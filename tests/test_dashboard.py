@@ -31,6 +31,8 @@ INSIDE = {"lon": 11.3426, "lat": 44.4949}
 OUTSIDE = {"lon": 11.40, "lat": 44.45}
 HOUR = 3600.0
 
+EN = {"Accept-Language": "en"}
+
 
 @dataclass
 class Fixture:
@@ -407,7 +409,9 @@ def test_staff_dashboard_and_technician_scope(app: Flask, team: Team, reports: F
     assert 'aria-current="page"' in html
     data = list(
         csv.reader(
-            io.StringIO(manager.get("/citizencare/staff/dashboard?csv=technicians").get_data(as_text=True))
+            io.StringIO(
+                manager.get("/citizencare/staff/dashboard?csv=technicians", headers=EN).get_data(as_text=True)
+            )
         )
     )
     assert {row[0]: row[1] for row in data[1:]} == {"Tina": "2", "Luca": "2", "Nobody": "3"}

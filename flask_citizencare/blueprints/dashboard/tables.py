@@ -18,7 +18,7 @@ from typing import Any
 
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
-from flask_babel import get_locale, ngettext
+from flask_babel import get_locale, ngettext, pgettext
 from flask_babel import gettext as _
 
 from ...domain import statistics as st
@@ -107,13 +107,13 @@ def format_cell(value: Any, kind: str) -> str:
 
 def build_tables(figures: Figures, name_of: dict[str, Callable[[Any], str]], *, staff: bool) -> list[Table]:
     """Every table of a dashboard, in page order."""
-    count = _("Received"), COUNT
-    open_, closed = (_("Open"), COUNT), (_("Closed"), COUNT)
+    count = pgettext("number of requests", "Received"), COUNT
+    open_, closed = (pgettext("number of requests", "Open"), COUNT), (pgettext("number of requests", "Closed"), COUNT)
     tables = [
         Table(
             "status",
             _("Open and closed requests"),
-            [(_("Requests"), TEXT), (_("Open"), COUNT), (_("Closed"), COUNT)],
+            [(_("Requests"), TEXT), (pgettext("number of requests", "Open"), COUNT), (pgettext("number of requests", "Closed"), COUNT)],
             [
                 [_("Now, all requests"), figures.open_now, figures.closed_now],
                 [_("Received in the period"), figures.open, figures.closed],
@@ -195,7 +195,7 @@ def build_tables(figures: Figures, name_of: dict[str, Callable[[Any], str]], *, 
         Table(
             "trend",
             _("Received and resolved per month, last 12 months"),
-            [(_("Month"), TEXT), (_("Received"), COUNT), (_("Resolved"), COUNT)],
+            [(_("Month"), TEXT), (pgettext("number of requests", "Received"), COUNT), (pgettext("number of requests", "Resolved"), COUNT)],
             [[month, received, resolved] for month, received, resolved in figures.trend],
             chart=(1, 2),
         ),
@@ -226,7 +226,7 @@ def build_tables(figures: Figures, name_of: dict[str, Callable[[Any], str]], *, 
                 _("Technician"),
                 figures.by_assignee,
                 name_of["assignee"],
-                [(_("Assigned"), COUNT), open_, closed],
+                [(pgettext("number of requests", "Assigned"), COUNT), open_, closed],
                 staff=True,
             )
         )
@@ -246,7 +246,7 @@ def _breakdown(
     columns = [(key_label, TEXT), *counts]
     if staff:
         columns += [
-            (_("Resolved"), COUNT),
+            (pgettext("number of requests", "Resolved"), COUNT),
             (_("Median time to resolve"), DURATION),
             (_("Resolved within the due time"), SHARE),
             (_("Open now"), COUNT),
