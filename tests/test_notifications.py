@@ -272,3 +272,32 @@ def test_smtp_down_during_a_resolution(mail_app: Flask, team: Team) -> None:
     assert message["To"] == REPORTER["email"] and message["Subject"].startswith("Report ")
     assert "Fixed" in text_of(message)
     assert rows(mail_app)[0].state == "sent"
+
+
+def test_an_overdue_case_reminds_its_technician_in_their_language(
+    mail_app: Flask, team: Team, smtp: SmtpSink
+) -> None:
+    with mail_app.app_context():
+        tina = host_db.session.get(StaffMember, team.members["tina"].id)
+        assert tina is not None
+        tina.locale = "en"
+        host_db.session.commit()
+    report_id = new_case(
+        mail_app,
+        team,
+        assignee_id=team.members["tina"].id,
+        status="acknowledged",
+        acknowledged_at=datetime(2026, 1, 5, 8, tzinfo=UTC),
+        due_at=datetime(2026, 1, 5, 9, tzinfo=UTC),
+    )
+    result = mail_app.test_cli_runner().invoke(args=["citizencare", "sla", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert deliver(mail_app).sent == 1
+    [message] = smtp.messages
+    number = rows(mail_app)[0].subject.split()[1]
+    assert message["To"] == "tina@comune.example"
+    assert str(message["Subject"]) == f"Overdue: {number} is waiting to be resolved"
+    link = f"http://localhost:5000/citizencare/staff/reports/{report_id}"  # CITIZENCARE_SITE_URL
+    assert "has not been resolved within its service level" in text_of(message)
+    assert link in text_of(message) and f'href="{link}"' in html_of(message)
+    assert REPORTER["email"] not in message.as_string() and REPORTER["phone"] not in message.as_string()

@@ -33,16 +33,17 @@ def message_id() -> str:
 
 def _reminder_recipients(session: Session, report: Report) -> list[tuple[str, str]]:
     """(address, language) of whoever must act: the assignee, else the office, else the operators."""
+    default = current_app.config["CITIZENCARE_LANGUAGES"][0]
     if report.assignee is not None and report.assignee.email:
-        return [(report.assignee.email, report.assignee.locale or "it")]
+        return [(report.assignee.email, report.assignee.locale or default)]
     if report.office is not None and report.office.email:
-        return [(report.office.email, "it")]
+        return [(report.office.email, default)]
     operators = session.scalars(
         sa.select(StaffMember).where(
             StaffMember.role == "operator", StaffMember.active.is_(True), StaffMember.email.is_not(None)
         )
     )
-    return [(m.email, m.locale or "it") for m in operators if m.email]
+    return [(m.email, m.locale or default) for m in operators if m.email]
 
 
 def queue_staff_reminder(session: Session, report: Report, which: str) -> list[OutboxMail]:
@@ -55,7 +56,9 @@ def queue_staff_reminder(session: Session, report: Report, which: str) -> list[O
                 else _("Overdue: %(number)s is waiting to be resolved", number=report.public_id)
             )
             link = url_for("citizencare.staff.case", report_id=report.id, _external=True)
-            body = render_template("citizencare/mail/sla_reminder.txt", report=report, which=which, link=link)
+            values = {"report": report, "which": which, "link": link, "subject": subject, "language": language}
+            body = render_template("citizencare/mail/sla_reminder.txt", **values)
+            body_html = render_template("citizencare/mail/sla_reminder.html", **values)
         mail = OutboxMail(
             message_id=message_id(),
             report_id=report.id,
@@ -64,6 +67,7 @@ def queue_staff_reminder(session: Session, report: Report, which: str) -> list[O
             locale=language,
             subject=subject,
             body_text=body,
+            body_html=body_html,
             next_attempt_at=utcnow(),
         )
         session.add(mail)
