@@ -91,6 +91,9 @@ def test_map_shows_the_reports_and_the_list_follows_the_filters(
     # The view is in the address bar, with the filters.
     assert url_args(page)["zoom"] == ["10"]
 
+    # The filters are folded while none is chosen: the visitor opens them.
+    assert not page.is_visible("#cc-f-group-closed")
+    page.click("#cc-map-filters-box summary")
     # Closed reports only: markers, list and URL change together.
     page.check("#cc-f-group-closed")
     count = loaded(page, count)
@@ -124,6 +127,7 @@ def test_map_shows_the_reports_and_the_list_follows_the_filters(
     other = context.new_page()
     other.goto(shared)
     loaded(other)
+    assert other.is_visible("#cc-f-group-closed")  # filters chosen: shown open
     assert other.is_checked("#cc-f-group-closed")
     assert other.input_value("#cc-f-category") == code
     assert listed(other) == listed(page)

@@ -31,9 +31,14 @@
   mapNode.classList.add("cc-map--live");
   var view = document.querySelector(".cc-mapview");
   if (view) { view.classList.add("cc-mapview--live"); }
-  // On a phone the map comes first: the filters fold away (one tap opens them) unless they need fixing.
+  // The map comes first: the filters fold away (one tap opens them) on a phone, and on any screen
+  // while none is chosen, unless they need fixing.
   var filtersBox = document.getElementById("cc-map-filters-box");
-  if (filtersBox && !errorSummary && window.matchMedia("(max-width: 47.99rem)").matches) { filtersBox.open = false; }
+  var filtering = ["kind", "category", "group", "status", "since", "until", "has_photo"].some(function (name) {
+    return new URLSearchParams(window.location.search).getAll(name).some(function (v) { return v !== ""; });
+  });
+  var narrow = window.matchMedia("(max-width: 47.99rem)").matches;
+  if (filtersBox && !errorSummary && (narrow || !filtering)) { filtersBox.open = false; }
   form.querySelectorAll("[data-cc-view]").forEach(function (node) { node.remove(); });
   var pager = document.getElementById("cc-map-pager");
   if (pager) { pager.hidden = true; }
