@@ -249,6 +249,48 @@ def outbox_send(loop: bool, interval: float, limit: int, worker: str | None) -> 
     click.echo(f"stopped; {total}")
 
 
+@outbox_group.command("dead")
+@click.option("--limit", default=100, show_default=True, help="Most dead letters listed, newest first.")
+def outbox_dead(limit: int) -> None:
+    """List the dead letters: mails given up on (id, written, recipient, subject, attempts, last error)."""
+    from .extension import db_session
+    from .services.outbox import dead_letters
+
+    mails = dead_letters(db_session(), limit=limit)
+    if not mails:
+        click.echo("no dead letters")
+        return
+    for mail in mails:
+        error = " ".join((mail.last_error or "-").split())
+        click.echo(
+            f"{mail.id}\t{mail.created_at.isoformat(timespec='seconds')}\t{mail.recipient}\t"
+            f"{' '.join(mail.subject.split())}\t{mail.attempts}\t{error}"
+        )
+
+
+@outbox_group.command("retry")
+@click.argument("ids", nargs=-1, type=click.IntRange(min=1))
+@click.option("--all-dead", is_flag=True, help="Put every dead letter back in the queue.")
+def outbox_retry(ids: tuple[int, ...], all_dead: bool) -> None:
+    """Put dead letters back in the queue (same Message-ID); exits 1 if a given ID was not a dead letter."""
+    from .extension import db_session
+    from .models.base import utcnow
+    from .services.outbox import retry_all_dead, retry_dead
+
+    if bool(ids) == all_dead:
+        raise click.UsageError("give the IDs of dead letters, or --all-dead (not both)")
+    session = db_session()
+    now = utcnow()
+    put_back = retry_all_dead(session, now=now) if all_dead else retry_dead(session, ids, now=now)
+    click.echo(
+        f"{len(put_back)} back in the queue" + (f": {' '.join(map(str, put_back))}" if put_back else "")
+    )
+    left = sorted(set(ids) - set(put_back))
+    if left:
+        click.echo(f"not dead letters, left alone: {' '.join(map(str, left))}", err=True)
+        sys.exit(1)
+
+
 @citizencare_cli.group("mail")
 def mail_group() -> None:
     """Replies by mail from citizens."""

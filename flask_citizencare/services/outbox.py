@@ -34,7 +34,7 @@ import secrets
 import smtplib
 import ssl
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.headerregistry import Address
@@ -49,7 +49,7 @@ from sqlalchemy.orm import Session
 from ..domain.mail import LOOP_HEADER
 from ..errors import ConfigurationError
 from ..extension import db_session
-from ..models import OutboxMail
+from ..models import OutboxMail, Report
 from ..models.base import utcnow
 
 #: Headers a row may add to its mail (``OutboxMail.headers``); any other key is ignored.
@@ -438,3 +438,105 @@ def dead_letters(session: Session, *, limit: int | None = None) -> Sequence[Outb
     if limit is not None:
         query = query.limit(limit)
     return session.scalars(query).all()
+
+
+def dead_letter_page(
+    session: Session, *, before: int | None = None, limit: int = 50
+) -> tuple[list[tuple[OutboxMail, str | None]], int | None]:
+    """One page of dead letters, newest first, each with its report's public number.
+
+    Keyset on the id (``before``: the last id of the previous page); the
+    second value is the ``before`` of the next page, or ``None`` on the last.
+    """
+    query = (
+        sa.select(OutboxMail, Report.public_id)
+        .outerjoin(Report, Report.id == OutboxMail.report_id)
+        .where(OutboxMail.state == "dead")
+        .order_by(OutboxMail.id.desc())
+        .limit(limit + 1)
+    )
+    if before is not None:
+        query = query.where(OutboxMail.id < before)
+    rows: list[tuple[OutboxMail, str | None]] = [
+        (mail, public_id) for mail, public_id in session.execute(query)
+    ]
+    if len(rows) > limit:
+        return rows[:limit], rows[limit - 1][0].id
+    return rows, None
+
+
+@dataclass(frozen=True)
+class OutboxHealth:
+    """What the administrators' page shows about the queue."""
+
+    pending: int
+    due: int
+    oldest_pending: datetime | None
+    dead: int
+
+
+def outbox_health(session: Session, *, now: datetime) -> OutboxHealth:
+    """Counts of waiting and dead mails, and when the oldest waiting one was written.
+
+    Sent rows, the bulk of the table, are never read: every query starts on
+    ``ix_cc_outbox_state_next``.
+    """
+    counts = {
+        state: (count, oldest)
+        for state, count, oldest in session.execute(
+            sa.select(_table.c.state, sa.func.count(), sa.func.min(_table.c.created_at))
+            .where(_table.c.state.in_(("pending", "dead")))
+            .group_by(_table.c.state)
+        )
+    }
+    due = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(_table)
+        .where(_table.c.state == "pending", _table.c.next_attempt_at <= now)
+    )
+    pending, oldest = counts.get("pending", (0, None))
+    return OutboxHealth(
+        pending=pending, due=due or 0, oldest_pending=oldest, dead=counts.get("dead", (0,))[0]
+    )
+
+
+def retry_dead(session: Session, ids: Iterable[int], *, now: datetime) -> list[int]:
+    """Put the chosen dead letters back in the queue, due at ``now``; the ids actually put back.
+
+    Ids of mails that are not dead (unknown, pending, already sent) are left
+    alone, so a double submit cannot send a delivered mail again. The row keeps
+    its Message-ID, so a recipient who did get an earlier attempt sees one
+    message. ``attempts`` starts again from 0 (a full round of retries);
+    ``last_error`` stays as the record of why it died until the next attempt
+    replaces it.
+    """
+    wanted = sorted({int(i) for i in ids})
+    if not wanted:
+        return []
+    return _put_back(session, _table.c.id.in_(wanted), now)
+
+
+def retry_all_dead(session: Session, *, now: datetime) -> list[int]:
+    """Every dead letter back in the queue (after fixing the SMTP settings, say)."""
+    return _put_back(session, sa.true(), now)
+
+
+def _put_back(session: Session, condition: sa.ColumnElement[bool], now: datetime) -> list[int]:
+    try:
+        connection = session.connection()
+        ids = sorted(
+            connection.scalars(
+                sa.select(_table.c.id).where(condition, _table.c.state == "dead").with_for_update()
+            )
+        )
+        if ids:
+            connection.execute(
+                sa.update(_table)
+                .where(_table.c.id.in_(ids), _table.c.state == "dead")
+                .values(state="pending", attempts=0, next_attempt_at=now, claimed_by=None, claimed_until=None)
+            )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return ids

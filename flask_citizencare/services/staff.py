@@ -32,6 +32,11 @@ class Actor:
     def supervises(self) -> bool:
         return bool(self.roles & {Role.MANAGER, Role.ADMIN})
 
+    @property
+    def is_admin(self) -> bool:
+        """Administrators run the installation: the outbox, for one."""
+        return Role.ADMIN in self.roles
+
 
 def staff_member_for(session: Session, user: Any, roles: frozenset[Role]) -> StaffMember | None:
     """The staff row of a host user with a staff role, created on first use.

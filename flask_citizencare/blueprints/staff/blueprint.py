@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import dashboard, library, preferences, service_levels, views
+from . import dashboard, library, outbox, preferences, service_levels, views
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 blueprint.before_request(views.require_staff)
@@ -27,3 +27,4 @@ blueprint.add_url_rule(
 )
 blueprint.add_url_rule("/preferences", "preferences", preferences.preferences, methods=["GET", "POST"])
 blueprint.add_url_rule("/dashboard", "dashboard", dashboard.dashboard)
+blueprint.add_url_rule("/outbox", "outbox", outbox.outbox, methods=["GET", "POST"])
