@@ -15,9 +15,13 @@ run after warm-up:
   ``group=open`` and ``limit=2000``, which holds ~1.5k public reports in the
   10^6 demo data. Baseline: the same rows, same index scan and order, with
   ``ST_AsGeoJSON`` and the plain columns, fetched as tuples (no JSON document).
-- whole city, clustered: the demo area's bbox at its default zoom. Timed with
-  the cluster cache off (every request aggregates the reports) and on (the
-  answer reused until a new report or 60 s). Baseline: the same GROUP BY.
+  For reference, the app's own feature query replayed alone (the JSON
+  features built in SQL), to tell the database's share from Python's.
+- whole city, clustered: the demo area's bbox at its default zoom, answered
+  from the cluster cells (``cc_map_cells``, kept by triggers) plus the live
+  count of overdue reports. Baseline: the same two queries (cells of the
+  stored level summed per cell; overdue per cell). For reference, the live
+  GROUP BY over every public report that the cells replace.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.engine import make_url
@@ -39,12 +44,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_citizencare import CitizenCare, state
 from flask_citizencare.geojson import cell_size, zoom_for
+from flask_citizencare.map_cells import LEVELS, cell_range
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1/postgres"
 NEIGHBOURHOOD = (11.340, 44.490, 11.345, 44.495)
 CITY = (11.23, 44.42, 11.43, 44.56)
-OPEN = "('new', 'acknowledged', 'in_progress', 'suspended')"
-PUBLIC = "r.is_public AND r.duplicate_of_id IS NULL AND r.point IS NOT NULL"
+OPEN = "('acknowledged', 'in_progress', 'new', 'suspended')"
+#: As the app writes it (``IS true``), so the same partial indexes apply.
+PUBLIC = "r.is_public IS true AND r.duplicate_of_id IS NULL AND r.point IS NOT NULL"
 
 
 def make_app(url: str, **config: Any) -> Flask:
@@ -94,17 +101,43 @@ def points_sql(postgres: bool, box: tuple[float, float, float, float], open_only
 
 
 def clusters_sql(postgres: bool, cell: float) -> str:
+    """The live aggregation the cells replace (every public report of the city)."""
     statuses = ", ".join(
         f"sum(CASE WHEN r.status = '{s}' THEN 1 ELSE 0 END)"
         for s in ("new", "acknowledged", "in_progress", "suspended", "resolved", "closed", "rejected")
     )
     return (
-        f"SELECT floor(ST_X(r.point) / {cell}), floor(ST_Y(r.point) / {cell}), count(*),"
-        " avg(ST_X(r.point)), avg(ST_Y(r.point)), min(ST_X(r.point)), min(ST_Y(r.point)),"
-        " max(ST_X(r.point)), max(ST_Y(r.point)),"
+        f"SELECT floor((ST_X(r.point) + 180) / {cell}), floor((ST_Y(r.point) + 90) / {cell}), count(*),"
+        " sum(ST_X(r.point)), sum(ST_Y(r.point)),"
         f" sum(CASE WHEN r.due_at < CURRENT_TIMESTAMP THEN 1 ELSE 0 END), {statuses}"
         f" FROM cc_reports r WHERE {PUBLIC} AND {box_condition(postgres, CITY)} GROUP BY 1, 2"
     )
+
+
+def cells_sql(postgres: bool, zoom: int) -> list[str]:
+    """What the app sends for the clustered city: the cells, then the overdue reports per cell."""
+    level = min(stored for stored in LEVELS if stored >= zoom)
+    factor = 2 ** (level - zoom)
+    cell = cell_size(zoom)
+    (x0, x1), (y0, y1) = cell_range(CITY[0], CITY[2], 180, zoom), cell_range(CITY[1], CITY[3], 90, zoom)
+    cells = (
+        f"SELECT cx / {factor}, cy / {factor}, status, sum(n), sum(sum_x), sum(sum_y) FROM cc_map_cells"
+        f" WHERE level = {level} AND cx BETWEEN {x0 * factor} AND {(x1 + 1) * factor - 1}"
+        f" AND cy BETWEEN {y0 * factor} AND {(y1 + 1) * factor - 1} GROUP BY 1, 2, 3"
+    )
+    box = (x0 * cell - 180, y0 * cell - 90, (x1 + 1) * cell - 180, (y1 + 1) * cell - 90)
+    # As the app: SpatiaLite compares the coordinates (the R*Tree would list the whole city first).
+    in_box = (
+        box_condition(postgres, box)
+        if postgres
+        else "ST_X(r.point) BETWEEN {0} AND {2} AND ST_Y(r.point) BETWEEN {1} AND {3}".format(*box)
+    )
+    overdue = (
+        f"SELECT floor((ST_X(r.point) + 180) / {cell}), floor((ST_Y(r.point) + 90) / {cell}), count(*)"
+        f" FROM cc_reports r WHERE {PUBLIC} AND {in_box}"
+        " AND r.due_at IS NOT NULL AND r.due_at < CURRENT_TIMESTAMP GROUP BY 1, 2"
+    )
+    return [cells, overdue]
 
 
 def main() -> int:
@@ -134,19 +167,19 @@ def main() -> int:
         label = "PostgreSQL + PostGIS"
     postgres = not args.sqlite
     app = make_app(url)
-    uncached = make_app(url, CITIZENCARE_API_CLUSTER_CACHE_SECONDS=0)
-    client, cold_client = app.test_client(), uncached.test_client()
+    client = app.test_client()
     with app.app_context():
         engine = state(app).db.engine
         raw = engine.raw_connection()  # psycopg's / sqlite3's own connection, SpatiaLite loaded
         with engine.connect() as connection:
             total = connection.exec_driver_sql("SELECT count(*) FROM cc_reports").scalar()
 
-    def run_sql(sql: str) -> Callable[[], None]:
+    def run_sql(*sqls: str) -> Callable[[], None]:
         def fn() -> None:
             cursor = raw.cursor()
-            cursor.execute(sql)
-            cursor.fetchall()
+            for sql in sqls:
+                cursor.execute(sql)
+                cursor.fetchall()
             cursor.close()
 
         return fn
@@ -164,7 +197,23 @@ def main() -> int:
     near_box, near_open = (west, south, east, north), not args.all_statuses
     near = f"{api}?bbox={args.near_bbox}&limit=2000" + ("" if args.all_statuses else "&group=open")
     city = f"{api}?bbox={','.join(map(str, CITY))}"
+    statements: list[tuple[str, Any]] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        statements.append((statement, parameters))
+
+    sa.event.listen(engine, "before_cursor_execute", capture)
     near_body = client.get(near, headers={"Accept-Encoding": "identity"}).get_data()
+    sa.event.remove(engine, "before_cursor_execute", capture)
+    # The app's own feature query (the one that builds the JSON), replayed on the driver's connection.
+    app_sql = next((sql, params) for sql, params in statements if "Feature" in sql)
+
+    def run_app_sql() -> None:
+        cursor = raw.cursor()
+        cursor.execute(*app_sql)
+        cursor.fetchall()
+        cursor.close()
+
     near_count = near_body.count(b'"type" : "Feature"') + near_body.count(b'"type":"Feature"')
     assert b'"clustered":false' in near_body and b'"next":null' in near_body, near_body[:200]
     city_body = client.get(city, headers={"Accept-Encoding": "identity"}).get_data()
@@ -188,15 +237,17 @@ def main() -> int:
             {
                 "app, identity": request(client, near, "identity"),
                 "app, gzip": request(client, near, "gzip"),
+                "(the app's feature SQL alone, JSON built in SQL)": run_app_sql,
                 "raw SQL (same rows, ST_AsGeoJSON)": run_sql(points_sql(postgres, near_box, near_open)),
             },
         ),
         (
             "whole city, clustered",
             {
-                "app, cache off, gzip": request(cold_client, city, "gzip"),
-                "app, cache on, gzip": request(client, city, "gzip"),
-                "raw SQL (same GROUP BY)": run_sql(clusters_sql(postgres, cell)),
+                "app, identity": request(client, city, "identity"),
+                "app, gzip": request(client, city, "gzip"),
+                "(live GROUP BY, replaced by the cells)": run_sql(clusters_sql(postgres, cell)),
+                "raw SQL (same cells + overdue queries)": run_sql(*cells_sql(postgres, zoom_for(CITY))),
             },
         ),
     ]

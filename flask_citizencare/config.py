@@ -150,9 +150,6 @@ SETTINGS: dict[str, Setting] = {
         2000,
         "Hard cap of reports per answer; a map view holding more gets clusters instead of points.",
     ),
-    "API_CLUSTER_CACHE_SECONDS": Setting(
-        60, "Seconds a clustered map answer is reused until a new report arrives; 0 turns reuse off."
-    ),
     "OPENDATA_LICENCE": Setting("CC BY 4.0", "Licence of the open data exports, by name."),
     "DASHBOARD_SOURCE": Setting(
         "auto",

@@ -7,27 +7,29 @@ as bound parameters, so Python only joins the rows' text. No ORM objects are
 loaded: at 2,000 features that is the difference between a few milliseconds
 and a few hundred.
 
-Clusters: ``floor(x / cell), floor(y / cell)`` grouped in SQL, with counts by
-status, overdue cases, the centroid of the members and their extent. Every
-matching report falls in exactly one cell, so the counts add up to the
-matching reports.
+Clusters: the cell ``floor((lon + 180) / cell), floor((lat + 90) / cell)`` of
+each report, with counts by status, overdue cases and the centroid of the
+members; the cluster's ``bbox`` is its cell. Every matching report falls in
+exactly one cell, so the counts add up to the matching reports. Usually read
+from the summary that triggers keep (:mod:`flask_citizencare.map_cells`);
+:func:`cluster_features` aggregates live when a filter cannot be answered
+from it.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from .domain.lifecycle import Status
 from .models import Category, Photo, Report
+from .spatial import BBox, reports_in_box
 
 #: Decimal places of coordinates: 7 is about 1 cm, what a phone's GPS can tell.
 PRECISION = 7
@@ -94,25 +96,23 @@ def feature_rows(
         .correlate(Report)
         .scalar_subquery()
     )
-    statuses = json.dumps(dict(labels.statuses))
-    geometry: Any
-    status_label: Any
+    # A CASE of bound labels: cheaper per row than looking the status up in a JSON object.
+    status_label = sa.case(
+        {status: sa.literal(label, sa.String) for status, label in labels.statuses.items()},
+        value=Report.status,
+    )
     if postgres:
         build = sa.func.json_build_object
-        geometry = sa.cast(sa.func.ST_AsGeoJSON(Report.point, PRECISION), sa.JSON)
         category_name = sa.func.coalesce(
             Category.names.op("->>")(sa.literal(labels.language, sa.String)), Category.name
         )
-        status_label = sa.cast(sa.literal(statuses, sa.String), sa.JSON).op("->>")(Report.status)
         overdue: Any = overdue_condition(now)
     else:
         build = sa.func.json_object
-        geometry = sa.func.json(sa.func.AsGeoJSON(Report.point, PRECISION))
         category_name = sa.func.coalesce(
             sa.func.json_extract(Category.names, sa.literal('$."' + labels.language + '"', sa.String)),
             Category.name,
         )
-        status_label = sa.func.json_extract(sa.literal(statuses, sa.String), _text("$.") + Report.status)
         overdue = sa.func.json(sa.case((overdue_condition(now), _text("true")), else_=_text("false")))
     title = sa.func.coalesce(Report.public_title, Report.title)
     properties = build(
@@ -135,14 +135,25 @@ def feature_rows(
         + Report.public_id
         + sa.literal(labels.report_suffix, sa.String),
     )  # fmt: skip
-    feature: Any = build(
-        _text("type"), _text("Feature"),
-        _text("id"), Report.public_id,
-        _text("geometry"), geometry,
-        _text("properties"), properties,
-    )  # fmt: skip
+    feature: Any
     if postgres:
-        feature = sa.cast(feature, sa.Text)
+        # Text put together around ST_AsGeoJSON's own text: a json value would parse it first.
+        feature = (
+            _text('{"type":"Feature","id":')
+            + sa.cast(sa.func.to_json(Report.public_id), sa.Text)
+            + _text(',"geometry":')
+            + sa.func.ST_AsGeoJSON(Report.point, PRECISION)
+            + _text(',"properties":')
+            + sa.cast(properties, sa.Text)
+            + _text("}")
+        )
+    else:
+        feature = build(
+            _text("type"), _text("Feature"),
+            _text("id"), Report.public_id,
+            _text("geometry"), sa.func.json(sa.func.AsGeoJSON(Report.point, PRECISION)),
+            _text("properties"), properties,
+        )  # fmt: skip
     where = list(conditions)
     if after is not None:
         moment = sa.bindparam("after_created", after[0], type_=Report.created_at.type)
@@ -154,7 +165,7 @@ def feature_rows(
         .order_by(Report.created_at.desc(), Report.id.desc())
         .limit(limit + 1)
     )
-    rows = session.execute(query).all()
+    rows = session.connection().execute(query).all()  # Core rows: no ORM bookkeeping per row
     features = [row[0] for row in rows[:limit]]
     last = (rows[limit - 1][1], rows[limit - 1][2]) if len(rows) > limit else None
     return features, last
@@ -164,18 +175,9 @@ def probe_ids(session: Session, conditions: Sequence[sa.ColumnElement[bool]], ca
     """Ids of the matching reports, no more than ``cap`` of them, in no order.
 
     Without an order the scan stops at ``cap`` rows, so "more than fits" is
-    cheap to learn even when a million match; and when fewer match, these are
-    all of them, and :func:`feature_rows` fetches them by primary key instead
-    of scanning the area again.
+    cheap to learn even when a million match.
     """
     return list(session.scalars(sa.select(Report.id).where(*conditions).limit(cap)))
-
-
-def id_condition(session: Session, ids: Sequence[int]) -> sa.ColumnElement[bool]:
-    """``id`` among ``ids``: one array parameter on PostgreSQL, a list of parameters on SQLite."""
-    if _is_postgres(session):
-        return Report.id == sa.any_(sa.bindparam("ids", list(ids), type_=postgresql.ARRAY(sa.Integer)))
-    return Report.id.in_(list(ids))
 
 
 def cell_size(zoom: int) -> float:
@@ -192,53 +194,119 @@ def zoom_for(bbox: tuple[float, float, float, float] | None) -> int:
     return max(MIN_ZOOM, min(MAX_ZOOM, zoom))
 
 
-def cluster_features(
-    session: Session, conditions: Sequence[sa.ColumnElement[bool]], *, zoom: int, now: datetime
-) -> list[dict[str, Any]]:
-    """One feature per occupied grid cell, with its count, counts by status, overdue and extent."""
+@dataclass
+class Cluster:
+    """The matching reports of one grid cell of the view's zoom (see :func:`cell_index`)."""
+
+    gx: int
+    gy: int
+    count: int = 0
+    sum_x: float = 0.0
+    sum_y: float = 0.0
+    statuses: dict[str, int] = field(default_factory=dict)
+    overdue: int = 0
+
+
+def cell_bounds(gx: int, gy: int, zoom: int) -> tuple[float, float, float, float]:
+    """West, south, east, north of a cell of ``zoom``."""
+    cell = cell_size(zoom)
+    return gx * cell - 180, gy * cell - 90, (gx + 1) * cell - 180, (gy + 1) * cell - 90
+
+
+def _cell_of(zoom: int) -> tuple[sa.ColumnElement[Any], sa.ColumnElement[Any]]:
+    """``floor((lon + 180) / cell), floor((lat + 90) / cell)``: the cells of ``cc_map_cells`` too."""
     cell = cell_size(zoom)
     x, y = sa.func.ST_X(Report.point), sa.func.ST_Y(Report.point)
-    gx, gy = sa.func.floor(x / cell).label("gx"), sa.func.floor(y / cell).label("gy")
-    by_status = [
-        sa.func.sum(sa.case((Report.status == status.value, 1), else_=0)).label(status.value)
-        for status in Status
-    ]
+    return sa.func.floor((x + 180) / cell), sa.func.floor((y + 90) / cell)
+
+
+def cluster_features(
+    session: Session, conditions: Sequence[sa.ColumnElement[bool]], *, zoom: int, now: datetime
+) -> list[Cluster]:
+    """Live: one cluster per occupied grid cell, with its count, counts by status and overdue.
+
+    Used when the cells of :mod:`flask_citizencare.map_cells` cannot answer (a
+    date or photo filter, a zoom finer than stored).
+    """
+    x, y = sa.func.ST_X(Report.point), sa.func.ST_Y(Report.point)
+    gx, gy = (expression.label(name) for expression, name in zip(_cell_of(zoom), ("gx", "gy"), strict=True))
     query = (
         sa.select(
             gx,
             gy,
-            sa.func.count().label("count"),
-            sa.func.avg(x),
-            sa.func.avg(y),
-            sa.func.min(x),
-            sa.func.min(y),
-            sa.func.max(x),
-            sa.func.max(y),
+            Report.status,
+            sa.func.count(),
+            sa.func.sum(x),
+            sa.func.sum(y),
             sa.func.sum(sa.case((overdue_condition(now), 1), else_=0)),
-            *by_status,
         )
         .where(*conditions, Report.point.is_not(None))
-        .group_by(gx, gy)
-        .order_by(gx, gy)
+        .group_by(gx, gy, Report.status)
     )
-    features = []
-    for row in session.execute(query):
-        count, avg_x, avg_y, min_x, min_y, max_x, max_y, overdue = row[2:10]
-        statuses = {status.value: int(n) for status, n in zip(Status, row[10:], strict=True) if n}
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [_round(avg_x), _round(avg_y)]},
-                "properties": {
-                    "cluster": True,
-                    "count": int(count),
-                    "statuses": statuses,
-                    "overdue": int(overdue or 0),
-                    "bbox": [_round(min_x), _round(min_y), _round(max_x), _round(max_y)],
-                },
-            }
-        )
-    return features
+    found: dict[tuple[int, int], Cluster] = {}
+    for cx, cy, status, n, sum_x, sum_y, overdue in session.execute(query):
+        key = (int(cx), int(cy))
+        cluster = found.get(key)
+        if cluster is None:
+            cluster = found[key] = Cluster(*key)
+        cluster.count += int(n)
+        cluster.sum_x += float(sum_x)
+        cluster.sum_y += float(sum_y)
+        cluster.statuses[status] = int(n)
+        cluster.overdue += int(overdue or 0)
+    return sorted(found.values(), key=lambda c: (c.gx, c.gy))
+
+
+def overdue_by_cell(
+    session: Session,
+    conditions: Sequence[sa.ColumnElement[bool]],
+    *,
+    zoom: int,
+    now: datetime,
+    box: BBox | None = None,
+) -> dict[tuple[int, int], int]:
+    """Overdue reports per cell of ``zoom`` in ``box``, counted live: overdue changes with the clock.
+
+    The few overdue reports are found through ``ix_cc_reports_public_due``.
+    On SpatiaLite the box is compared with the coordinates rather than asked
+    of the R*Tree, which would list every report of a city-wide box first.
+    """
+    where = list(conditions)
+    if box is not None:
+        if _is_postgres(session):
+            where.append(reports_in_box(session, box))
+        else:
+            x, y = sa.func.ST_X(Report.point), sa.func.ST_Y(Report.point)
+            where += [x.between(box[0], box[2]), y.between(box[1], box[3])]
+    gx, gy = _cell_of(zoom)
+    query = (
+        sa.select(gx, gy, sa.func.count())
+        .where(*where, Report.point.is_not(None), overdue_condition(now))
+        .group_by(gx, gy)
+    )
+    return {(int(cx), int(cy)): int(n) for cx, cy, n in session.execute(query)}
+
+
+def as_features(clusters: Sequence[Cluster], *, zoom: int) -> list[dict[str, Any]]:
+    """GeoJSON features of clusters: the members' centroid, and the cell's bounds as ``bbox``."""
+    order = {status.value: i for i, status in enumerate(Status)}
+    return [
+        {
+            "type": "Feature",
+            "geometry": {
+                "type": "Point",
+                "coordinates": [_round(c.sum_x / c.count), _round(c.sum_y / c.count)],
+            },
+            "properties": {
+                "cluster": True,
+                "count": c.count,
+                "statuses": dict(sorted(c.statuses.items(), key=lambda item: order.get(item[0], 99))),
+                "overdue": c.overdue,
+                "bbox": [_round(v) for v in cell_bounds(c.gx, c.gy, zoom)],
+            },
+        }
+        for c in clusters
+    ]
 
 
 def _round(value: Any) -> float:

@@ -236,7 +236,12 @@ def filter_conditions(
             Report.category_id.in_(sa.select(Category.id).where(Category.code.in_(f.categories)))
         )
     if f.statuses:
-        conditions.append(Report.status.in_(f.statuses))
+        # Literals, not parameters (they are checked names): a prepared statement's generic plan
+        # can then still prove the partial index of open reports (ix_cc_reports_open_point) usable.
+        statuses: sa.BindParameter[list[str]] = sa.bindparam(
+            "statuses", list(f.statuses), expanding=True, literal_execute=True
+        )
+        conditions.append(Report.status.in_(statuses))
     if f.since is not None:
         conditions.append(Report.created_at >= _day_start(f.since, timezone))
     if f.until is not None:

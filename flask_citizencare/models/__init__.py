@@ -3,6 +3,7 @@
 from . import statistics as statistics  # the dashboards' summary tables, on the same metadata
 from .base import TABLE_PREFIX, Base
 from .catalogue import Category, Office
+from .map_cells import MapCell as MapCell  # the public map's cluster cells
 from .notices import NoticeCategory, NoticeSubscriber, NoticeUpdate, ServiceNotice
 from .outbox import OutboxMail
 from .people import OfficeMember, ReporterContact, StaffMember

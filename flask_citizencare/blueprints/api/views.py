@@ -13,9 +13,8 @@ import gzip
 import hashlib
 import json
 import re
-from collections import OrderedDict
+from dataclasses import replace
 from datetime import UTC, datetime
-from threading import Lock
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,14 +23,14 @@ from flask import Response, current_app, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeSerializer
+from sqlalchemy.orm import Session
 
-from ... import geojson
+from ... import geojson, map_cells
 from ...domain.geo import Area
 from ...domain.lifecycle import Status
 from ...extension import db_session
 from ...models import Category, Report
-from ...public_filters import FilterError, filter_conditions, parse_public_filter
-from ...queries import public_reports_filter
+from ...public_filters import FilterError, PublicFilter, filter_conditions, parse_public_filter
 
 MEDIA_TYPE = "application/geo+json"
 PROBLEM_TYPE = "application/problem+json"
@@ -144,66 +143,88 @@ def _next_url(key: geojson.Key, limit: int) -> str:
 
 
 def reports_geojson() -> Response:
-    """Public reports in a bbox with the public filters: points (paginated) or clusters."""
+    """Public reports in a bbox with the public filters: points (paginated) or clusters.
+
+    On a first page with ``cluster=auto`` a view holding more than
+    ``CITIZENCARE_API_MAX_LIMIT`` reports is clustered. The cluster cells
+    answer first when they can (a lower bound of the matches is enough to
+    know); otherwise the page of points is fetched, and only a full page of
+    fewer than the cap needs a probe to decide.
+    """
     config = current_app.config
     session = db_session()
+    area = Area.from_setting(config["CITIZENCARE_AREA"])
     try:
-        codes = session.scalars(sa.select(Category.code)).all()
-        public_filter = parse_public_filter(
-            request.args, area=Area.from_setting(config["CITIZENCARE_AREA"]), category_codes=codes
-        )
+        # The catalogue is only read when a category is asked for.
+        codes = session.scalars(sa.select(Category.code)).all() if "category" in request.args else ()
+        public_filter = parse_public_filter(request.args, area=area, category_codes=codes)
         limit = _limit()
         zoom = _zoom()
         mode = _cluster()
         after = _cursor()
     except FilterError as error:
         return problem(400, _("Invalid parameter"), error.message, error.parameter)
-    conditions = [
-        *filter_conditions(session, public_filter, ZoneInfo(config["CITIZENCARE_TIMEZONE"])),
-        Report.point.is_not(None),
-    ]
+    timezone = ZoneInfo(config["CITIZENCARE_TIMEZONE"])
+    conditions = [*filter_conditions(session, public_filter, timezone), Report.point.is_not(None)]
     now = datetime.now(UTC)
     cap = int(config["CITIZENCARE_API_MAX_LIMIT"])
-    body: bytes | None = None
-    found: list[int] | None = None
-    if mode == "auto" and after is None:
-        if zoom is None:
-            zoom = geojson.zoom_for(
-                public_filter.bbox or Area.from_setting(config["CITIZENCARE_AREA"]).bounds
-            )
-        # A clustered answer still fresh for this view is served without even probing.
-        key = (public_filter, zoom, cap)
-        version = session.scalar(sa.select(sa.func.max(Report.id)))
-        body = _cluster_cache().get(key, version, now)
-        if body is None:
-            found = geojson.probe_ids(session, conditions, cap + 1)
-            if len(found) > cap:
-                clusters = geojson.cluster_features(session, conditions, zoom=zoom, now=now)
-                document = {
-                    "type": "FeatureCollection",
-                    "clustered": True,
-                    "features": clusters,
-                    "next": None,
-                }
-                body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
-                _cluster_cache().put(key, version, now, body)
-    if body is None:
-        if found is not None:
-            # Every match is in ``found``: fetch those rows by primary key rather than scan again.
-            conditions = [public_reports_filter(), geojson.id_condition(session, found)]
-        language = str(get_locale() or config["CITIZENCARE_LANGUAGES"][0])
-        features, last = geojson.feature_rows(
-            session, conditions, labels=_labels(language), now=now, after=after, limit=limit
-        )
-        next_url = json.dumps(_next_url(last, limit) if last is not None else None)
-        body = (
-            '{"type":"FeatureCollection","clustered":false,"features":['
-            + ",".join(features)
-            + '],"next":'
-            + next_url
-            + "}"
-        ).encode()
+    clustering = mode == "auto" and after is None
+    view_zoom = zoom if zoom is not None else geojson.zoom_for(public_filter.bbox or area.bounds)
+    cells: map_cells.CellClusters | None = None
+    if clustering and map_cells.usable(public_filter, view_zoom):
+        cells = map_cells.clusters(session, public_filter, zoom=view_zoom)
+        if cells.surely_inside > cap:
+            return _cacheable(_clusters_body(session, public_filter, cells, view_zoom, now, timezone))
+    language = str(get_locale() or config["CITIZENCARE_LANGUAGES"][0])
+    features, last = geojson.feature_rows(
+        session, conditions, labels=_labels(language), now=now, after=after, limit=limit
+    )
+    if (
+        clustering
+        and last is not None
+        and (limit >= cap or len(geojson.probe_ids(session, conditions, cap + 1)) > cap)
+    ):
+        if cells is not None:
+            return _cacheable(_clusters_body(session, public_filter, cells, view_zoom, now, timezone))
+        found = geojson.cluster_features(session, conditions, zoom=view_zoom, now=now)
+        return _cacheable(_document(geojson.as_features(found, zoom=view_zoom)))
+    next_url = json.dumps(_next_url(last, limit) if last is not None else None)
+    body = (
+        '{"type":"FeatureCollection","clustered":false,"features":['
+        + ",".join(features)
+        + '],"next":'
+        + next_url
+        + "}"
+    ).encode()
     return _cacheable(body)
+
+
+def _document(features: list[dict[str, Any]]) -> bytes:
+    document = {"type": "FeatureCollection", "clustered": True, "features": features, "next": None}
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _clusters_body(
+    session: Session,
+    public_filter: PublicFilter,
+    cells: map_cells.CellClusters,
+    zoom: int,
+    now: datetime,
+    timezone: ZoneInfo,
+) -> bytes:
+    """Clusters from the cells, with the overdue reports of those cells counted live."""
+    box = None
+    if cells.ranges is not None:
+        # The cells reach past the bbox: count the overdue ones of the whole cells.
+        (x0, x1), (y0, y1) = cells.ranges
+        west, south, _east, _north = geojson.cell_bounds(x0, y0, zoom)
+        _west, _south, east, north = geojson.cell_bounds(x1, y1, zoom)
+        box = (west, south, east, north)
+    conditions = filter_conditions(session, replace(public_filter, bbox=None), timezone)
+    overdue = geojson.overdue_by_cell(session, conditions, zoom=zoom, now=now, box=box)
+    for cluster in cells.clusters:
+        cluster.overdue = overdue.get((cluster.gx, cluster.gy), 0)
+    return _document(geojson.as_features(cells.clusters, zoom=zoom))
 
 
 def report_tile(z: int, x: int, y: int) -> Response:
@@ -234,50 +255,6 @@ def report_tile(z: int, x: int, y: int) -> Response:
     conditions = filter_conditions(session, public_filter, ZoneInfo(config["CITIZENCARE_TIMEZONE"]))
     tile = geojson.vector_tile(session, conditions, z=z, x=x, y=y)
     return _cacheable(tile, "application/vnd.mapbox-vector-tile")
-
-
-class ClusterCache:
-    """Recent clustered answers of one app, for ``CITIZENCARE_API_CLUSTER_CACHE_SECONDS``.
-
-    Clustering a whole city reads every public report (a second at 10^6); the
-    answer only holds counts, so serving it for as long as browsers may cache
-    it anyway (``max-age``) shows nothing that is not public. A new report (a
-    higher largest id) makes an entry stale at once, so a report just filed is
-    counted on the next request.
-    """
-
-    def __init__(self, seconds: float, size: int = 128) -> None:
-        self.seconds = seconds
-        self.size = size
-        self._entries: OrderedDict[Any, tuple[datetime, Any, bytes]] = OrderedDict()
-        self._lock = Lock()
-
-    def get(self, key: Any, version: Any, now: datetime) -> bytes | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or entry[1] != version or (now - entry[0]).total_seconds() >= self.seconds:
-                return None
-            self._entries.move_to_end(key)
-            return entry[2]
-
-    def put(self, key: Any, version: Any, now: datetime, body: bytes) -> None:
-        if self.seconds <= 0:
-            return
-        with self._lock:
-            self._entries[key] = (now, version, body)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-
-
-def _cluster_cache() -> ClusterCache:
-    app = current_app
-    cache = app.extensions.get("citizencare.api.clusters")
-    if cache is None:
-        cache = app.extensions["citizencare.api.clusters"] = ClusterCache(
-            float(app.config["CITIZENCARE_API_CLUSTER_CACHE_SECONDS"])
-        )
-    return cache
 
 
 def _cacheable(body: bytes, mimetype: str = MEDIA_TYPE) -> Response:
