@@ -256,7 +256,14 @@ class Follower(Base):
     email: Mapped[str] = mapped_column(sa.String(254))
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set when the address took itself off the report with the unsubscribe link; for the
+    #: reporter's own address this silences the reporter's mails about the report.
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def opted_out(self) -> bool:
+        return self.unsubscribed_at is not None
 
 
 class Counter(Base):

@@ -7,9 +7,9 @@ confirmation mail with a signed link that expires after
 ``confirmed_at``. :func:`recipients` is the one place that decides who gets
 the mail of an event, and :func:`unsubscribe` takes one address off one report.
 
-Storage without a migration: a reporter who unsubscribed is remembered as a
-``Follower`` row with the reporter's address and ``locale = OPTED_OUT``; such a
-row is never a recipient and silences the reporter's own mails. Only a valid
+A reporter who unsubscribed is remembered as a ``Follower`` row with the
+reporter's address and ``unsubscribed_at`` set; such a row is never a
+recipient and silences the reporter's own mails. Only a valid
 unsubscribe link (or a confirmed follow request from that address) writes or
 clears it, so nobody can silence a reporter by typing their address into the
 follow form.
@@ -44,8 +44,6 @@ from ..extension import db_session
 from ..models import Follower, OutboxMail, Report
 from ..models.base import utcnow
 
-#: ``Follower.locale`` of the row that records a reporter's unsubscription.
-OPTED_OUT = "-"
 #: Confirmation mails for one address and one report within :data:`RESEND_WINDOW`.
 MAX_CONFIRMATIONS_PER_REPORT = 2
 #: Unconfirmed follow requests one address may have open at once (all reports together).
@@ -127,7 +125,7 @@ def recipients(session: Session, report: Report, *, public: bool, merge: bool = 
     if report.id is None:
         session.flush()
     rows = _followers(session, report.id)
-    opted_out = {normalise(row.email) for row in rows if row.locale == OPTED_OUT}
+    opted_out = {normalise(row.email) for row in rows if row.opted_out}
     found: list[Recipient] = []
     reporter = _reporter_address(report)
     if reporter is not None and reporter not in opted_out:
@@ -137,7 +135,7 @@ def recipients(session: Session, report: Report, *, public: bool, merge: bool = 
         seen = {r.email for r in found} | opted_out
         for row in sorted(rows, key=lambda r: r.id):
             address = normalise(row.email)
-            if row.confirmed_at is None or row.locale == OPTED_OUT or address in seen:
+            if row.confirmed_at is None or row.opted_out or address in seen:
                 continue
             seen.add(address)
             found.append(Recipient(address, _language(row.locale), follower=True))
@@ -180,7 +178,7 @@ def _pending_elsewhere(session: Session, address: str, report_id: int, now: date
             sa.select(sa.func.count(Follower.id)).where(
                 Follower.email == address,
                 Follower.confirmed_at.is_(None),
-                Follower.locale != OPTED_OUT,
+                Follower.unsubscribed_at.is_(None),
                 Follower.report_id != report_id,
                 Follower.created_at >= now - timedelta(days=confirm_days()),
             )
@@ -208,7 +206,7 @@ def request_follow(report: Report, address: str, language: str, *, now: datetime
     row = session.scalar(
         sa.select(Follower).where(Follower.report_id == report.id, Follower.email == address)
     )
-    if row is not None and row.confirmed_at is not None and row.locale != OPTED_OUT:
+    if row is not None and row.confirmed_at is not None and not row.opted_out:
         return False  # follows already
     if _recent_confirmations(session, report.id, address, now) >= MAX_CONFIRMATIONS_PER_REPORT:
         return False
@@ -218,7 +216,7 @@ def request_follow(report: Report, address: str, language: str, *, now: datetime
         row = Follower(report_id=report.id, email=address, locale=language, created_at=now)
         session.add(row)
         session.flush()
-    elif row.locale != OPTED_OUT:
+    else:
         row.locale = language
     queue_follow_confirmation(session, report, row, language, confirm_token(row))
     session.commit()
@@ -259,8 +257,8 @@ def confirm_follow(token: str, language: str, *, now: datetime | None = None) ->
         raise FollowLinkError()
     if row.confirmed_at is None:
         row.confirmed_at = now or utcnow()
-        if row.locale == OPTED_OUT:  # the reporter follows again
-            row.locale = language
+        row.unsubscribed_at = None  # a reporter who had unsubscribed follows again
+        row.locale = language
         session.commit()
     return report
 
@@ -277,7 +275,7 @@ def follow_master(session: Session, duplicate: Report, master: Report, now: date
     if reporter is not None and duplicate.contact is not None:
         wanted[reporter] = duplicate.contact.locale
     for row in _followers(session, duplicate.id):
-        if row.confirmed_at is not None and row.locale != OPTED_OUT:
+        if row.confirmed_at is not None and not row.opted_out:
             wanted.setdefault(normalise(row.email), row.locale)
     if not wanted:
         return
@@ -286,7 +284,7 @@ def follow_master(session: Session, duplicate: Report, master: Report, now: date
         found = existing.get(address)
         if found is None:
             session.add(Follower(report_id=master.id, email=address, locale=locale, confirmed_at=now))
-        elif found.confirmed_at is None and found.locale != OPTED_OUT:
+        elif found.confirmed_at is None and not found.opted_out:
             found.confirmed_at = now
 
 
@@ -333,7 +331,7 @@ def unsubscribe(token: str) -> Report:
     """Take the token's address off the token's report; commits; idempotent.
 
     A follower row is deleted; the reporter's address gets the
-    :data:`OPTED_OUT` row, which stops their mails about this report.
+    row with ``unsubscribed_at`` set, which stops their mails about this report.
     """
     session = db_session()
     subscription = subscription_for(token)
@@ -344,13 +342,14 @@ def unsubscribe(token: str) -> Report:
     for row in _followers(session, report.id):
         if not hmac.compare_digest(address_key(row.email), key):
             continue
-        if is_reporter and row.locale == OPTED_OUT:
+        if is_reporter and row.opted_out:
             marked = True
         else:
             session.delete(row)
     if is_reporter and not marked:
         session.flush()  # the deletion first: (report, address) is unique
         assert reporter is not None
-        session.add(Follower(report_id=report.id, email=reporter, locale=OPTED_OUT, confirmed_at=None))
+        locale = report.contact.locale if report.contact is not None else None
+        session.add(Follower(report_id=report.id, email=reporter, locale=locale, unsubscribed_at=utcnow()))
     session.commit()
     return report
