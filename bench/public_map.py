@@ -14,7 +14,8 @@ run after warm-up:
 - neighbourhood: a 0.005° × 0.005° box in the centre (about 400 × 550 m) with
   ``group=open`` and ``limit=2000``, which holds ~1.5k public reports in the
   10^6 demo data. Baseline: the same rows, same index scan and order, with
-  ``ST_AsGeoJSON`` and the plain columns, fetched as tuples (no JSON document).
+  ``ST_AsGeoJSON``, the plain columns and the first public photo's thumbnail
+  key (every field the answer carries), fetched as tuples (no JSON document).
   For reference, the app's own feature query replayed alone (the JSON
   features built in SQL), to tell the database's share from Python's.
 - whole city, clustered: the demo area's bbox at its default zoom, answered
@@ -92,7 +93,10 @@ def points_sql(postgres: bool, box: tuple[float, float, float, float], open_only
     geojson = "ST_AsGeoJSON(r.point, 7)" if postgres else "AsGeoJSON(r.point, 7)"
     return (
         f"SELECT r.public_id, {geojson}, r.kind, c.code, c.name, coalesce(r.public_title, r.title), r.status,"
-        " r.created_at, r.updated_at, r.resolved_at, coalesce(r.resolve_due_at, r.due_at), r.due_at"
+        " r.created_at, r.updated_at, r.resolved_at, coalesce(r.resolve_due_at, r.due_at), r.due_at,"
+        # The first public photo's thumbnail: a field of the answer, so the baseline fetches it too.
+        " (SELECT p.thumbnail_key FROM cc_photos p WHERE p.report_id = r.id AND NOT p.hidden"
+        " AND p.message_id IS NULL ORDER BY p.position, p.id LIMIT 1)"
         " FROM cc_reports r JOIN cc_categories c ON c.id = r.category_id"
         f" WHERE {PUBLIC} AND {box_condition(postgres, box)}"
         + (f" AND r.status IN {OPEN}" if open_only else "")
