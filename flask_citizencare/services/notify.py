@@ -49,29 +49,25 @@ def _reminder_recipients(session: Session, report: Report) -> list[tuple[str, st
 def queue_staff_reminder(session: Session, report: Report, which: str) -> list[OutboxMail]:
     mails = []
     for address, language in _reminder_recipients(session, report):
-        with force_locale(language):
+        with _links(), force_locale(language):
             subject = (
                 _("Overdue: %(number)s is waiting to be taken in charge", number=report.public_id)
                 if which == "acknowledgement"
                 else _("Overdue: %(number)s is waiting to be resolved", number=report.public_id)
             )
             link = url_for("citizencare.staff.case", report_id=report.id, _external=True)
-            values = {"report": report, "which": which, "link": link, "subject": subject, "language": language}
-            body = render_template("citizencare/mail/sla_reminder.txt", **values)
-            body_html = render_template("citizencare/mail/sla_reminder.html", **values)
-        mail = OutboxMail(
-            message_id=message_id(),
-            report_id=report.id,
-            template="sla_reminder",
-            recipient=address,
-            locale=language,
-            subject=subject,
-            body_text=body,
-            body_html=body_html,
-            next_attempt_at=utcnow(),
+        values = {"report": report, "which": which, "link": link}
+        mails.append(
+            _write_mail(
+                session,
+                report,
+                template="sla_reminder",
+                recipient=address,
+                language=language,
+                subject=subject,
+                values=values,
+            )
         )
-        session.add(mail)
-        mails.append(mail)
     return mails
 
 
@@ -110,6 +106,43 @@ def _links() -> AbstractContextManager[object]:
     return cast(
         AbstractContextManager[object], app.test_request_context(base_url=app.config["CITIZENCARE_SITE_URL"])
     )
+
+
+def _write_mail(
+    session: Session,
+    report: Report,
+    *,
+    template: str,
+    recipient: str,
+    language: str,
+    subject: str,
+    values: dict[str, Any],
+    files: str | None = None,
+    reply_to: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> OutboxMail:
+    """Render ``citizencare/mail/<files or template>.txt`` and ``.html`` in ``language`` and add the
+    mail to the outbox (not committed): the one place every kind of mail goes through."""
+    name = files or template
+    with _links(), force_locale(language):
+        context = {**values, "subject": subject, "language": language}
+        body_text = render_template(f"citizencare/mail/{name}.txt", **context)
+        body_html = render_template(f"citizencare/mail/{name}.html", **context)
+    mail = OutboxMail(
+        message_id=message_id(),
+        report_id=report.id,
+        template=template,
+        recipient=recipient,
+        locale=language,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        reply_to=reply_to,
+        headers=headers or {},
+        next_attempt_at=utcnow(),
+    )
+    session.add(mail)
+    return mail
 
 
 def _reply_to(report: Report) -> str | None:
@@ -187,31 +220,23 @@ def _queue_reporter_mail(
         values = {
             **context,
             "report": report,
-            "subject": subject,
-            "language": language,
             "tracking_url": tracking_url,
             "unsubscribe_url": unsubscribe_url,
             "can_reply": reply_to is not None,
         }
         if kind == "resolved":
             values.setdefault("survey_url", survey_url(report))
-        body_text = render_template(f"citizencare/mail/{kind}.txt", **values)
-        body_html = render_template(f"citizencare/mail/{kind}.html", **values)
-    mail = OutboxMail(
-        message_id=message_id(),
-        report_id=report.id,
+    return _write_mail(
+        session,
+        report,
         template=kind,
         recipient=recipient.email,
-        locale=language,
+        language=language,
         subject=subject,
-        body_text=body_text,
-        body_html=body_html,
+        values=values,
         reply_to=reply_to,
         headers=unsubscribe_headers(unsubscribe_url),
-        next_attempt_at=utcnow(),
     )
-    session.add(mail)
-    return mail
 
 
 #: What a follower's mail may tell, per kind: only what the report's public page shows.
@@ -240,27 +265,20 @@ def _queue_follower_mail(
             "kind": kind,
             "number": report.public_id,
             "title": report.shown_title,
-            "subject": subject,
-            "language": language,
             "public_url": public_url,
             "unsubscribe_url": unsubscribe_url,
         }
-        body_text = render_template("citizencare/mail/follower.txt", **values)
-        body_html = render_template("citizencare/mail/follower.html", **values)
-    mail = OutboxMail(
-        message_id=message_id(),
-        report_id=report.id,
+    return _write_mail(
+        session,
+        report,
         template=f"follower_{kind}",
+        files="follower",
         recipient=recipient.email,
-        locale=language,
+        language=language,
         subject=subject,
-        body_text=body_text,
-        body_html=body_html,
+        values=values,
         headers=unsubscribe_headers(unsubscribe_url),
-        next_attempt_at=utcnow(),
     )
-    session.add(mail)
-    return mail
 
 
 def queue_event_mails(
@@ -294,27 +312,19 @@ def queue_follow_confirmation(
         values = {
             "number": report.public_id,
             "title": report.shown_title,
-            "subject": subject,
-            "language": language,
             "confirm_url": url_for("citizencare.public.confirm_follow", token=token, _external=True),
             "public_url": url_for("citizencare.public.report", public_id=report.public_id, _external=True),
             "days": int(confirm_days()),
         }
-        body_text = render_template("citizencare/mail/follow_confirm.txt", **values)
-        body_html = render_template("citizencare/mail/follow_confirm.html", **values)
-    mail = OutboxMail(
-        message_id=message_id(),
-        report_id=report.id,
+    return _write_mail(
+        session,
+        report,
         template="follow_confirm",
         recipient=follower.email,
-        locale=language,
+        language=language,
         subject=subject,
-        body_text=body_text,
-        body_html=body_html,
-        next_attempt_at=utcnow(),
+        values=values,
     )
-    session.add(mail)
-    return mail
 
 
 def queue_received(session: Session, report: Report) -> OutboxMail | None:
@@ -332,22 +342,15 @@ def queue_staff_assigned(session: Session, report: Report, assignee: StaffMember
     with _links(), force_locale(language):
         subject = _("Case %(number)s assigned to you", number=report.public_id)
         link = url_for("citizencare.staff.case", report_id=report.id, _external=True)
-        values = {"report": report, "subject": subject, "language": language, "link": link}
-        body_text = render_template("citizencare/mail/staff_assigned.txt", **values)
-        body_html = render_template("citizencare/mail/staff_assigned.html", **values)
-    mail = OutboxMail(
-        message_id=message_id(),
-        report_id=report.id,
+    return _write_mail(
+        session,
+        report,
         template="staff_assigned",
         recipient=assignee.email,
-        locale=language,
+        language=language,
         subject=subject,
-        body_text=body_text,
-        body_html=body_html,
-        next_attempt_at=utcnow(),
+        values={"report": report, "link": link},
     )
-    session.add(mail)
-    return mail
 
 
 def _reply_recipients(session: Session, report: Report) -> list[StaffMember]:
@@ -385,26 +388,20 @@ def queue_staff_reply(session: Session, report: Report, message: Message) -> lis
             values = {
                 "report": report,
                 "message": message,
-                "subject": subject,
-                "language": language,
                 "link": url_for("citizencare.staff.case", report_id=report.id, _external=True),
                 "preferences": url_for("citizencare.staff.preferences", _external=True),
             }
-            body_text = render_template("citizencare/mail/staff_reply.txt", **values)
-            body_html = render_template("citizencare/mail/staff_reply.html", **values)
-        mail = OutboxMail(
-            message_id=message_id(),
-            report_id=report.id,
-            template="staff_reply",
-            recipient=member.email,
-            locale=language,
-            subject=subject,
-            body_text=body_text,
-            body_html=body_html,
-            next_attempt_at=utcnow(),
+        mails.append(
+            _write_mail(
+                session,
+                report,
+                template="staff_reply",
+                recipient=member.email,
+                language=language,
+                subject=subject,
+                values=values,
+            )
         )
-        session.add(mail)
-        mails.append(mail)
     return mails
 
 
