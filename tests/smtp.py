@@ -1,7 +1,9 @@
 """A real SMTP server for tests: aiosmtpd on 127.0.0.1, collecting what it receives.
 
-Use the ``smtp_server`` fixture (list ``"tests.smtp"`` in ``pytest_plugins``)
-or the :func:`running_smtp_server` context manager.
+Fixtures (``tests.smtp`` is in the suite's ``pytest_plugins``): ``smtp`` points the
+``app`` fixture's outbox at a fresh server; ``mail_app`` is that app with reply
+addresses and a From set (the values the .eml fixtures under ``tests/mail`` are
+addressed with). Or use the :func:`running_smtp_server` context manager.
 """
 
 from __future__ import annotations
@@ -18,6 +20,13 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask import Flask
+
+#: Reply-address settings of ``mail_app``: the .eml fixtures are addressed with them.
+REPLY_SECRET = b"test-secret"
+REPLY_DOMAIN = "segnalazioni.comune.example"
+REPLY_LOCAL = "risposte"
+MAIL_FROM = "Comune di Prova <segnalazioni@example.org>"
 
 #: Recipients whose local part starts with this are refused for good (550).
 REFUSED_PREFIX = "nobody"
@@ -83,6 +92,20 @@ def running_smtp_server() -> Iterator[SmtpSink]:
 
 
 @pytest.fixture
-def smtp_server() -> Iterator[SmtpSink]:
+def smtp(app: Flask) -> Iterator[SmtpSink]:
+    """A fresh SMTP server that the ``app`` fixture's outbox delivers to."""
     with running_smtp_server() as sink:
+        app.config.update(CITIZENCARE_SMTP_HOST=sink.host, CITIZENCARE_SMTP_PORT=sink.port)
         yield sink
+
+
+@pytest.fixture
+def mail_app(app: Flask) -> Flask:
+    """The ``app`` fixture with reply addresses routed back into threads and a From address."""
+    app.config.update(
+        CITIZENCARE_REPLY_SECRET=REPLY_SECRET,
+        CITIZENCARE_REPLY_DOMAIN=REPLY_DOMAIN,
+        CITIZENCARE_REPLY_LOCAL=REPLY_LOCAL,
+        CITIZENCARE_MAIL_FROM=MAIL_FROM,
+    )
+    return app

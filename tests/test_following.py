@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,7 @@ from . import test_ingest
 from .factories import create_report
 from .host import host_db
 from .reporting import hidden_value
-from .smtp import SmtpSink, running_smtp_server
+from .smtp import SmtpSink
 from .staff import Team, client_for
 
 REPORTER = {"name": "Giulia Verdi", "email": "giulia.verdi@example.org", "phone": "+39 333 123 4567"}
@@ -41,24 +40,6 @@ OTHER = {"name": "Paolo Neri", "email": "paolo.neri@example.org", "phone": "+39 
 FAN = "fan@example.net"
 NEIGHBOUR = "vicina@example.net"
 ROLES = {"olga": Role.OPERATOR, "tina": Role.TECHNICIAN, "luca": Role.TECHNICIAN}
-
-
-@pytest.fixture
-def mail_app(app: Flask) -> Flask:
-    app.config.update(
-        CITIZENCARE_REPLY_SECRET=test_ingest.SECRET,
-        CITIZENCARE_REPLY_DOMAIN=test_ingest.DOMAIN,
-        CITIZENCARE_REPLY_LOCAL=test_ingest.LOCAL,
-        CITIZENCARE_MAIL_FROM="Comune di Prova <segnalazioni@example.org>",
-    )
-    return app
-
-
-@pytest.fixture
-def smtp(mail_app: Flask) -> Iterator[SmtpSink]:
-    with running_smtp_server() as sink:
-        mail_app.config.update(CITIZENCARE_SMTP_HOST=sink.host, CITIZENCARE_SMTP_PORT=sink.port)
-        yield sink
 
 
 # -- helpers --------------------------------------------------------------------

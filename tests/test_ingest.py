@@ -19,22 +19,13 @@ from flask_citizencare.services.triage import ActionInput, apply_action
 
 from .factories import create_report
 from .host import host_db
+from .smtp import REPLY_DOMAIN, REPLY_LOCAL, REPLY_SECRET
 from .staff import Team
 from .test_mail_parsing import IGNORED_FIXTURES
 
 MAIL = Path(__file__).parent / "mail"
-SECRET = b"test-secret"
-DOMAIN = "segnalazioni.comune.example"
-LOCAL = "risposte"
+SECRET, DOMAIN, LOCAL = REPLY_SECRET, REPLY_DOMAIN, REPLY_LOCAL
 FIXTURE_ADDRESS = reply_address(LOCAL, 123, SECRET, DOMAIN)
-
-
-@pytest.fixture
-def mail_app(app: Flask) -> Flask:
-    app.config.update(
-        CITIZENCARE_REPLY_SECRET=SECRET, CITIZENCARE_REPLY_DOMAIN=DOMAIN, CITIZENCARE_REPLY_LOCAL=LOCAL
-    )
-    return app
 
 
 def fixture_for(name: str, report_id: int, message_id: str | None = None) -> bytes:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from flask import Flask
 
@@ -21,33 +19,13 @@ from flask_citizencare.services.triage import ActionInput, apply_action
 from .factories import create_report
 from .host import host_db
 from .reporting import post_report
-from .smtp import SmtpSink, free_port, running_smtp_server
+from .smtp import REPLY_DOMAIN, REPLY_LOCAL, REPLY_SECRET, SmtpSink, free_port, running_smtp_server
 from .staff import Team
 
-SECRET = b"notification-test-secret"
-DOMAIN = "risposte.example.org"
-LOCAL = "segnalazioni"
+SECRET, DOMAIN, LOCAL = REPLY_SECRET, REPLY_DOMAIN, REPLY_LOCAL
 REPORTER = {"name": "Giulia Verdi", "email": "giulia.verdi@example.org", "phone": "+39 333 123 4567"}
 OTHER = {"name": "Paolo Neri", "email": "paolo.neri@example.org", "phone": "+39 347 765 4321"}
 ROLES = {"olga": Role.OPERATOR, "tina": Role.TECHNICIAN}
-
-
-@pytest.fixture
-def mail_app(app: Flask) -> Flask:
-    app.config.update(
-        CITIZENCARE_REPLY_SECRET=SECRET,
-        CITIZENCARE_REPLY_DOMAIN=DOMAIN,
-        CITIZENCARE_REPLY_LOCAL=LOCAL,
-        CITIZENCARE_MAIL_FROM="Comune di Prova <segnalazioni@example.org>",
-    )
-    return app
-
-
-@pytest.fixture
-def smtp(mail_app: Flask) -> Iterator[SmtpSink]:
-    with running_smtp_server() as sink:
-        mail_app.config.update(CITIZENCARE_SMTP_HOST=sink.host, CITIZENCARE_SMTP_PORT=sink.port)
-        yield sink
 
 
 def deliver(app: Flask) -> Any:

@@ -7,7 +7,6 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -26,13 +25,6 @@ from .smtp import SmtpSink, free_port, running_smtp_server
 
 SUBJECT = "Segnalazione 2026-000001 presa in carico"
 INJECTION = "\r\nBcc: victim@example.org"
-
-
-@pytest.fixture
-def smtp(app: Flask) -> Iterator[SmtpSink]:
-    with running_smtp_server() as sink:
-        app.config.update(CITIZENCARE_SMTP_HOST=sink.host, CITIZENCARE_SMTP_PORT=sink.port)
-        yield sink
 
 
 def queue(app: Flask, count: int = 1, **fields: Any) -> list[int]:

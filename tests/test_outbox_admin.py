@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -20,18 +19,11 @@ from flask_citizencare.services.outbox import deliver_pending, outbox_health
 
 from .factories import create_report
 from .host import host_db
-from .smtp import SmtpSink, free_port, running_smtp_server
+from .smtp import SmtpSink, free_port
 from .staff import Team, client_for
 
 URL = "/citizencare/staff/outbox"
 SUBJECT = "Segnalazione presa in carico"
-
-
-@pytest.fixture
-def smtp(app: Flask) -> Iterator[SmtpSink]:
-    with running_smtp_server() as sink:
-        app.config.update(CITIZENCARE_SMTP_HOST=sink.host, CITIZENCARE_SMTP_PORT=sink.port)
-        yield sink
 
 
 def write_mail(app: Flask, *, with_report: bool = False, **fields: Any) -> int:
