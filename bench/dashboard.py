@@ -26,18 +26,15 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 from time import perf_counter
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Flask
-from flask_login import FlaskLoginClient, LoginManager
-from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask_citizencare import CitizenCare, state
+from bench.timing import BenchUser, bench_app, percentile, timed
+from flask_citizencare import state
 from flask_citizencare.models import Report
 from flask_citizencare.models.statistics import stats_state
 from flask_citizencare.statistics import refresh
@@ -51,48 +48,6 @@ DISTRICTS = (
     {"name": "Savena", "bbox": (11.370, 44.455, 11.420, 44.490)},
     {"name": "Borgo Panigale-Reno", "bbox": (11.240, 44.485, 11.310, 44.530)},
 )
-
-
-class Manager:
-    is_authenticated = True
-    is_active = True
-    is_anonymous = False
-
-    def get_id(self) -> str:
-        return "bench-manager"
-
-
-def make_app(url: str, source: str) -> Flask:
-    app = Flask("citizencare_dashboard_bench")
-    app.config.update(
-        SQLALCHEMY_DATABASE_URI=url,
-        SECRET_KEY="bench",
-        WTF_CSRF_ENABLED=False,
-        CITIZENCARE_DISTRICTS=DISTRICTS,
-        CITIZENCARE_DASHBOARD_SOURCE=source,
-    )
-    login = LoginManager(app)
-    login.user_loader(lambda user_id: Manager() if user_id == "bench-manager" else None)
-    citizencare = CitizenCare(app, db=SQLAlchemy())
-    citizencare.role_loader(lambda user: ["manager"] if isinstance(user, Manager) else [])
-    app.test_client_class = FlaskLoginClient
-    return app
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def timed(fn: Any, runs: int, warmup: int = 3) -> list[float]:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(runs):
-        start = perf_counter()
-        fn()
-        times.append(perf_counter() - start)
-    return times
 
 
 PUBLIC = "r.is_public AND r.duplicate_of_id IS NULL"
@@ -142,7 +97,13 @@ def main() -> int:
     else:
         url = make_url(args.url).set(database=args.database).render_as_string(hide_password=False)
         label = f"PostgreSQL {args.database}"
-    app = make_app(url, "summary")
+    app = bench_app(
+        "citizencare_dashboard_bench",
+        url,
+        roles=["manager"],
+        CITIZENCARE_DISTRICTS=DISTRICTS,
+        CITIZENCARE_DASHBOARD_SOURCE="summary",
+    )
     with app.app_context():
         session = state(app).db.session
         total = session.execute(state(app).db.text("SELECT count(*) FROM cc_reports")).scalar()
@@ -164,7 +125,7 @@ def main() -> int:
         areas = session.execute(state(app).db.text("SELECT count(*) FROM cc_stats_areas")).scalar()
     print(f"summary: {rows:,} daily rows, {areas:,} area rows")
 
-    client = app.test_client(user=Manager())
+    client = app.test_client(user=BenchUser())
     scenarios = [
         ("public, all time", "/citizencare/dashboard", ""),
         (
@@ -189,8 +150,14 @@ def main() -> int:
         )
     print(f"dashboard on {total:,} reports ({label}), {args.runs} runs each (live baseline {args.live_runs})")
     print(f"{'scenario':32} {'app p50':>8} {'app p95':>8} {'live p50':>9} {'live p95':>9} {'speed-up':>8}")
-    live_app = make_app(url, "live")
-    live_client = live_app.test_client(user=Manager())
+    live_app = bench_app(
+        "citizencare_dashboard_bench",
+        url,
+        roles=["manager"],
+        CITIZENCARE_DISTRICTS=DISTRICTS,
+        CITIZENCARE_DASHBOARD_SOURCE="live",
+    )
+    live_client = live_app.test_client(user=BenchUser())
     connection = None
     if not args.sqlite:
         import psycopg

@@ -33,13 +33,13 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 from flask import Flask
-from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.engine import make_url
 from werkzeug.datastructures import MultiDict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask_citizencare import CitizenCare, state
+from bench.timing import bench_app, percentile
+from flask_citizencare import state
 from flask_citizencare.blueprints.map.views import PAGE_SIZE, _cursor, listed_query
 from flask_citizencare.domain.geo import Area
 from flask_citizencare.public_filters import parse_public_filter
@@ -47,18 +47,6 @@ from flask_citizencare.public_filters import parse_public_filter
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1/postgres"
 PAGE = "/citizencare/map"
 AREA = (11.23, 44.42, 11.43, 44.56)
-
-
-def make_app(url: str) -> Flask:
-    app = Flask("citizencare_map_bench")
-    app.config.update(SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench", CITIZENCARE_AREA=AREA)
-    CitizenCare(app, db=SQLAlchemy())
-    return app
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def next_link(page: str) -> str | None:
@@ -138,11 +126,15 @@ def main() -> int:
     args = parser.parse_args()
 
     if args.sqlite:
-        app = make_app(f"sqlite:///{Path(args.sqlite).resolve()}")
+        app = bench_app(
+            "citizencare_map_bench", f"sqlite:///{Path(args.sqlite).resolve()}", CITIZENCARE_AREA=AREA
+        )
         label = "SQLite + SpatiaLite"
     else:
         url = make_url(args.url).set(database=args.database)
-        app = make_app(url.render_as_string(hide_password=False))
+        app = bench_app(
+            "citizencare_map_bench", url.render_as_string(hide_password=False), CITIZENCARE_AREA=AREA
+        )
         dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
         label = "PostgreSQL + PostGIS"
     client = app.test_client()

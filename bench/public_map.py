@@ -33,17 +33,15 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from time import perf_counter
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask
-from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask_citizencare import CitizenCare, state
+from bench.timing import bench_app, interleaved, percentile
+from flask_citizencare import state
 from flask_citizencare.geojson import cell_size, zoom_for
 from flask_citizencare.map_cells import LEVELS, cell_range
 
@@ -53,31 +51,6 @@ CITY = (11.23, 44.42, 11.43, 44.56)
 OPEN = "('acknowledged', 'in_progress', 'new', 'suspended')"
 #: As the app writes it (``IS true``), so the same partial indexes apply.
 PUBLIC = "r.is_public IS true AND r.duplicate_of_id IS NULL AND r.point IS NOT NULL"
-
-
-def make_app(url: str, **config: Any) -> Flask:
-    app = Flask("citizencare_map_bench")
-    app.config.update(SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench", **config)
-    CitizenCare(app, db=SQLAlchemy())
-    return app
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def interleaved(fns: dict[str, Callable[[], Any]], runs: int, warmup: int = 3) -> dict[str, list[float]]:
-    for _ in range(warmup):
-        for fn in fns.values():
-            fn()
-    times: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(runs):
-        for name, fn in fns.items():
-            start = perf_counter()
-            fn()
-            times[name].append(perf_counter() - start)
-    return times
 
 
 def box_condition(postgres: bool, box: tuple[float, float, float, float]) -> str:
@@ -170,7 +143,7 @@ def main() -> int:
         url = make_url(args.url).set(database=args.database).render_as_string(hide_password=False)
         label = "PostgreSQL + PostGIS"
     postgres = not args.sqlite
-    app = make_app(url)
+    app = bench_app("citizencare_map_bench", url)
     client = app.test_client()
     with app.app_context():
         engine = state(app).db.engine

@@ -21,59 +21,19 @@ import statistics
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from time import perf_counter
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg
-from flask import Flask
-from flask_login import FlaskLoginClient, LoginManager
-from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask_citizencare import CitizenCare, state
+from bench.timing import BenchUser, bench_app, percentile, timed
+from flask_citizencare import state
 from flask_citizencare.queue import decode_cursor
 from flask_citizencare.services import sla
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1/postgres"
-
-
-class Operator:
-    is_authenticated = True
-    is_active = True
-    is_anonymous = False
-
-    def get_id(self) -> str:
-        return "bench-operator"
-
-
-def make_app(url: str) -> Flask:
-    app = Flask("citizencare_queue_bench")
-    app.config.update(SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench", WTF_CSRF_ENABLED=False)
-    login = LoginManager(app)
-    login.user_loader(lambda user_id: Operator() if user_id == "bench-operator" else None)
-    citizencare = CitizenCare(app, db=SQLAlchemy())
-    citizencare.role_loader(lambda user: ["operator"] if isinstance(user, Operator) else [])
-    app.test_client_class = FlaskLoginClient
-    return app
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def timed(fn: Any, runs: int) -> list[float]:
-    for _ in range(3):
-        fn()
-    times = []
-    for _ in range(runs):
-        start = perf_counter()
-        fn()
-        times.append(perf_counter() - start)
-    return times
 
 
 OPEN = "('new', 'acknowledged', 'in_progress', 'suspended')"
@@ -85,9 +45,7 @@ PAGE_SQL = (
 )
 # The app counts open statuses exactly and finished ones up to 10,000 (as flask_citizencare.queue does).
 COUNT_SQL = f"SELECT status, count(*) FROM cc_reports r WHERE r.status IN {OPEN} {{extra}} GROUP BY status"
-CAPPED_SQL = (
-    "SELECT count(*) FROM (SELECT r.id FROM cc_reports r WHERE r.status = %(finished)s {extra} LIMIT 10001) capped"
-)
+CAPPED_SQL = "SELECT count(*) FROM (SELECT r.id FROM cc_reports r WHERE r.status = %(finished)s {extra} LIMIT 10001) capped"
 
 
 def main() -> int:
@@ -103,9 +61,9 @@ def main() -> int:
     args = parser.parse_args()
 
     url = make_url(args.url).set(database=args.database)
-    app = make_app(url.render_as_string(hide_password=False))
+    app = bench_app("citizencare_queue_bench", url.render_as_string(hide_password=False), roles=["operator"])
     dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    client = app.test_client(user=Operator())
+    client = app.test_client(user=BenchUser())
     with app.app_context():
         total = state(app).db.session.execute(state(app).db.text("SELECT count(*) FROM cc_reports")).scalar()
         category_id = (
