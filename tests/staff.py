@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask_login import FlaskLoginClient
 
-from flask_citizencare.models import Category, Office, StaffMember
+from flask_citizencare.domain.lifecycle import Action, Role
+from flask_citizencare.models import Category, Office, Report, StaffMember
+from flask_citizencare.services.staff import Actor
+from flask_citizencare.services.triage import ActionInput, apply_action
 
 from .factories import create_category, create_office
 from .host import HostUser, host_db
@@ -68,3 +72,18 @@ def team(app: Flask) -> Team:
 
 def client_for(app: Flask, team: Team, name: str):  # type: ignore[no-untyped-def]
     return app.test_client(user=team.users[name])
+
+
+def actor_for(team: Team, name: str) -> Actor:
+    """The team member ``name`` as the services see them (their staff role, and citizen)."""
+    member = host_db.session.get(StaffMember, team.members[name].id)
+    assert member is not None
+    return Actor(member, frozenset({Role(member.role), Role.CITIZEN}))
+
+
+def act(app: Flask, team: Team, who: str, report_id: int, action: Action, **fields: Any) -> None:
+    """``who`` applies ``action`` to the report's current version through the triage service."""
+    with app.test_request_context():
+        report = host_db.session.get(Report, report_id)
+        assert report is not None
+        apply_action(actor_for(team, who), report_id, action, ActionInput(report.version, **fields))

@@ -18,28 +18,25 @@ from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from flask_citizencare.domain.lifecycle import Action, Role
+from flask_citizencare.domain.lifecycle import Action
 from flask_citizencare.models import Category, Follower, OutboxMail, Report, StaffMember
 from flask_citizencare.queries import tracked_report
 from flask_citizencare.services.following import CONFIRM_SALT, address_key
 from flask_citizencare.services.ingest import ingest_message
 from flask_citizencare.services.outbox import deliver_pending
-from flask_citizencare.services.staff import Actor
 from flask_citizencare.services.threads import post_message
-from flask_citizencare.services.triage import ActionInput, apply_action
 
 from . import test_ingest
 from .factories import create_report
 from .host import host_db
 from .reporting import hidden_value
 from .smtp import SmtpSink
-from .staff import Team, client_for
+from .staff import Team, act, actor_for, client_for
 
 REPORTER = {"name": "Giulia Verdi", "email": "giulia.verdi@example.org", "phone": "+39 333 123 4567"}
 OTHER = {"name": "Paolo Neri", "email": "paolo.neri@example.org", "phone": "+39 347 765 4321"}
 FAN = "fan@example.net"
 NEIGHBOUR = "vicina@example.net"
-ROLES = {"olga": Role.OPERATOR, "tina": Role.TECHNICIAN, "luca": Role.TECHNICIAN}
 
 
 # -- helpers --------------------------------------------------------------------
@@ -91,19 +88,6 @@ def report_of(app: Flask, report_id: int) -> tuple[str, str]:
         report = host_db.session.get(Report, report_id)
         assert report is not None
         return report.public_id, report.tracking_token
-
-
-def actor_for(team: Team, name: str) -> Actor:
-    member = host_db.session.get(StaffMember, team.members[name].id)
-    assert member is not None
-    return Actor(member, frozenset({ROLES[name], Role.CITIZEN}))
-
-
-def act(app: Flask, team: Team, who: str, report_id: int, action: Action, **fields: Any) -> None:
-    with app.test_request_context():
-        report = host_db.session.get(Report, report_id)
-        assert report is not None
-        apply_action(actor_for(team, who), report_id, action, ActionInput(report.version, **fields))
 
 
 def say(app: Flask, team: Team, who: str, report_id: int, visibility: str, body: str) -> None:

@@ -9,23 +9,20 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
-from flask_citizencare.domain.lifecycle import Action, Role
+from flask_citizencare.domain.lifecycle import Action
 from flask_citizencare.domain.mail import parse_reply_address
 from flask_citizencare.models import Category, OutboxMail, Report, StaffMember
 from flask_citizencare.services.outbox import deliver_pending
-from flask_citizencare.services.staff import Actor
-from flask_citizencare.services.triage import ActionInput, apply_action
 
 from .factories import create_report
 from .host import host_db
 from .reporting import post_report
 from .smtp import REPLY_DOMAIN, REPLY_LOCAL, REPLY_SECRET, SmtpSink, free_port, running_smtp_server
-from .staff import Team
+from .staff import Team, act
 
 SECRET, DOMAIN, LOCAL = REPLY_SECRET, REPLY_DOMAIN, REPLY_LOCAL
 REPORTER = {"name": "Giulia Verdi", "email": "giulia.verdi@example.org", "phone": "+39 333 123 4567"}
 OTHER = {"name": "Paolo Neri", "email": "paolo.neri@example.org", "phone": "+39 347 765 4321"}
-ROLES = {"olga": Role.OPERATOR, "tina": Role.TECHNICIAN}
 
 
 def deliver(app: Flask) -> Any:
@@ -59,19 +56,6 @@ def expected(locale: str, msgid: str, **values: Any) -> str:
     from flask_citizencare.i18n import TRANSLATIONS
 
     return str(Translations.load(str(TRANSLATIONS), [locale]).gettext(msgid)) % values
-
-
-def actor_for(team: Team, name: str) -> Actor:
-    member = host_db.session.get(StaffMember, team.members[name].id)
-    assert member is not None
-    return Actor(member, frozenset({ROLES[name], Role.CITIZEN}))
-
-
-def act(app: Flask, team: Team, who: str, report_id: int, action: Action, **fields: Any) -> None:
-    with app.test_request_context():
-        report = host_db.session.get(Report, report_id)
-        assert report is not None
-        apply_action(actor_for(team, who), report_id, action, ActionInput(report.version, **fields))
 
 
 def new_case(app: Flask, team: Team, contact: dict[str, str] | None = REPORTER, **fields: Any) -> int:

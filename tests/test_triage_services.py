@@ -14,15 +14,14 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from flask_citizencare import signals
 from flask_citizencare.domain.lifecycle import OPEN_STATUSES, TRANSITIONS, Action, Role, Status
-from flask_citizencare.models import OutboxMail, Report, StaffMember, StatusEvent
+from flask_citizencare.models import OutboxMail, Report, StatusEvent
 from flask_citizencare.services.errors import ActionRefused
 from flask_citizencare.services.sla import recompute_due_times
-from flask_citizencare.services.staff import Actor
 from flask_citizencare.services.triage import ActionInput, apply_action
 
 from .factories import create_report
 from .host import host_db
-from .staff import Team
+from .staff import Team, actor_for
 
 ROLES = {
     "olga": Role.OPERATOR,
@@ -31,12 +30,6 @@ ROLES = {
     "tina": Role.TECHNICIAN,
     "luca": Role.TECHNICIAN,
 }
-
-
-def actor_for(team: Team, name: str) -> Actor:
-    member = host_db.session.get(StaffMember, team.members[name].id)
-    assert member is not None
-    return Actor(member, frozenset({ROLES[name], Role.CITIZEN}))
 
 
 def snapshot(report_id: int) -> tuple[Any, ...]:
