@@ -83,6 +83,9 @@ def test_citizen_pages_meet_wcag_aa(chromium: Any, site: tuple[LiveServer, dict[
         f"/segnalazioni/track/{facts['token']}",
         "/segnalazioni/privacy",
         "/segnalazioni/map",
+        "/segnalazioni/dashboard",
+        "/segnalazioni/opendata/",
+        f"/segnalazioni/reports/{facts['public_id']}/follow/sent",
     ):
         page.goto(server.url + path)
         assert violations(page) == [], path
@@ -106,6 +109,8 @@ def test_staff_pages_meet_wcag_aa(chromium: Any, site: tuple[LiveServer, dict[st
         "/segnalazioni/staff/knowledge?q=buca",
         "/segnalazioni/staff/canned",
         "/segnalazioni/staff/service-levels",
+        "/segnalazioni/staff/dashboard",
+        "/segnalazioni/staff/preferences",
     ):
         page.goto(server.url + path)
         assert violations(page) == [], path
