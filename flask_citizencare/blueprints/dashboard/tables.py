@@ -108,12 +108,19 @@ def format_cell(value: Any, kind: str) -> str:
 def build_tables(figures: Figures, name_of: dict[str, Callable[[Any], str]], *, staff: bool) -> list[Table]:
     """Every table of a dashboard, in page order."""
     count = pgettext("number of requests", "Received"), COUNT
-    open_, closed = (pgettext("number of requests", "Open"), COUNT), (pgettext("number of requests", "Closed"), COUNT)
+    open_, closed = (
+        (pgettext("number of requests", "Open"), COUNT),
+        (pgettext("number of requests", "Closed"), COUNT),
+    )
     tables = [
         Table(
             "status",
             _("Open and closed requests"),
-            [(_("Requests"), TEXT), (pgettext("number of requests", "Open"), COUNT), (pgettext("number of requests", "Closed"), COUNT)],
+            [
+                (_("Requests"), TEXT),
+                (pgettext("number of requests", "Open"), COUNT),
+                (pgettext("number of requests", "Closed"), COUNT),
+            ],
             [
                 [_("Now, all requests"), figures.open_now, figures.closed_now],
                 [_("Received in the period"), figures.open, figures.closed],
@@ -195,7 +202,11 @@ def build_tables(figures: Figures, name_of: dict[str, Callable[[Any], str]], *, 
         Table(
             "trend",
             _("Received and resolved per month, last 12 months"),
-            [(_("Month"), TEXT), (pgettext("number of requests", "Received"), COUNT), (pgettext("number of requests", "Resolved"), COUNT)],
+            [
+                (_("Month"), TEXT),
+                (pgettext("number of requests", "Received"), COUNT),
+                (pgettext("number of requests", "Resolved"), COUNT),
+            ],
             [[month, received, resolved] for month, received, resolved in figures.trend],
             chart=(1, 2),
         ),
