@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from .extension import db_session
-from .models import Category, Report
+from .models import Category, Report, ReporterContact
 
 
 def public_reports_filter() -> sa.ColumnElement[bool]:
@@ -63,3 +63,19 @@ def tracked_report(token: str) -> Report | None:
         return None
     query = sa.select(Report).where(Report.tracking_token == token).options(*_whole_report())
     return db_session().scalar(query)
+
+
+def reports_of_user(user_id: str, *, limit: int = 200) -> Sequence[Report]:
+    """What a logged-in citizen filed, public or not, newest first: their "my reports" page.
+
+    Reports whose contact was erased (GDPR art. 17) are no longer linked to anyone.
+    """
+    query = (
+        sa.select(Report)
+        .join(ReporterContact, ReporterContact.report_id == Report.id)
+        .where(ReporterContact.user_id == user_id, ReporterContact.erased_at.is_(None))
+        .options(joinedload(Report.category))
+        .order_by(Report.created_at.desc(), Report.id.desc())
+        .limit(limit)
+    )
+    return db_session().scalars(query).all()

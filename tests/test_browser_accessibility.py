@@ -111,6 +111,7 @@ def test_staff_pages_meet_wcag_aa(chromium: Any, site: tuple[LiveServer, dict[st
         "/segnalazioni/staff/service-levels",
         "/segnalazioni/staff/dashboard",
         "/segnalazioni/staff/preferences",
+        "/segnalazioni/mine",
     ):
         page.goto(server.url + path)
         assert violations(page) == [], path

@@ -13,6 +13,7 @@ blueprint.add_url_rule("/new", "new_report", views.new_report, methods=["GET", "
 blueprint.add_url_rule("/sent/<token>", "sent", views.sent)
 blueprint.add_url_rule("/reports/<public_id>", "report", views.report_page)
 blueprint.add_url_rule("/track/<token>", "track", views.track, methods=["GET", "POST"])
+blueprint.add_url_rule("/mine", "mine", views.mine)
 blueprint.add_url_rule("/photos/<key>", "photo", views.public_photo)
 blueprint.add_url_rule("/track/<token>/photos/<key>", "tracked_photo", views.tracked_photo)
 blueprint.add_url_rule("/privacy", "privacy", views.privacy)

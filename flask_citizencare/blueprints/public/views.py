@@ -19,7 +19,13 @@ from ...domain.geo import Area, LocationError, check_point
 from ...domain.lifecycle import Kind
 from ...extension import db_session, state
 from ...models import Category, Photo, Report
-from ...queries import active_categories, public_report, recent_public_reports, tracked_report
+from ...queries import (
+    active_categories,
+    public_report,
+    recent_public_reports,
+    reports_of_user,
+    tracked_report,
+)
 from ...services.reports import SubmissionRefused, add_reporter_information, submit_report
 from .forms import (
     AddInformationForm,
@@ -289,6 +295,14 @@ def track(token: str) -> ResponseReturnValue:
         add_reporter_information(report, form.text.data.strip(), photos)
         return redirect(url_for(".track", token=token, _anchor="thread"), code=303)
     return render_template("citizencare/public/track.html", report=report, form=form)
+
+
+def mine() -> ResponseReturnValue:
+    """A logged-in citizen's own reports; each opens its tracking page, where they can answer."""
+    if not current_user or not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined,no-any-return]
+    reports = reports_of_user(str(current_user.get_id()))
+    return render_template("citizencare/public/mine.html", reports=reports)
 
 
 def _send_photo(photo: Photo, key: str, cache: str) -> Response:
