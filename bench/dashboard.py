@@ -20,7 +20,6 @@ trend); on SQLite, which has no ``percentile_cont``, the app in live mode.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 from datetime import timedelta
@@ -33,13 +32,12 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.timing import BenchUser, bench_app, percentile, timed
+from bench.timing import BenchUser, bench_app, percentile, server_url, timed
 from flask_citizencare import state
 from flask_citizencare.models import Report
 from flask_citizencare.models.statistics import stats_state
 from flask_citizencare.statistics import refresh
 
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1/postgres"
 DISTRICTS = (
     {"name": "Santo Stefano", "bbox": (11.340, 44.470, 11.375, 44.495)},
     {"name": "Porto-Saragozza", "bbox": (11.290, 44.475, 11.340, 44.505)},
@@ -76,12 +74,7 @@ BASELINE_SQL = [
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", default="cc_bench")
-    parser.add_argument(
-        "--url",
-        default=os.environ.get("CITIZENCARE_BENCH_POSTGRES_URL")
-        or os.environ.get("CITIZENCARE_TEST_POSTGRES_URL")
-        or DEFAULT_URL,
-    )
+    parser.add_argument("--url", default=server_url(), help="the PostgreSQL server (any database on it)")
     parser.add_argument("--sqlite", help="a SpatiaLite file with demo data instead of PostgreSQL")
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--live-runs", type=int, default=5, help="runs of the (slow) live baseline")

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import os
 import re
 import sys
 from collections.abc import Callable
@@ -38,13 +37,12 @@ from werkzeug.datastructures import MultiDict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.timing import bench_app, percentile
+from bench.timing import bench_app, percentile, server_url
 from flask_citizencare import state
 from flask_citizencare.blueprints.map.views import PAGE_SIZE, _cursor, listed_query
 from flask_citizencare.domain.geo import Area
 from flask_citizencare.public_filters import parse_public_filter
 
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1/postgres"
 PAGE = "/citizencare/map"
 AREA = (11.23, 44.42, 11.43, 44.56)
 
@@ -115,12 +113,7 @@ def measure(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", default="cc_bench")
-    parser.add_argument(
-        "--url",
-        default=os.environ.get("CITIZENCARE_BENCH_POSTGRES_URL")
-        or os.environ.get("CITIZENCARE_TEST_POSTGRES_URL")
-        or DEFAULT_URL,
-    )
+    parser.add_argument("--url", default=server_url(), help="the PostgreSQL server (any database on it)")
     parser.add_argument("--sqlite", help="a SpatiaLite file instead of PostgreSQL")
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -40,12 +39,11 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.timing import bench_app, interleaved, percentile
+from bench.timing import bench_app, interleaved, percentile, server_url
 from flask_citizencare import state
 from flask_citizencare.geojson import cell_size, zoom_for
 from flask_citizencare.map_cells import LEVELS, cell_range
 
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1/postgres"
 NEIGHBOURHOOD = (11.340, 44.490, 11.345, 44.495)
 CITY = (11.23, 44.42, 11.43, 44.56)
 OPEN = "('acknowledged', 'in_progress', 'new', 'suspended')"
@@ -120,12 +118,7 @@ def cells_sql(postgres: bool, zoom: int) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", default="cc_bench")
-    parser.add_argument(
-        "--url",
-        default=os.environ.get("CITIZENCARE_BENCH_POSTGRES_URL")
-        or os.environ.get("CITIZENCARE_TEST_POSTGRES_URL")
-        or DEFAULT_URL,
-    )
+    parser.add_argument("--url", default=server_url(), help="the PostgreSQL server (any database on it)")
     parser.add_argument("--sqlite", help="a SpatiaLite file instead of PostgreSQL")
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument(

@@ -6,6 +6,7 @@ Imported by the scripts in this folder (which put the repository on
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from time import perf_counter
 from typing import Any
@@ -15,6 +16,19 @@ from flask_login import FlaskLoginClient, LoginManager
 from flask_sqlalchemy import SQLAlchemy
 
 from flask_citizencare import CitizenCare
+
+#: The PostgreSQL server when neither the environment nor --url names one.
+DEFAULT_SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1/postgres"
+
+
+def server_url() -> str:
+    """The benchmarks' PostgreSQL server (any database on it): $CITIZENCARE_BENCH_POSTGRES_URL,
+    then $CITIZENCARE_TEST_POSTGRES_URL, then the local server."""
+    return (
+        os.environ.get("CITIZENCARE_BENCH_POSTGRES_URL")
+        or os.environ.get("CITIZENCARE_TEST_POSTGRES_URL")
+        or DEFAULT_SERVER_URL
+    )
 
 
 class BenchUser:

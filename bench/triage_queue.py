@@ -15,7 +15,6 @@ ratio is what the app adds on top of the database.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import statistics
 import sys
@@ -28,13 +27,10 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.timing import BenchUser, bench_app, percentile, timed
+from bench.timing import BenchUser, bench_app, percentile, server_url, timed
 from flask_citizencare import state
 from flask_citizencare.queue import decode_cursor
 from flask_citizencare.services import sla
-
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1/postgres"
-
 
 OPEN = "('new', 'acknowledged', 'in_progress', 'suspended')"
 PAGE_SQL = (
@@ -51,12 +47,7 @@ CAPPED_SQL = "SELECT count(*) FROM (SELECT r.id FROM cc_reports r WHERE r.status
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", default="cc_bench")
-    parser.add_argument(
-        "--url",
-        default=os.environ.get("CITIZENCARE_BENCH_POSTGRES_URL")
-        or os.environ.get("CITIZENCARE_TEST_POSTGRES_URL")
-        or DEFAULT_URL,
-    )
+    parser.add_argument("--url", default=server_url(), help="the PostgreSQL server (any database on it)")
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
 

@@ -32,6 +32,20 @@ MAIL_FROM = "Comune di Prova <segnalazioni@example.org>"
 REFUSED_PREFIX = "nobody"
 
 
+def text_of(message: EmailMessage) -> str:
+    """The plain-text part of a received mail."""
+    body = message.get_body(("plain",))
+    assert body is not None
+    return str(body.get_content())
+
+
+def html_of(message: EmailMessage) -> str:
+    """The HTML part of a received mail."""
+    body = message.get_body(("html",))
+    assert body is not None
+    return str(body.get_content())
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on (right now)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:

@@ -30,7 +30,7 @@ from . import test_ingest
 from .factories import create_report
 from .host import host_db
 from .reporting import hidden_value
-from .smtp import SmtpSink
+from .smtp import SmtpSink, html_of, text_of
 from .staff import Team, act, actor_for, client_for
 
 REPORTER = {"name": "Giulia Verdi", "email": "giulia.verdi@example.org", "phone": "+39 333 123 4567"}
@@ -54,18 +54,6 @@ def outbox(app: Flask) -> list[tuple[str, str]]:
             (row.template, row.recipient)
             for row in host_db.session.scalars(sa.select(OutboxMail).order_by(OutboxMail.id))
         ]
-
-
-def text_of(message: EmailMessage) -> str:
-    body = message.get_body(("plain",))
-    assert body is not None
-    return str(body.get_content())
-
-
-def html_of(message: EmailMessage) -> str:
-    body = message.get_body(("html",))
-    assert body is not None
-    return str(body.get_content())
 
 
 def to(messages: list[EmailMessage], address: str) -> list[EmailMessage]:

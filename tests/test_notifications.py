@@ -17,7 +17,16 @@ from flask_citizencare.services.outbox import deliver_pending
 from .factories import create_report
 from .host import host_db
 from .reporting import post_report
-from .smtp import REPLY_DOMAIN, REPLY_LOCAL, REPLY_SECRET, SmtpSink, free_port, running_smtp_server
+from .smtp import (
+    REPLY_DOMAIN,
+    REPLY_LOCAL,
+    REPLY_SECRET,
+    SmtpSink,
+    free_port,
+    html_of,
+    running_smtp_server,
+    text_of,
+)
 from .staff import Team, act
 
 SECRET, DOMAIN, LOCAL = REPLY_SECRET, REPLY_DOMAIN, REPLY_LOCAL
@@ -35,18 +44,6 @@ def rows(app: Flask) -> list[OutboxMail]:
         mails = list(host_db.session.scalars(sa.select(OutboxMail).order_by(OutboxMail.id)))
         host_db.session.expunge_all()
         return mails
-
-
-def text_of(message: EmailMessage) -> str:
-    body = message.get_body(("plain",))
-    assert body is not None
-    return str(body.get_content())
-
-
-def html_of(message: EmailMessage) -> str:
-    body = message.get_body(("html",))
-    assert body is not None
-    return str(body.get_content())
 
 
 def expected(locale: str, msgid: str, **values: Any) -> str:
