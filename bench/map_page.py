@@ -39,9 +39,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.timing import bench_app, percentile, server_url
 from flask_citizencare import state
-from flask_citizencare.blueprints.map.views import PAGE_SIZE, _cursor, listed_query
 from flask_citizencare.domain.geo import Area
 from flask_citizencare.public_filters import parse_public_filter
+from flask_citizencare.public_list import PAGE_SIZE, decode_cursor, listed_query
 
 PAGE = "/citizencare/map"
 AREA = (11.23, 44.42, 11.43, 44.56)
@@ -59,7 +59,9 @@ def page_query(app: Flask, url: str) -> Any:
         session = state(app).db.session
         codes = [c for (c,) in session.execute(state(app).db.text("SELECT code FROM cc_categories"))]
         public_filter = parse_public_filter(args, area=Area.from_setting(AREA), category_codes=codes)
-        return listed_query(session, public_filter, _cursor(args.get("cursor")), datetime.now(UTC), PAGE_SIZE)
+        return listed_query(
+            session, public_filter, decode_cursor(args.get("cursor")), datetime.now(UTC), PAGE_SIZE
+        )
 
 
 def compiled_sql(app: Flask, url: str) -> tuple[str, dict[str, Any]]:

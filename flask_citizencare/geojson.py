@@ -28,7 +28,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from .domain.lifecycle import Status
-from .models import Category, Photo, Report
+from .models import Category, Report
+from .public_filters import first_public_thumbnail
 from .spatial import BBox, reports_in_box
 
 #: Decimal places of coordinates: 7 is about 1 cm, what a phone's GPS can tell.
@@ -88,14 +89,7 @@ def feature_rows(
 ) -> tuple[list[str], Key | None]:
     """Up to ``limit`` features, newest first, after ``after``; and the key of the last one if more follow."""
     postgres = _is_postgres(session)
-    photo = (
-        sa.select(Photo.thumbnail_key)
-        .where(Photo.report_id == Report.id, Photo.hidden.is_(False), Photo.message_id.is_(None))
-        .order_by(Photo.position, Photo.id)
-        .limit(1)
-        .correlate(Report)
-        .scalar_subquery()
-    )
+    photo = first_public_thumbnail()
     # A CASE of bound labels: cheaper per row than looking the status up in a JSON object.
     status_label = sa.case(
         {status: sa.literal(label, sa.String) for status, label in labels.statuses.items()},

@@ -207,12 +207,25 @@ def parse_public_filter(
     )
 
 
+def _public_photo_of_report() -> sa.ColumnElement[bool]:
+    """A photo of the report the public may see: not hidden by moderation, not on a private message."""
+    return sa.and_(Photo.report_id == Report.id, Photo.hidden.is_(False), Photo.message_id.is_(None))
+
+
 def public_photo_exists() -> sa.Exists:
-    """A photo the public may see: not hidden by moderation, not attached to a private message."""
+    """The report has a photo the public may see."""
+    return sa.select(Photo.id).where(_public_photo_of_report()).exists()
+
+
+def first_public_thumbnail() -> sa.ScalarSelect[Any]:
+    """The thumbnail key of the report's first photo the public may see (correlated subquery)."""
     return (
-        sa.select(Photo.id)
-        .where(Photo.report_id == Report.id, Photo.hidden.is_(False), Photo.message_id.is_(None))
-        .exists()
+        sa.select(Photo.thumbnail_key)
+        .where(_public_photo_of_report())
+        .order_by(Photo.position, Photo.id)
+        .limit(1)
+        .correlate(Report)
+        .scalar_subquery()
     )
 
 

@@ -95,8 +95,9 @@ class SmtpSink:
 
 
 @contextmanager
-def running_smtp_server() -> Iterator[SmtpSink]:
-    sink = SmtpSink("127.0.0.1", free_port())
+def running_smtp_server(sink_class: type[SmtpSink] = SmtpSink) -> Iterator[SmtpSink]:
+    """An aiosmtpd server on a free loopback port, handled by ``sink_class``, for the ``with`` block."""
+    sink = sink_class("127.0.0.1", free_port())
     controller = Controller(sink, hostname=sink.host, port=sink.port)
     controller.start()
     try:

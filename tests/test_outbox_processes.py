@@ -16,20 +16,17 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from flask import Flask
 
 from flask_citizencare.models import OutboxMail
 
 from .host import host_db
-from .smtp import SmtpSink, free_port
+from .smtp import SmtpSink, running_smtp_server
 from .test_outbox import queue
 
 pytestmark = pytest.mark.slow
@@ -44,17 +41,6 @@ class SlowSmtpSink(SmtpSink):
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         await asyncio.sleep(DATA_DELAY)
         return await super().handle_DATA(server, session, envelope)
-
-
-@contextmanager
-def slow_smtp_server() -> Iterator[SmtpSink]:
-    sink = SlowSmtpSink("127.0.0.1", free_port())
-    controller = Controller(sink, hostname=sink.host, port=sink.port)
-    controller.start()
-    try:
-        yield sink
-    finally:
-        controller.stop()
 
 
 def states(app: Flask) -> dict[str, int]:
@@ -74,7 +60,7 @@ def test_two_worker_processes_deliver_each_mail_exactly_once(
         queued = set(host_db.session.scalars(sa.select(OutboxMail.message_id).where(OutboxMail.id.in_(ids))))
     assert len(queued) == MAILS
 
-    with slow_smtp_server() as sink:
+    with running_smtp_server(SlowSmtpSink) as sink:
         config = {
             "CITIZENCARE_SMTP_HOST": sink.host,
             "CITIZENCARE_SMTP_PORT": sink.port,
