@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from flask import current_app
-from flask_babel import get_locale
+
+from .i18n import current_language
 
 
 def local_time(value: datetime) -> datetime:
@@ -18,15 +19,15 @@ def local_time(value: datetime) -> datetime:
 def cc_date(value: datetime | None, format: str = "medium") -> str:
     if value is None:
         return ""
-    return format_date(local_time(value).date(), format=format, locale=str(get_locale() or "it"))
+    return format_date(local_time(value).date(), format=format, locale=current_language())
 
 
 def cc_datetime(value: datetime | None, format: str = "medium") -> str:
     if value is None:
         return ""
-    return format_datetime(local_time(value), format=format, locale=str(get_locale() or "it"))
+    return format_datetime(local_time(value), format=format, locale=current_language())
 
 
 def cc_number(value: int | float) -> str:
     """``10.000`` in Italian, ``10,000`` in English."""
-    return format_decimal(value, locale=str(get_locale() or "it"))
+    return format_decimal(value, locale=current_language())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 from flask_login import current_user
 
 TRANSLATIONS = Path(__file__).parent / "translations"
@@ -14,6 +14,11 @@ SESSION_KEY = "citizencare_locale"
 
 def languages() -> tuple[str, ...]:
     return tuple(current_app.config["CITIZENCARE_LANGUAGES"])
+
+
+def current_language() -> str:
+    """The language being spoken: the request's locale, else the site's default (first offered)."""
+    return str(get_locale() or languages()[0])
 
 
 def select_locale() -> str:

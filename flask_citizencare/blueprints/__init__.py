@@ -16,14 +16,13 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..domain.markdown import render as cc_markdown
 from ..formatting import cc_date, cc_datetime, cc_number
-from ..i18n import SESSION_KEY, languages
+from ..i18n import SESSION_KEY, current_language, languages
 from .api import blueprint as api_blueprint
 from .dashboard import blueprint as dashboard_blueprint
 from .map import blueprint as map_blueprint
@@ -94,7 +93,7 @@ def template_context() -> dict[str, Any]:
         "cc_base_template": config["CITIZENCARE_BASE_TEMPLATE"],
         "cc_municipality": config["CITIZENCARE_MUNICIPALITY_NAME"],
         "cc_languages": languages(),
-        "cc_locale": str(get_locale() or languages()[0]),
+        "cc_locale": current_language(),
         "cc_status_label": status_label,
     }
 

@@ -328,14 +328,12 @@ CATEGORIES: tuple[DemoCategory, ...] = (
         group="Strade e mobilità",
         name="Barriere architettoniche",
         help_text=(
-            "Scivoli mancanti o ostruiti, ostacoli per carrozzine e passeggini, percorsi tattili "
-            "interrotti."
+            "Scivoli mancanti o ostruiti, ostacoli per carrozzine e passeggini, percorsi tattili interrotti."
         ),
         names={"en": "Accessibility barriers", "ca": "Barreres arquitectòniques"},
         help_texts={
             "en": (
-                "Missing or blocked kerb ramps, obstacles for wheelchairs and buggies, broken "
-                "tactile paths."
+                "Missing or blocked kerb ramps, obstacles for wheelchairs and buggies, broken tactile paths."
             ),
             "ca": "Guals per a vianants inexistents o obstruïts, obstacles per a cadires de rodes i cotxets.",
         },
@@ -371,9 +369,7 @@ CATEGORIES: tuple[DemoCategory, ...] = (
             ),
             Variant(
                 {},
-                (
-                    "Gradino senza rampa all'ingresso dell'ufficio comunale in {via}",
-                ),
+                ("Gradino senza rampa all'ingresso dell'ufficio comunale in {via}",),
                 (
                     "All'ingresso dell'ufficio di {via} ci sono tre gradini e nessuna rampa.",
                     "Il campanello per chiedere assistenza non funziona.",
@@ -403,8 +399,7 @@ CATEGORIES: tuple[DemoCategory, ...] = (
                 "pole if you can."
             ),
             "ca": (
-                "Fanals apagats, encesos de dia, intermitents o malmesos. Si pots, indica el número "
-                "del pal."
+                "Fanals apagats, encesos de dia, intermitents o malmesos. Si pots, indica el número del pal."
             ),
         },
         office="illuminazione",
@@ -1214,8 +1209,7 @@ CATEGORIES: tuple[DemoCategory, ...] = (
         group="Partecipazione",
         name="Proposte di miglioramento",
         help_text=(
-            "Idee per migliorare il quartiere e i servizi del Comune: altri cittadini possono "
-            "sostenerle."
+            "Idee per migliorare il quartiere e i servizi del Comune: altri cittadini possono sostenerle."
         ),
         names={"en": "Improvement proposals", "ca": "Propostes de millora"},
         help_texts={

@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Response, current_app, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy.orm import Session
@@ -29,6 +28,7 @@ from ... import geojson, map_cells
 from ...domain.geo import Area
 from ...domain.lifecycle import Status
 from ...extension import db_session
+from ...i18n import current_language
 from ...models import Category, Report
 from ...public_filters import FilterError, PublicFilter, filter_conditions, parse_public_filter
 
@@ -175,7 +175,7 @@ def reports_geojson() -> Response:
         cells = map_cells.clusters(session, public_filter, zoom=view_zoom)
         if cells.surely_inside > cap:
             return _cacheable(_clusters_body(session, public_filter, cells, view_zoom, now, timezone))
-    language = str(get_locale() or config["CITIZENCARE_LANGUAGES"][0])
+    language = current_language()
     features, last = geojson.feature_rows(
         session, conditions, labels=_labels(language), now=now, after=after, limit=limit
     )

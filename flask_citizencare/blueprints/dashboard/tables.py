@@ -18,10 +18,11 @@ from typing import Any
 
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
-from flask_babel import get_locale, ngettext, pgettext
 from flask_babel import gettext as _
+from flask_babel import ngettext, pgettext
 
 from ...domain import statistics as st
+from ...i18n import current_language
 from ...statistics import Figures, Row
 
 #: Column kinds: how a cell is formatted.
@@ -61,7 +62,7 @@ def _csv_value(value: Any) -> Any:
 
 
 def _locale() -> str:
-    return str(get_locale() or "it")
+    return current_language()
 
 
 def format_duration(seconds: float | None) -> str:

@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import Response, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from ...domain.geo import Area
 from ...extension import db_session
+from ...i18n import current_language
 from ...models import Category, Office, StaffMember
 from ...models.base import utcnow
 from ...public_filters import FilterError, parse_public_filter
@@ -94,7 +94,7 @@ def category_labels(locale: str) -> list[tuple[Any, str]]:
 def names(staff: bool) -> dict[str, Any]:
     """How keys read in the tables: category labels, office and technician names, area names."""
     session = db_session()
-    locale = str(get_locale() or "it")
+    locale = current_language()
     categories = {c.id: label for c, label in category_labels(locale)}
     offices = dict(session.execute(sa.select(Office.id, Office.name)).all())
     staff_names = (
@@ -154,7 +154,7 @@ def render_dashboard(
         if table is None:
             abort(404)
         return csv_response(table)
-    choices = [(c.code, label) for c, label in category_labels(str(get_locale() or "it")) if c.active]
+    choices = [(c.code, label) for c, label in category_labels(current_language()) if c.active]
     return render_template(
         "citizencare/dashboard/dashboard.html",
         figures=figures,

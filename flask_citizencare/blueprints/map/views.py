@@ -15,12 +15,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ...domain.geo import Area
 from ...domain.lifecycle import Kind, Status
 from ...extension import db_session
+from ...i18n import current_language
 from ...models import Category
 from ...public_filters import FilterError, PublicFilter, parse_public_filter
 from ...public_list import ListedReport, decode_cursor, listed_reports
@@ -28,10 +28,6 @@ from ...public_list import ListedReport, decode_cursor, listed_reports
 #: Widest zoom range a shared URL may ask for (Leaflet and common tile servers).
 MIN_ZOOM, MAX_ZOOM = 1, 19
 FILTER_NAMES = ("kind", "category", "group", "status", "since", "until", "has_photo")
-
-
-def _language() -> str:
-    return str(get_locale() or current_app.config["CITIZENCARE_LANGUAGES"][0])
 
 
 def _categories() -> Sequence[Category]:
@@ -86,7 +82,7 @@ def _strings() -> dict[str, str]:
 
 def map_page() -> ResponseReturnValue:
     config = current_app.config
-    language = _language()
+    language = current_language()
     categories = _categories()
     area = Area.from_setting(config["CITIZENCARE_AREA"])
     error: FilterError | None = None

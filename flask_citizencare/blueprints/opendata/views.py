@@ -10,12 +10,11 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import Response, current_app, jsonify, render_template, request, stream_with_context, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ...domain.geo import Area
 from ...extension import db_session
-from ...i18n import languages
+from ...i18n import current_language
 from ...models import Category
 from ...opendata import (
     FIELDS,
@@ -32,10 +31,6 @@ from ...queries import active_categories
 #: Proxies and browsers may keep an export this long (the data changes all day, slowly).
 CACHE_SECONDS = 300
 _ID = "00000000-000000"
-
-
-def _language() -> str:
-    return str(get_locale() or languages()[0])
 
 
 def _timezone() -> ZoneInfo:
@@ -71,7 +66,7 @@ def _export(chunks: Iterator[str], content_type: str, extension: str) -> Respons
 def _row_maker() -> RowMaker:
     pattern = url_for("citizencare.public.report", public_id=_ID, _external=True).replace(_ID, "{id}")
     return RowMaker(
-        categories=category_labels(db_session(), _language()),
+        categories=category_labels(db_session(), current_language()),
         timezone=_timezone(),
         now=datetime.now(UTC),
         url_pattern=pattern,
@@ -100,7 +95,7 @@ def index() -> ResponseReturnValue:
         categories=active_categories(),
         licence=config["CITIZENCARE_OPENDATA_LICENCE"],
         licence_url=config["CITIZENCARE_OPENDATA_LICENCE_URL"],
-        language=_language(),
+        language=current_language(),
     )
     return _licence_headers(Response(page, status=status, content_type="text/html; charset=utf-8"))
 

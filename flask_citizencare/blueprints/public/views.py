@@ -9,7 +9,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort, current_app, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -18,6 +17,7 @@ from wtforms.validators import ValidationError
 from ...domain.geo import Area, LocationError, check_point
 from ...domain.lifecycle import Kind
 from ...extension import db_session, state
+from ...i18n import current_language
 from ...models import Category, Photo, Report
 from ...queries import (
     active_categories,
@@ -47,10 +47,6 @@ LOCATION_MESSAGES = {
     "missing": lambda: _("Place the pin on the map, or enter an address or the coordinates."),
     "half": lambda: _("Enter both latitude and longitude, or neither."),
 }
-
-
-def _language() -> str:
-    return str(get_locale() or current_app.config["CITIZENCARE_LANGUAGES"][0])
 
 
 def _upload_limit() -> int:
@@ -156,7 +152,7 @@ def check_report_parts(form: ReportForm, categories: Sequence[Category]) -> Repo
 def new_report() -> ResponseReturnValue:
     request.max_content_length = _upload_limit()
     categories = active_categories()
-    language = _language()
+    language = current_language()
     form = report_form_class(categories, language)()
     form.set_categories(categories, language)
     if request.method == "GET":
@@ -228,7 +224,7 @@ def follow(public_id: str) -> ResponseReturnValue:
     form = FollowForm()
     if not form.validate():
         return render_template("citizencare/public/report.html", report=report, follow_form=form), 400
-    request_follow(report, form.email.data, _language())
+    request_follow(report, form.email.data, current_language())
     return redirect(url_for(".follow_sent", public_id=public_id), code=303)
 
 
@@ -257,7 +253,7 @@ def confirm_follow(token: str) -> ResponseReturnValue:
     from ...services.following import confirm_follow as confirm
 
     try:
-        report = confirm(token, _language())
+        report = confirm(token, current_language())
     except FollowLinkError as error:
         return _link_error(error)
     return render_template("citizencare/public/follow_confirmed.html", report=report)

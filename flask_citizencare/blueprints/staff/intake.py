@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import DateTimeLocalField, SelectChoice, SelectField
@@ -15,6 +14,7 @@ from wtforms.validators import InputRequired
 
 from ...domain.geo import LocationError
 from ...domain.lifecycle import Channel
+from ...i18n import current_language
 from ...models.base import utcnow
 from ...queries import active_categories
 from ...services.reports import SubmissionRefused, submit_report
@@ -40,7 +40,7 @@ def intake_view() -> ResponseReturnValue:
         + 2**20
     )
     categories = active_categories()
-    language = str(get_locale() or "it")
+    language = current_language()
     base = report_form_class(categories, language)
     form = type("IntakeForm", (IntakeFields, base), {})()
     form.set_categories(categories, language)

@@ -9,13 +9,13 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from ...domain.lifecycle import Action, Priority, Status, available
 from ...extension import current_roles, db_session, is_staff
+from ...i18n import current_language
 from ...models import Office, Photo, Report, StaffMember
 from ...models.base import utcnow
 from ...queries import active_categories
@@ -64,10 +64,6 @@ def actor() -> Actor:
     return g.cc_actor  # type: ignore[no-any-return]
 
 
-def _language() -> str:
-    return str(get_locale() or current_app.config["CITIZENCARE_LANGUAGES"][0])
-
-
 def _offices() -> list[Office]:
     return list(db_session().scalars(sa.select(Office).where(Office.active.is_(True)).order_by(Office.name)))
 
@@ -94,7 +90,7 @@ def queue() -> ResponseReturnValue:
     categories = list(active_categories())
     offices = _offices()
     form = QueueFilterForm(request.args)
-    fill_queue_choices(form, categories, offices, _language())
+    fill_queue_choices(form, categories, offices, current_language())
     status = 200
     if request.args and not form.validate():
         status = 400
@@ -199,7 +195,7 @@ def _case_context(report: Report) -> dict[str, Any]:
     due = report.due_at
     canned = [
         (reply, render_canned(reply, report))
-        for reply in list_canned(session, category_id=report.category_id, language=_language())
+        for reply in list_canned(session, category_id=report.category_id, language=current_language())
     ]
     return {
         "canned": canned,
