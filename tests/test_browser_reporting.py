@@ -123,8 +123,10 @@ def test_errors_are_announced_and_the_form_keeps_what_was_typed(chromium: Any, s
     page.goto(site.url + "/segnalazioni/new")
     page.fill("#title", "Lampione spento")
     page.click("button[type=submit]")
+    page.wait_for_load_state()  # the answer page, whose script moves the focus to the summary
     summary = page.locator("#cc-error-summary")
     assert summary.is_visible()
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'cc-error-summary'")
     assert page.evaluate("document.activeElement.id") == "cc-error-summary"
     assert page.input_value("#title") == "Lampione spento"
     summary.locator("a", has_text="Choose a category").click()
