@@ -136,6 +136,12 @@ def extension_setting(variable: str, value: str) -> Any:
             return float(value)
         if isinstance(default, str):
             return value
+        if default is None and not value.lstrip().startswith(("[", "{", '"')):
+            # Unset by default (a folder, a URL...): text, unless it reads as JSON (null, a list...).
+            try:
+                return json.loads(value)
+            except ValueError:
+                return value
         return json.loads(value)
     except ValueError as exc:
         raise ValueError(f"{variable}: {exc}") from None

@@ -15,6 +15,7 @@ def test_extension_settings_from_the_environment() -> None:
             "CITIZENCARE_MUNICIPALITY_NAME": "Comune di Prova",
             "CITIZENCARE_DISTRICTS": '[{"name": "Centro", "bbox": [11.33, 44.48, 11.36, 44.50]}]',
             "CITIZENCARE_AREA": "null",
+            "CITIZENCARE_PHOTO_DIR": "/srv/photos",
             # Not settings: the test and benchmark URLs share the prefix.
             "CITIZENCARE_TEST_POSTGRES_URL": "postgresql://x",
         }
@@ -25,6 +26,7 @@ def test_extension_settings_from_the_environment() -> None:
         "CITIZENCARE_MUNICIPALITY_NAME": "Comune di Prova",
         "CITIZENCARE_DISTRICTS": [{"name": "Centro", "bbox": [11.33, 44.48, 11.36, 44.50]}],
         "CITIZENCARE_AREA": None,
+        "CITIZENCARE_PHOTO_DIR": "/srv/photos",
     }
 
 
