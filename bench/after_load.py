@@ -90,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         database_url = recreate_database(args.url, args.database)
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench-after-load"})
     client = app.test_client()
-    engine = app.extensions["citizencare"].db.engine
+    with app.app_context():
+        engine = app.extensions["citizencare"].db.engine
     results: list[tuple[str, str, list[float]]] = []
 
     def get(path: str, expect: bytes) -> Callable[[], None]:

@@ -69,6 +69,17 @@ BIN = Path(sys.executable).parent
 OFF_FOR_ONE_ADDRESS = ("RATELIMIT_ENABLED",)
 
 
+def server_version(server: str) -> str:
+    engine = sa.create_engine(make_url(server))
+    with engine.connect() as connection:
+        version = connection.exec_driver_sql("SHOW server_version").scalar_one()
+        postgis = connection.exec_driver_sql(
+            "SELECT default_version FROM pg_available_extensions WHERE name = 'postgis'"
+        ).scalar()
+    engine.dispose()
+    return f"PostgreSQL {str(version).split()[0]} with PostGIS {postgis}"
+
+
 def database_exists(server: str, name: str) -> bool:
     admin = sa.create_engine(make_url(server), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -315,8 +326,8 @@ def main(argv: list[str] | None = None) -> int:
         section = "\n".join(
             [
                 START,
-                f"Run {started:%Y-%m-%d %H:%M} UTC: `{command.strip()}`. Machine: {machine()}; PostgreSQL "
-                f"server of `{make_url(args.url).host}`; load average {load_before:.1f} before, "
+                f"Run {started:%Y-%m-%d %H:%M} UTC: `{command.strip()}`. Machine: {machine()}; {server_version(args.url)} "
+                f"on `{make_url(args.url).host}`, the same machine; load average {load_before:.1f} before, "
                 f"{load_after:.1f} after (the machine is shared).",
                 "",
                 f"{info_count(info)} public report ids sampled; gunicorn {args.workers} sync workers; "
