@@ -11,13 +11,22 @@ Environment variables (all optional):
 ``SMTP_HOST``, ``SMTP_PORT``, ``SMTP_STARTTLS``, ``SMTP_SSL``, ``SMTP_USERNAME``, ``SMTP_PASSWORD``,
 ``MAIL_FROM``
     The mail server of the extension's outbox (``CITIZENCARE_SMTP_*``, ``CITIZENCARE_MAIL_FROM``).
+``CITIZENCARE_<NAME>``
+    Any of the extension's settings (``flask citizencare settings`` lists them):
+    ``1``/``0`` (or true/false) for a flag, a number for a number, JSON for a
+    list or mapping, text otherwise. Variables that name no setting are left
+    alone (the test and benchmark URLs share the prefix). The load test
+    (``bench/load_test.py``) sets its settings this way.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from flask_citizencare.config import PREFIX, SETTINGS
 
 HERE = Path(__file__).resolve().parent
 #: Development only; create_app logs a warning when it is in use outside debug mode.
@@ -109,7 +118,33 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     for variable in ("SMTP_STARTTLS", "SMTP_SSL"):
         if variable in environ:
             config["CITIZENCARE_" + variable] = _flag(variable, environ[variable])
+    for variable, value in environ.items():
+        if variable.startswith(PREFIX) and variable[len(PREFIX) :] in SETTINGS:
+            config[variable] = extension_setting(variable, value)
     return config
+
+
+def extension_setting(variable: str, value: str) -> Any:
+    """The value of ``CITIZENCARE_<NAME>`` from its text, read the way its default is typed."""
+    default = SETTINGS[variable[len(PREFIX) :]].default
+    if isinstance(default, bool):
+        return _flag(variable, value)
+    try:
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, float):
+            return float(value)
+        if isinstance(default, str):
+            return value
+        if default is None and not value.lstrip().startswith(("[", "{", '"')):
+            # Unset by default (a folder, a URL...): text, unless it reads as JSON (null, a list...).
+            try:
+                return json.loads(value)
+            except ValueError:
+                return value
+        return json.loads(value)
+    except ValueError as exc:
+        raise ValueError(f"{variable}: {exc}") from None
 
 
 def default_database_url(instance_path: str | Path) -> str:

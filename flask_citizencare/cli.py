@@ -185,11 +185,13 @@ def settings() -> None:
 
 
 def _register_feature_commands() -> None:
+    from .bulk_load_cli import after_bulk_load_command
     from .demo import demo_data_command
     from .map_cells_cli import map_group
     from .statistics_cli import stats_group
 
     citizencare_cli.add_command(demo_data_command)
+    citizencare_cli.add_command(after_bulk_load_command)
     citizencare_cli.add_command(stats_group)
     citizencare_cli.add_command(map_group)
 

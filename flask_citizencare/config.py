@@ -154,7 +154,16 @@ SETTINGS: dict[str, Setting] = {
     "DASHBOARD_SOURCE": Setting(
         "auto",
         "Where the dashboards read their figures: summary (tables filled by `flask citizencare stats "
-        "refresh`), live (from the reports; small databases) or auto (summary once refreshed).",
+        "refresh`, shown with their \"as of\" time), live (computed from the reports on every request; "
+        "small databases only) or auto: the summary once it has been refreshed; before that, live while "
+        "there are at most CITIZENCARE_DASHBOARD_LIVE_MAX_REPORTS reports, otherwise no figures, a "
+        "\"figures being prepared\" notice and a warning in the log to run `stats refresh`. A request "
+        "never refreshes the summary: schedule `stats refresh` (e.g. every 5 minutes).",
+    ),
+    "DASHBOARD_LIVE_MAX_REPORTS": Setting(
+        5000,
+        "Largest number of reports the dashboards compute live with DASHBOARD_SOURCE auto while no "
+        "summary exists (counted with a scan that stops there); live figures over more take seconds.",
     ),
     "OPENDATA_LICENCE_URL": Setting(
         "https://creativecommons.org/licenses/by/4.0/", "Address of the open data licence's text."
@@ -214,6 +223,11 @@ def check_values(config: Mapping[str, Any]) -> None:
             raise ConfigurationError(
                 f"CITIZENCARE_DISTRICTS has an unusable entry {district!r}: {exc}"
             ) from None
+    live_max = config[PREFIX + "DASHBOARD_LIVE_MAX_REPORTS"]
+    if isinstance(live_max, bool) or not isinstance(live_max, int) or live_max < 0:
+        raise ConfigurationError(
+            f"CITIZENCARE_DASHBOARD_LIVE_MAX_REPORTS must be a whole number, 0 or more, not {live_max!r}"
+        )
     languages = config[PREFIX + "LANGUAGES"]
     if not languages or not all(isinstance(code, str) for code in languages):
         raise ConfigurationError("CITIZENCARE_LANGUAGES must be a non-empty list of language codes")

@@ -16,6 +16,7 @@ counts reports by the day they were resolved.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,6 +26,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from .config import SETTINGS
 from .domain import statistics as st
 from .domain.geo import Area
 from .domain.lifecycle import OPEN_STATUSES, Status
@@ -42,7 +44,11 @@ from .models.statistics import (
 )
 from .queries import public_reports_filter
 
+log = logging.getLogger(__name__)
+
 SOURCES = ("auto", "live", "summary")
+#: ``auto`` without a summary computes live up to this many reports (CITIZENCARE_DASHBOARD_LIVE_MAX_REPORTS).
+LIVE_MAX_REPORTS: int = SETTINGS["DASHBOARD_LIVE_MAX_REPORTS"].default
 #: Above this many changed days an incremental refresh rebuilds everything.
 MAX_INCREMENTAL_DAYS = 400
 MEDIAN, P90 = 0.5, 0.9
@@ -93,10 +99,15 @@ class Row:
 
 @dataclass
 class Figures:
-    """Everything a dashboard shows; ``as_of`` is ``None`` for live figures."""
+    """Everything a dashboard shows; ``as_of`` is ``None`` for live figures.
+
+    ``preparing``: read from a summary that has never been refreshed (the
+    figures are all zero until ``stats refresh`` runs).
+    """
 
     as_of: datetime | None
     today: date
+    preparing: bool = False
     open_now: int = 0
     closed_now: int = 0
     received: int = 0
@@ -562,13 +573,13 @@ def dashboard(
     timezone: ZoneInfo,
     districts: Sequence[dict[str, Any]],
     source: str = "auto",
+    live_max_reports: int = LIVE_MAX_REPORTS,
     staff: bool = False,
     now: datetime | None = None,
 ) -> Figures:
-    """The figures of a dashboard. ``source``: ``live``, ``summary``, or ``auto`` (summary once refreshed)."""
+    """The figures of a dashboard, from the source :func:`choose_source` picks."""
     now = now or utcnow()
-    as_of = last_refresh(session) if source != "live" else None
-    live = source == "live" or (source == "auto" and as_of is None)
+    live, as_of = choose_source(session, source, live_max_reports=live_max_reports)
     if live:
         where = _report_scope(scope)
         daily: Any = _daily_select(session, timezone, now, where).subquery("daily")
@@ -579,7 +590,7 @@ def dashboard(
     else:
         daily, areas, outer = stats_daily, stats_areas, scope
     today = now.astimezone(timezone).date()
-    figures = Figures(as_of=as_of, today=today)
+    figures = Figures(as_of=as_of, today=today, preparing=not live and as_of is None)
     rollup = not live
     dims = _table_scope(daily, outer)
     in_period = [*dims, *_span(daily, scope.since, scope.until, today=today, rollup=rollup)]
@@ -673,6 +684,43 @@ def dashboard(
     return figures
 
 
+def choose_source(session: Session, source: str, *, live_max_reports: int) -> tuple[bool, datetime | None]:
+    """``(live, as_of)``: whether a dashboard computes live, and the summary's "as of" otherwise.
+
+    ``live`` and ``summary`` are what they say. ``auto`` reads the summary once
+    it has been refreshed; before that it computes live only while
+    ``cc_reports`` is small (at most ``live_max_reports`` rows, counted with a
+    bounded scan that stops after that many), since live figures take seconds
+    over a large table. A large table without a summary gets the empty summary
+    (``Figures.preparing``) and a warning in the log: a request never
+    aggregates a large table, nor refreshes the summary.
+    """
+    if source == "live":
+        return True, None
+    as_of = last_refresh(session)
+    if as_of is not None or source == "summary":
+        if as_of is None:
+            _warn_no_summary()
+        return False, as_of
+    if count_up_to(session, live_max_reports + 1) <= live_max_reports:
+        return True, None
+    _warn_no_summary()
+    return False, None
+
+
+def count_up_to(session: Session, limit: int) -> int:
+    """How many reports there are, counting no further than ``limit``."""
+    first = sa.select(sa.literal_column("1")).select_from(Report.__table__).limit(limit).subquery()
+    return _int(session.scalar(sa.select(sa.func.count()).select_from(first)))
+
+
+def _warn_no_summary() -> None:
+    log.warning(
+        "The dashboards have no summary yet and show no figures: run 'flask citizencare stats refresh' "
+        "(and schedule it, e.g. every 5 minutes)."
+    )
+
+
 def _histogram_times(counts: Sequence[int]) -> Times:
     return Times(
         count=sum(counts),
@@ -759,12 +807,15 @@ def exact_times(session: Session, duration: Any, where: list[Any]) -> Times:
 
 
 __all__ = [
+    "LIVE_MAX_REPORTS",
     "SOURCES",
     "Figures",
     "RefreshResult",
     "Row",
     "Scope",
     "Times",
+    "choose_source",
+    "count_up_to",
     "dashboard",
     "exact_times",
     "last_refresh",

@@ -164,6 +164,8 @@ def test_every_signal_is_documented() -> None:
         ({"CITIZENCARE_URL_PRFIX": "/x"}, "unknown setting CITIZENCARE_URL_PRFIX"),
         ({"CITIZENCARE_URL_PREFIX": "segnalazioni"}, "must start with '/'"),
         ({"CITIZENCARE_LANGUAGES": []}, "CITIZENCARE_LANGUAGES"),
+        ({"CITIZENCARE_DASHBOARD_LIVE_MAX_REPORTS": "5000"}, "DASHBOARD_LIVE_MAX_REPORTS must be a whole"),
+        ({"CITIZENCARE_DASHBOARD_LIVE_MAX_REPORTS": -1}, "DASHBOARD_LIVE_MAX_REPORTS must be a whole"),
     ],
 )
 def test_bad_settings_stop_start_up(database_url: str, config: dict, message: str) -> None:

@@ -13,7 +13,9 @@ Offices, categories and staff are upserted by code and username.
 
 Fast enough for benchmarks (10^5-10^6 reports): rows are generated in chunks
 (memory stays flat whatever N) and sent with binary ``COPY`` on PostgreSQL,
-``executemany`` on SQLite, all in one transaction.
+``executemany`` on SQLite, all in one transaction. Then, as after every bulk
+load, :func:`..bulk_load.refresh_after_bulk_load`: planner statistics,
+visibility map and the dashboards' summary are fresh when the command ends.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
 from .. import map_cells
+from ..bulk_load import AfterLoad, refresh_after_bulk_load
 from ..extension import db_session, state
 from ..models import Category, Counter, Office, StaffMember
 from .data import ACCOUNTS, CATEGORIES, OFFICES, Account
@@ -63,6 +66,8 @@ class DemoSummary:
     #: Whether the host's user_factory made the accounts.
     host_accounts: bool = False
     seconds: float = 0.0
+    #: What the refresh after the load did (None when nothing was added or it was not asked for).
+    after_load: AfterLoad | None = None
 
     @property
     def added(self) -> int:
@@ -80,12 +85,15 @@ def load_demo(
     now: datetime | None = None,
     chunk_size: int = 10_000,
     echo: Callable[[str], None] | None = None,
+    refresh: bool = True,
 ) -> DemoSummary:
     """Make sure ``count`` demo reports of ``seed`` exist, with the catalogue and staff.
 
     Runs in the current app context, in one transaction of the app's session
     (committed at the end, rolled back on error). ``now`` (default: the
-    current minute) is the moment the simulated histories stop at.
+    current minute) is the moment the simulated histories stop at. When
+    reports were added, :func:`..bulk_load.refresh_after_bulk_load` runs after
+    the commit; ``refresh=False`` leaves that out (a benchmark's baseline).
     """
     say = echo or (lambda message: None)
     started = perf_counter()
@@ -169,6 +177,12 @@ def load_demo(
         session.rollback()
         raise
     summary.seconds = perf_counter() - started
+    if refresh and summary.added:
+        say("Analysing the tables and building the dashboard summary ...")
+        # The loader rebuilt the map cells itself (or their triggers kept them exact).
+        summary.after_load = refresh_after_bulk_load(
+            session, timezone=tz, districts=current_app.config["CITIZENCARE_DISTRICTS"]
+        )
     return summary
 
 
@@ -396,6 +410,11 @@ def demo_data_command(count: int, seed: int, now: datetime | None) -> None:
         )
     else:
         click.echo(f"Nothing to add: {summary.after:,} demo reports of seed {seed} are already there.")
+    if summary.after_load is not None:
+        click.echo(
+            f"Tables analysed and dashboard summary built in {summary.after_load.seconds:.1f} s "
+            f"(figures as of {summary.after_load.as_of:%Y-%m-%d %H:%M:%S} UTC)."
+        )
     click.echo(
         f"Demo reports of seed {seed}: {summary.after:,}. Offices: {summary.offices}, "
         f"categories: {summary.categories}, staff: {summary.staff}."

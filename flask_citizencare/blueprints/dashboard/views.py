@@ -116,6 +116,7 @@ def figures_for(scope: Scope, *, staff: bool) -> Any:
         timezone=ZoneInfo(config["CITIZENCARE_TIMEZONE"]),
         districts=config["CITIZENCARE_DISTRICTS"],
         source=config["CITIZENCARE_DASHBOARD_SOURCE"],
+        live_max_reports=config["CITIZENCARE_DASHBOARD_LIVE_MAX_REPORTS"],
         staff=staff,
     )
 
