@@ -30,6 +30,7 @@ from flask_citizencare.services.ingest import ingest_message
 
 from .factories import create_report
 from .host import host_db
+from .racing import at_the_same_instant
 from .reporting import form_tokens, post_report, submitted
 from .staff import Team, act, client_for
 from .test_ingest import fixture_for
@@ -280,24 +281,18 @@ def _race(app: Flask, team: Team, report_id: int, racers: tuple[tuple[str, str],
         url, fields = FORMS[form](team, report_id)
         csrf = form_tokens(client, case_url(report_id))["csrf_token"]
         prepared.append((client, url, {"csrf_token": csrf, "version": seen, **fields}))
-    start = threading.Barrier(len(prepared), timeout=30)
-    answers: list[tuple[int, str]] = [(0, "")] * len(prepared)
-
-    def run(i: int) -> None:
-        client, url, data = prepared[i]
-        start.wait()
-        try:
-            response = client.post(url, data=data, headers={"Accept-Language": "en"})
-            answers[i] = (response.status_code, response.get_data(as_text=True))
-        except Exception as exc:  # what a server would answer 500 to
-            answers[i] = (500, repr(exc))
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(prepared))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return answers
+    responses = at_the_same_instant(
+        *(
+            lambda client=client, url=url, data=data: client.post(
+                url, data=data, headers={"Accept-Language": "en"}
+            )
+            for client, url, data in prepared
+        )
+    )
+    return [
+        (r.status_code, r.get_data(as_text=True)) if not isinstance(r, Exception) else (500, repr(r))
+        for r in responses
+    ]
 
 
 @contextmanager
