@@ -18,7 +18,8 @@ from ...i18n import current_language
 from ...models.base import utcnow
 from ...queries import active_categories
 from ...services.reports import SubmissionRefused, submit_report
-from ..public.forms import ReportForm, new_submission_token, report_form_class
+from ..public.forms import ReportForm, report_form_class
+from ..public.submission_tokens import new_submission_token
 from ..public.views import check_report_parts
 from .forms import channel_labels
 
