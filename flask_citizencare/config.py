@@ -81,6 +81,11 @@ SETTINGS: dict[str, Setting] = {
         50, "Open reports of the same category within this many metres are possible duplicates."
     ),
     "DUPLICATE_MAX_AGE_DAYS": Setting(30, "... and received within this many days."),
+    "INTAKE_BACKDATE_DAYS": Setting(
+        7,
+        "Staff registering a request that arrived by phone, e-mail, letter or at the counter may date "
+        "its arrival at most this many days back (never in the future): the service levels count from it.",
+    ),
     "TIMEZONE": Setting("Europe/Rome", "Time zone of the business calendar and of dates shown to people."),
     # Languages
     "LANGUAGES": Setting(("it", "en", "ca"), "Languages offered to users; the first is the default."),
@@ -214,6 +219,11 @@ def check_values(config: Mapping[str, Any]) -> None:
             raise ConfigurationError(
                 f"CITIZENCARE_DISTRICTS has an unusable entry {district!r}: {exc}"
             ) from None
+    backdate = config[PREFIX + "INTAKE_BACKDATE_DAYS"]
+    if isinstance(backdate, bool) or not isinstance(backdate, int) or backdate < 0:
+        raise ConfigurationError(
+            f"CITIZENCARE_INTAKE_BACKDATE_DAYS must be a whole number of days (0 or more), not {backdate!r}"
+        )
     languages = config[PREFIX + "LANGUAGES"]
     if not languages or not all(isinstance(code, str) for code in languages):
         raise ConfigurationError("CITIZENCARE_LANGUAGES must be a non-empty list of language codes")
