@@ -81,6 +81,11 @@ SETTINGS: dict[str, Setting] = {
         50, "Open reports of the same category within this many metres are possible duplicates."
     ),
     "DUPLICATE_MAX_AGE_DAYS": Setting(30, "... and received within this many days."),
+    "INTAKE_BACKDATE_DAYS": Setting(
+        7,
+        "Staff registering a request that arrived by phone, e-mail, letter or at the counter may date "
+        "its arrival at most this many days back (never in the future): the service levels count from it.",
+    ),
     "TIMEZONE": Setting("Europe/Rome", "Time zone of the business calendar and of dates shown to people."),
     # Languages
     "LANGUAGES": Setting(("it", "en", "ca"), "Languages offered to users; the first is the default."),
@@ -154,10 +159,10 @@ SETTINGS: dict[str, Setting] = {
     "DASHBOARD_SOURCE": Setting(
         "auto",
         "Where the dashboards read their figures: summary (tables filled by `flask citizencare stats "
-        "refresh`, shown with their \"as of\" time), live (computed from the reports on every request; "
+        'refresh`, shown with their "as of" time), live (computed from the reports on every request; '
         "small databases only) or auto: the summary once it has been refreshed; before that, live while "
         "there are at most CITIZENCARE_DASHBOARD_LIVE_MAX_REPORTS reports, otherwise no figures, a "
-        "\"figures being prepared\" notice and a warning in the log to run `stats refresh`. A request "
+        '"figures being prepared" notice and a warning in the log to run `stats refresh`. A request '
         "never refreshes the summary: schedule `stats refresh` (e.g. every 5 minutes).",
     ),
     "DASHBOARD_LIVE_MAX_REPORTS": Setting(
@@ -223,11 +228,13 @@ def check_values(config: Mapping[str, Any]) -> None:
             raise ConfigurationError(
                 f"CITIZENCARE_DISTRICTS has an unusable entry {district!r}: {exc}"
             ) from None
-    live_max = config[PREFIX + "DASHBOARD_LIVE_MAX_REPORTS"]
-    if isinstance(live_max, bool) or not isinstance(live_max, int) or live_max < 0:
-        raise ConfigurationError(
-            f"CITIZENCARE_DASHBOARD_LIVE_MAX_REPORTS must be a whole number, 0 or more, not {live_max!r}"
-        )
+    for name, what in (
+        ("DASHBOARD_LIVE_MAX_REPORTS", "a whole number"),
+        ("INTAKE_BACKDATE_DAYS", "a whole number of days"),
+    ):
+        value = config[PREFIX + name]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ConfigurationError(f"CITIZENCARE_{name} must be {what} (0 or more), not {value!r}")
     languages = config[PREFIX + "LANGUAGES"]
     if not languages or not all(isinstance(code, str) for code in languages):
         raise ConfigurationError("CITIZENCARE_LANGUAGES must be a non-empty list of language codes")

@@ -398,6 +398,8 @@ def test_bulk_acknowledge(app: Flask, team: Team, client: FlaskClient) -> None:
 
 
 def test_phone_request_registered_by_an_operator(app: Flask, team: Team) -> None:
+    # A fixed Monday, to check its due time: further back than the intake takes by default.
+    app.config["CITIZENCARE_INTAKE_BACKDATE_DAYS"] = 3650
     olga = client_for(app, team, "olga")
     tokens = form_tokens(olga, "/citizencare/staff/intake")
     response = olga.post(

@@ -73,6 +73,9 @@ class Role(StrEnum):
 
 
 STAFF_ROLES = frozenset({Role.OPERATOR, Role.TECHNICIAN, Role.MANAGER, Role.ADMIN})
+#: Who registers requests that arrived by phone, e-mail, letter or at the counter: the URP's first
+#: level and those above it. Technicians work the cases routed to their office, they do not take requests.
+INTAKE_ROLES = frozenset({Role.OPERATOR, Role.MANAGER, Role.ADMIN})
 LEVELS = (1, 2)
 
 

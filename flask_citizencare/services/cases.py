@@ -19,11 +19,12 @@ from ..domain.lifecycle import Priority, Role
 from ..extension import app_object, db_session
 from ..models import Category, Report
 from ..models.base import utcnow
-from .errors import ActionRefused, Forbidden, InvalidInput
+from .errors import Forbidden, InvalidInput
+from .locking import changing_case, check_version
 from .routing import office_for
 from .sla import recompute_due_times
 from .staff import Actor, is_assigned
-from .triage import _commit, check_version, load_case, record_change
+from .triage import load_case, record_change
 
 TITLE_MAX = 200
 TEXT_MAX = 5000
@@ -48,23 +49,29 @@ class Classification:
 
 
 def _finish(actor: Actor, report: Report, action: str, changes: dict[str, Any]) -> Report:
+    """Record the changes and commit, inside :func:`~.locking.changing_case` (see :func:`_updated`)."""
     session = db_session()
     if not changes:
         session.rollback()
         return report
     record_change(actor, report, action, changes)
     report.updated_at = utcnow()
-    _commit(session, report)
-    signals.report_updated.send(
-        app_object(), report=report, event=report.events[-1], actor=actor.staff, changes=changes
-    )
+    session.commit()
+    return report
+
+
+def _updated(actor: Actor, report: Report, changes: dict[str, Any]) -> Report:
+    """``report_updated``, once the changes are committed."""
+    if changes:
+        signals.report_updated.send(
+            app_object(), report=report, event=report.events[-1], actor=actor.staff, changes=changes
+        )
     return report
 
 
 def moderate(actor: Actor, report_id: int, data: Moderation) -> Report:
     """Publish or hide a report, hide photos, redact the text shown to the public (originals kept)."""
-    session = db_session()
-    try:
+    with changing_case() as session:
         report = load_case(session, actor, report_id)
         check_version(session, report, data.expected_version)
         if not actor.roles & MODERATORS:
@@ -95,16 +102,13 @@ def moderate(actor: Actor, report_id: int, data: Moderation) -> Report:
                     changes.setdefault("photos_hidden" if hide else "photos_shown", []).append(photo.id)
         if changes:
             report.moderated = True
-        return _finish(actor, report, "moderate", changes)
-    except ActionRefused:
-        session.rollback()
-        raise
+        _finish(actor, report, "moderate", changes)
+    return _updated(actor, report, changes)
 
 
 def classify(actor: Actor, report_id: int, data: Classification) -> Report:
     """Change category (re-routing the case to the new category's office) or priority."""
-    session = db_session()
-    try:
+    with changing_case() as session:
         report = load_case(session, actor, report_id)
         check_version(session, report, data.expected_version)
         if not (actor.roles & MODERATORS or is_assigned(actor, report)):
@@ -132,7 +136,5 @@ def classify(actor: Actor, report_id: int, data: Classification) -> Report:
                 report.office_id = office.id
                 report.assignee_id = None  # the new office decides who works it
             recompute_due_times(report, now=utcnow())
-        return _finish(actor, report, "classify", changes)
-    except ActionRefused:
-        session.rollback()
-        raise
+        _finish(actor, report, "classify", changes)
+    return _updated(actor, report, changes)

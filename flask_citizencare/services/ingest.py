@@ -44,7 +44,6 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..domain.lifecycle import Action, Status
 from ..domain.mail import Incoming, parse_incoming
@@ -52,6 +51,8 @@ from ..extension import db_session
 from ..models import Message, Report, StatusEvent
 from ..models.base import utcnow
 from ..storage.photos import PhotoRejected, ProcessedPhoto, process_photo
+from .errors import ChangedMeanwhile
+from .locking import changing_case
 from .reports import add_reporter_information
 from .triage import reopen_by_citizen, send_reopened
 
@@ -202,14 +203,11 @@ def ingest_message(raw: bytes, *, now: datetime | None = None) -> IngestResult:
         return _ignored(incoming.ignored_reason or "no_target", None, incoming.detail)
     for attempt in (1, 2):
         try:
-            return _post(incoming, raw, now, max_photos)
-        except StaleDataError:
-            db_session().rollback()
+            with changing_case():  # a reopening set on the report must not linger in the session
+                return _post(incoming, raw, now, max_photos)
+        except ChangedMeanwhile:
             if attempt == 2:
                 raise
-        except BaseException:
-            db_session().rollback()  # a reopening set on the report must not linger in the session
-            raise
     raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -18,15 +19,18 @@ from sqlalchemy.orm import Session
 
 from .. import signals
 from ..domain.geo import Area, check_point
+from ..domain.intake import received_at_problem
 from ..domain.lifecycle import Channel, Kind, Priority, Status
 from ..extension import app_object, db_session, state
 from ..models import Category, Counter, Message, Report, ReporterContact, StaffMember, StatusEvent
 from ..models.base import utcnow
 from ..storage.photos import ProcessedPhoto
 from . import notify
+from .errors import Forbidden
 from .photos import discard, publish, staged_photos
 from .routing import office_for
 from .sla import recompute_due_times
+from .staff import Actor
 
 
 class SubmissionRefused(ValueError):
@@ -174,6 +178,27 @@ def submit_report(
     publish(staged)
     signals.report_submitted.send(app_object(), report=report, event=report.events[0], actor=None)
     return report
+
+
+def register_request(actor: Actor, submission: Submission, photos: Sequence[ProcessedPhoto] = ()) -> Report:
+    """Staff register a request that arrived by phone, e-mail, letter or at the counter.
+
+    Only the roles of :data:`~..domain.lifecycle.INTAKE_ROLES` may
+    (``Forbidden`` for the others), and the arrival time must be one the intake
+    takes (:func:`~..domain.intake.received_at_problem`; ``SubmissionRefused``
+    on ``received_at`` otherwise). Then it is :func:`submit_report` on the
+    submission's channel and time, recorded as the operator's.
+    """
+    if not actor.registers_requests:
+        raise Forbidden(_("Your role does not allow registering requests."))
+    if submission.received_at is None:
+        raise SubmissionRefused("received_at", "missing")
+    problem = received_at_problem(
+        submission.received_at, utcnow(), int(current_app.config["CITIZENCARE_INTAKE_BACKDATE_DAYS"])
+    )
+    if problem is not None:
+        raise SubmissionRefused("received_at", problem.value)
+    return submit_report(submission, photos, registered_by=actor.staff)
 
 
 def add_reporter_information(

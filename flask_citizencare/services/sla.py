@@ -12,7 +12,8 @@ from ..domain.lifecycle import Action, Role, Status
 from ..domain.sla import BusinessCalendar, SlaPolicy, Suspension, due_times
 from ..extension import db_session
 from ..models import Category, Report
-from .errors import Forbidden, InvalidInput
+from .errors import ChangedMeanwhile, Forbidden, InvalidInput
+from .locking import changing_case
 from .staff import Actor
 
 _CALENDARS: dict[object, BusinessCalendar] = {}
@@ -122,7 +123,6 @@ def sweep(now: datetime) -> list[Report]:
     picked up again at the next run.
     """
     import sqlalchemy as sa
-    from sqlalchemy.orm.exc import StaleDataError
 
     from .. import signals
     from ..extension import app_object, db_session
@@ -139,32 +139,32 @@ def sweep(now: datetime) -> list[Report]:
     )
     breached = []
     for report_id in ids:
-        report = session.get(Report, report_id)
-        if (
-            report is None
-            or report.due_at is None
-            or report.due_at >= now
-            or report.sla_breached_at is not None
-        ):
-            continue
-        which = "acknowledgement" if report.status == Status.NEW.value else "resolution"
-        report.sla_breached_at = now
-        event = StatusEvent(
-            action="sla_breach",
-            from_status=report.status,
-            to_status=report.status,
-            actor_kind="system",
-            public=False,
-            data={"which": which},
-            at=now,
-        )
-        report.events.append(event)
-        queue_staff_reminder(session, report, which)
         try:
-            session.commit()
-        except StaleDataError:
-            session.rollback()
-            continue
+            with changing_case():
+                report = session.get(Report, report_id)
+                if (
+                    report is None
+                    or report.due_at is None
+                    or report.due_at >= now
+                    or report.sla_breached_at is not None
+                ):
+                    continue
+                which = "acknowledgement" if report.status == Status.NEW.value else "resolution"
+                report.sla_breached_at = now
+                event = StatusEvent(
+                    action="sla_breach",
+                    from_status=report.status,
+                    to_status=report.status,
+                    actor_kind="system",
+                    public=False,
+                    data={"which": which},
+                    at=now,
+                )
+                report.events.append(event)
+                queue_staff_reminder(session, report, which)
+                session.commit()
+        except ChangedMeanwhile:
+            continue  # changed by someone meanwhile: the next run looks at it again
         signals.sla_breached.send(app_object(), report=report, event=event, actor=None, which=which)
         breached.append(report)
     return breached

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from ..domain.lifecycle import STAFF_ROLES, Role
+from ..domain.lifecycle import INTAKE_ROLES, STAFF_ROLES, Role
 from ..models import Office, Report, StaffMember
 
 
@@ -31,6 +31,11 @@ class Actor:
     @property
     def supervises(self) -> bool:
         return bool(self.roles & {Role.MANAGER, Role.ADMIN})
+
+    @property
+    def registers_requests(self) -> bool:
+        """May register requests that arrived by phone, e-mail, letter or at the counter (the intake)."""
+        return bool(self.roles & INTAKE_ROLES)
 
     @property
     def is_admin(self) -> bool:

@@ -21,13 +21,14 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from .. import signals
-from ..extension import app_object, db_session
+from ..extension import app_object
 from ..models import Message
 from ..models.base import utcnow
-from .errors import ActionRefused, InvalidInput
+from .errors import InvalidInput
+from .locking import changing_case, check_version
 from .notify import queue_event_mails
 from .staff import Actor
-from .triage import _commit, check_version, load_case, record_change
+from .triage import load_case, record_change
 
 VISIBILITIES = ("public", "private", "internal")
 BODY_MAX = 10000
@@ -43,8 +44,7 @@ def post_message(
     ``InvalidInput`` for the visibility or the text) and change nothing.
     Sends ``message_posted`` after the commit.
     """
-    session = db_session()
-    try:
+    with changing_case() as session:
         report = load_case(session, actor, report_id)
         check_version(session, report, expected_version)
         if visibility not in VISIBILITIES:
@@ -77,9 +77,6 @@ def post_message(
         if visibility in ("public", "private"):
             # Public answers also reach the followers; private ones only the reporter.
             queue_event_mails(session, report, "message", public=visibility == "public", message=text)
-        _commit(session, report)
-    except ActionRefused:
-        session.rollback()
-        raise
+        session.commit()
     signals.message_posted.send(app_object(), report=report, message=message, actor=actor.staff)
     return message

@@ -5,7 +5,9 @@ it meanwhile (the version the actor saw), that the action applies in the case's
 state and level, that the actor's role and relation to the case allow it, and
 that what the action needs is there. Only then does it change the report,
 record the status event and recompute the due times, in one transaction.
-Anything refused raises an :class:`~.errors.ActionRefused` and changes nothing.
+Anything refused raises an :class:`~.errors.ActionRefused` and changes nothing;
+so does a change lost to someone else's at the same instant, whichever flush
+finds it (:func:`~.locking.changing_case`).
 """
 
 from __future__ import annotations
@@ -18,17 +20,16 @@ import sqlalchemy as sa
 from blinker import Signal
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import signals
 from ..domain.lifecycle import TRANSITIONS, Action, Need, Status, Transition, next_status
 from ..extension import app_object, db_session
-from ..formatting import cc_datetime
 from ..models import Message, Office, Report, StaffMember, StatusEvent
 from ..models.base import utcnow
 from . import notify
-from .errors import ActionRefused, ChangedMeanwhile, Forbidden, InvalidInput, NotFound, NotNow
+from .errors import Forbidden, InvalidInput, NotFound, NotNow
 from .following import follow_master
+from .locking import changing_case, check_version
 from .sla import recompute_due_times
 from .staff import Actor, can_see, is_assigned
 
@@ -69,22 +70,6 @@ def load_case(session: Session, actor: Actor, report_id: int) -> Report:
     if report is None or not can_see(actor, report):
         raise NotFound(_("There is no such case, or it is not one of yours."))
     return report
-
-
-def check_version(session: Session, report: Report, expected: int) -> None:
-    if report.version == expected:
-        return
-    last = session.scalar(
-        sa.select(StatusEvent)
-        .where(StatusEvent.report_id == report.id)
-        .order_by(StatusEvent.at.desc(), StatusEvent.id.desc())
-        .limit(1)
-    )
-    who = last.actor.display_name if last is not None and last.actor is not None else _("someone else")
-    when = cc_datetime(last.at if last is not None else report.updated_at, "HH:mm")
-    raise ChangedMeanwhile(
-        _("The case was changed by %(who)s at %(when)s: reload it to see what changed.", who=who, when=when)
-    )
 
 
 def _check_allowed(actor: Actor, report: Report, transition: Transition) -> None:
@@ -141,15 +126,11 @@ def _master(session: Session, report: Report, data: ActionInput) -> Report:
 
 
 def apply_action(actor: Actor, report_id: int, action: Action, data: ActionInput) -> Report:
-    session = db_session()
-    try:
+    with changing_case() as session:
         with session.no_autoflush:  # the row is only consistent once every column is set
             report, event, master = _apply(session, actor, report_id, action, data)
         notify.queue_action_mails(session, report, action, event, master, actor=actor.staff)
-        _commit(session, report)
-    except ActionRefused:
-        session.rollback()  # whatever was set on the objects is forgotten
-        raise
+        session.commit()
     extra: dict[str, Any] = {"master": master} if master is not None else {}
     SIGNALS[action].send(app_object(), report=report, event=event, actor=actor.staff, **extra)
     return report
@@ -306,16 +287,6 @@ def send_reopened(report: Report, event: StatusEvent) -> None:
 def _follow_master(session: Session, duplicate: Report, master: Report, now: datetime) -> None:
     """The duplicate's reporter and followers now hear about the master case ("me too")."""
     follow_master(session, duplicate, master, now)
-
-
-def _commit(session: Session, report: Report) -> None:
-    try:
-        session.commit()
-    except StaleDataError:
-        session.rollback()
-        raise ChangedMeanwhile(
-            _("The case was changed by someone else just now: reload it to see what changed.")
-        ) from None
 
 
 def _status_label(status: Status) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-import secrets
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,14 +36,20 @@ from wtforms.validators import (
 from ...domain.lifecycle import Kind
 from ...models import Category
 from ...services.reports import Submission
+from .submission_tokens import is_own_submission_token, new_submission_token
 
 TITLE_MAX = 150
 DESCRIPTION_MAX = 5000
 TEXT_MAX = 2000
 
 
-def new_submission_token() -> str:
-    return secrets.token_urlsafe(18)
+def own_submission_token(form: Any, field: Field) -> None:
+    """The token of a form shown to another browser: a fresh one replaces it, and the form is refused."""
+    if not is_own_submission_token(field.data):
+        field.data = new_submission_token()
+        raise StopValidation(
+            _l("This form was opened in another browser session. Check what it says and send it again.")
+        )
 
 
 def parse_coordinate(value: str | None) -> float | None:
@@ -163,7 +168,9 @@ class ReportForm(FlaskForm):
         _l("I have read the privacy notice and agree that my data is used to handle this report."),
         validators=[DataRequired(_l("We need your consent to handle the report."))],
     )
-    submission_token = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
+    submission_token = HiddenField(
+        validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{16,64}$"), own_submission_token]
+    )
 
     def set_categories(self, categories: Sequence[Category], language: str) -> None:
         """Grouped choices for the select; ``categories`` are the active ones."""

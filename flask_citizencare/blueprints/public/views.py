@@ -31,11 +31,11 @@ from .forms import (
     AddInformationForm,
     FollowForm,
     ReportForm,
-    new_submission_token,
     parse_coordinate,
     question_field_name,
     report_form_class,
 )
+from .submission_tokens import new_submission_token
 from .uploads import process_uploads
 
 LOCATION_MESSAGES = {

@@ -5,20 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from wtforms import DateTimeLocalField, SelectChoice, SelectField
 from wtforms.validators import InputRequired
 
 from ...domain.geo import LocationError
+from ...domain.intake import ReceivedAtProblem, received_at_problem
 from ...domain.lifecycle import Channel
 from ...i18n import current_language
 from ...models.base import utcnow
 from ...queries import active_categories
-from ...services.reports import SubmissionRefused, submit_report
-from ..public.forms import ReportForm, new_submission_token, report_form_class
+from ...services.errors import Forbidden
+from ...services.reports import SubmissionRefused, register_request
+from ..public.forms import ReportForm, report_form_class
+from ..public.submission_tokens import new_submission_token
 from ..public.views import check_report_parts
 from .forms import channel_labels
 
@@ -34,7 +38,22 @@ class IntakeFields(ReportForm):
     )
 
 
+def _received_at_errors(backdate_days: int) -> dict[str, str]:
+    return {
+        ReceivedAtProblem.FUTURE.value: _("The time cannot be in the future."),
+        ReceivedAtProblem.TOO_OLD.value: ngettext(
+            "Only requests received in the last %(num)d day can be registered.",
+            "Only requests received in the last %(num)d days can be registered.",
+            backdate_days,
+        ),
+        "missing": _("When did the request arrive?"),
+    }
+
+
 def intake_view() -> ResponseReturnValue:
+    actor = g.cc_actor
+    if not actor.registers_requests:
+        abort(403)  # every request, GET included: the link is not shown to these roles either
     request.max_content_length = int(
         current_app.config["CITIZENCARE_MAX_PHOTOS"] * current_app.config["CITIZENCARE_PHOTO_MAX_BYTES"]
         + 2**20
@@ -48,28 +67,29 @@ def intake_view() -> ResponseReturnValue:
     # The citizen gave consent to the operator; the operator confirms it.
     form.consent.label.text = _("The citizen was told about the privacy notice and agreed.")
     zone = ZoneInfo(current_app.config["CITIZENCARE_TIMEZONE"])
+    backdate_days = int(current_app.config["CITIZENCARE_INTAKE_BACKDATE_DAYS"])
+
+    def page(status: int = 200, location_error: str | None = None) -> ResponseReturnValue:
+        return render_template(
+            "citizencare/staff/intake.html", form=form, categories=categories, location_error=location_error
+        ), status
+
     if request.method == "GET":
         form.submission_token.data = new_submission_token()
         form.received_at.data = utcnow().astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
-        return render_template(
-            "citizencare/staff/intake.html", form=form, categories=categories, location_error=None
-        )
+        return page()
 
     valid = form.validate()
-    location_error = None
     received: datetime | None = None
     if form.received_at.data is not None:
         received = form.received_at.data.replace(tzinfo=zone)
-        if received > utcnow():
-            form.received_at.errors = [*form.received_at.errors, _("The time cannot be in the future.")]
+        problem = received_at_problem(received, utcnow(), backdate_days)
+        if problem is not None:
+            form.received_at.errors = [*form.received_at.errors, _received_at_errors(backdate_days)[problem]]
             valid = False
     parts = check_report_parts(form, categories)
-    valid = valid and parts.ok
-    location_error = parts.location_error
-    if not valid or received is None:
-        return render_template(
-            "citizencare/staff/intake.html", form=form, categories=categories, location_error=location_error
-        ), 400
+    if not (valid and parts.ok) or received is None:
+        return page(400, parts.location_error)
     submission = form.submission(
         location=parts.location,
         answers=parts.answers,
@@ -78,11 +98,18 @@ def intake_view() -> ResponseReturnValue:
         received_at=received,
     )
     try:
-        report = submit_report(submission, parts.photos, registered_by=g.cc_actor.staff)
-    except (SubmissionRefused, LocationError):
+        report = register_request(actor, submission, parts.photos)
+    except Forbidden:
+        abort(403)
+    except SubmissionRefused as refused:
+        if refused.field == "received_at":
+            # It passed the check above a moment ago (the window's edge): the same rule, said the same.
+            form.received_at.errors = [_received_at_errors(backdate_days)[refused.code]]
+        else:
+            form.category.errors = [_("Choose a category from the list.")]
+        return page(400, parts.location_error)
+    except LocationError:
         form.category.errors = [_("Choose a category from the list.")]
-        return render_template(
-            "citizencare/staff/intake.html", form=form, categories=categories, location_error=location_error
-        ), 400
+        return page(400, parts.location_error)
     flash(_("Registered as %(number)s.", number=report.public_id), "success")
     return redirect(url_for(".case", report_id=report.id), code=303)
