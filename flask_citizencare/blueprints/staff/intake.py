@@ -35,10 +35,6 @@ class IntakeFields(ReportForm):
 
 
 def intake_view() -> ResponseReturnValue:
-    request.max_content_length = int(
-        current_app.config["CITIZENCARE_MAX_PHOTOS"] * current_app.config["CITIZENCARE_PHOTO_MAX_BYTES"]
-        + 2**20
-    )
     categories = active_categories()
     language = current_language()
     base = report_form_class(categories, language)

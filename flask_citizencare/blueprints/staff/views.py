@@ -31,6 +31,7 @@ from ...services.staff import Actor, can_see, is_assigned, staff_member_for
 from ...services.threads import post_message
 from ...services.triage import ActionInput, apply_action, load_case
 from ..public.views import _send_photo
+from ..requests import accepts_photos
 from .forms import (
     ActionForm,
     BulkForm,
@@ -346,6 +347,7 @@ def photo(key: str) -> ResponseReturnValue:
     return _send_photo(found, key, "private, no-store")
 
 
+@accepts_photos
 def intake() -> ResponseReturnValue:
     from .intake import intake_view
 
