@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -35,6 +34,7 @@ from wtforms.validators import (
 )
 
 from ...domain.lifecycle import Kind
+from ...forms import CitizenCareForm
 from ...models import Category
 from ...services.reports import Submission
 
@@ -88,7 +88,7 @@ def _question_field(category: Category, question: dict[str, Any], language: str)
     return StringField(text, validators=validators)
 
 
-class ReportForm(FlaskForm):
+class ReportForm(CitizenCareForm):
     kind = RadioField(
         _l("What do you want to send?"),
         choices=[
@@ -224,7 +224,7 @@ def report_form_class(categories: Sequence[Category], language: str) -> type[Rep
     return type("CategoryReportForm", (ReportForm,), fields)
 
 
-class AddInformationForm(FlaskForm):
+class AddInformationForm(CitizenCareForm):
     text = TextAreaField(
         _l("Add information"),
         validators=[
@@ -272,7 +272,7 @@ class ScoreField(RadioField):
             )
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(CitizenCareForm):
     """The three questions of the satisfaction survey and an optional comment."""
 
     recommend = ScoreField(
@@ -321,7 +321,7 @@ def _single_line(form: Any, field: Field) -> None:
         raise StopValidation(_l("Enter a valid e-mail address, such as name@example.org."))
 
 
-class FollowForm(FlaskForm):
+class FollowForm(CitizenCareForm):
     """ "Follow this report by e-mail" on the public page of a report."""
 
     email = EmailField(

@@ -19,6 +19,7 @@ from ...domain.lifecycle import Kind
 from ...extension import db_session, state
 from ...i18n import current_language
 from ...models import Category, Photo, Report
+from ...parsing import InputError, parse_id
 from ...queries import (
     active_categories,
     public_report,
@@ -348,10 +349,10 @@ def nearby() -> ResponseReturnValue:
     from ...services.errors import ActionRefused
 
     try:
-        category_id = int(request.args.get("category", ""))
+        category_id = parse_id(request.args.get("category"))
         lat = parse_coordinate(request.args.get("lat"))
         lon = parse_coordinate(request.args.get("lon"))
-    except (ValueError, ValidationError):
+    except (InputError, ValidationError):
         return jsonify(error=_("Give a category and a position.")), 400
     if lat is None or lon is None:
         return jsonify(error=_("Give a category and a position.")), 400
