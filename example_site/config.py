@@ -36,6 +36,8 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": DEV_SECRET_KEY,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    # The site's own forms (log-in) are small; the extension bounds its pages itself.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
     # Languages: the site's catalog; the extension adds its own beside it.
     "BABEL_DEFAULT_LOCALE": "it",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Rome",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import click
 from flask import current_app
@@ -302,6 +303,31 @@ def mail_group() -> None:
 
 #: sysexits EX_TEMPFAIL: an MTA keeps the mail and delivers it again later.
 EX_TEMPFAIL = 75
+#: sysexits EX_DATAERR: the message itself is refused (too large); an MTA returns it to the sender.
+EX_DATAERR = 65
+
+
+def _read_at_most(stream: Any, limit: int) -> bytes | None:
+    """The stream's bytes, or ``None`` when there are more than ``limit`` (only ``limit + 1`` are read)."""
+    data = stream.read(limit + 1)
+    return None if len(data) > limit else bytes(data)
+
+
+def _too_large(label: str, size: int | None, limit: int) -> None:
+    what = f"{size} bytes" if size is not None else f"more than {limit} bytes"
+    click.echo(
+        f"{label}: refused: {what}, over CITIZENCARE_MAIL_MAX_BYTES ({limit}); left unread where it is",
+        err=True,
+    )
+
+
+def _maildir_unseen(box: Any, key: str) -> tuple[bool, int]:
+    """Whether the message is still unseen, and its size, from its file name and size (not read)."""
+    import os
+
+    subpath = box._lookup(key)  # "new/<name>" or "cur/<name>:2,<flags>"
+    flags = subpath.rpartition(":2,")[2] if ":2," in subpath else ""
+    return "S" not in flags, os.path.getsize(os.path.join(box._path, subpath))
 
 
 @mail_group.command("ingest")
@@ -350,6 +376,13 @@ def mail_ingest(maildir: str | None, mbox: str | None, delete: bool, imap: bool,
     message that failed stays there for the next poll; exit 75 if one failed or
     the server could not be reached, 1 for wrong settings or credentials.
     With --loop, an unreachable server is logged and tried again at the next poll.
+
+    A message over CITIZENCARE_MAIL_MAX_BYTES is never read whole (its size is
+    known first, or at most the limit and one byte are read): a line says so
+    and it is left where it is, as it is, for a person to look at (no reply
+    needs that much; a mailbox is not ours to throw mail away from). From
+    stdin it is refused with exit 65, so the MTA returns it to its sender;
+    otherwise the command exits 65 after the other messages, unless one failed (75).
     """
     import mailbox
 
@@ -371,15 +404,21 @@ def mail_ingest(maildir: str | None, mbox: str | None, delete: bool, imap: bool,
         click.echo(f"{label}: {result}")
         return True
 
+    limit = int(app_object().config["CITIZENCARE_MAIL_MAX_BYTES"])
+    failed = refused = 0
     if imap:
-        _poll_imap(ingest, loop)
+        _poll_imap(ingest, loop, limit)
     elif maildir is not None:
         box = mailbox.Maildir(maildir, create=False)
-        failed = 0
         for key in sorted(box.keys()):
-            message = box.get_message(key)
-            if "S" in message.get_flags():
+            unseen, size = _maildir_unseen(box, key)
+            if not unseen:
                 continue
+            if size > limit:
+                _too_large(key, size, limit)
+                refused += 1
+                continue
+            message = box.get_message(key)
             if not ingest(key, box.get_bytes(key)):
                 failed += 1
             elif delete:
@@ -388,25 +427,37 @@ def mail_ingest(maildir: str | None, mbox: str | None, delete: bool, imap: bool,
                 message.set_subdir("cur")
                 message.add_flag("S")
                 box[key] = message
-        if failed:
-            sys.exit(EX_TEMPFAIL)
     elif mbox is not None:
         box_file = mailbox.mbox(mbox, create=False)
         try:
-            results = [ingest(str(key), box_file.get_bytes(key)) for key in box_file.keys()]
+            for key in box_file.keys():
+                with box_file.get_file(key) as handle:
+                    raw = _read_at_most(handle, limit)
+                if raw is None:
+                    _too_large(str(key), None, limit)
+                    refused += 1
+                elif not ingest(str(key), raw):
+                    failed += 1
         finally:
             box_file.close()
-        if not all(results):
-            sys.exit(EX_TEMPFAIL)
-    elif not ingest("stdin", sys.stdin.buffer.read()):
+    else:
+        raw = _read_at_most(sys.stdin.buffer, limit)
+        if raw is None:
+            _too_large("stdin", None, limit)
+            refused += 1
+        elif not ingest("stdin", raw):
+            failed += 1
+    if failed:
         sys.exit(EX_TEMPFAIL)
+    if refused:
+        sys.exit(EX_DATAERR)
 
 
 class _TempFail(click.ClickException):
     exit_code = EX_TEMPFAIL
 
 
-def _poll_imap(ingest: Callable[[str, bytes], bool], loop: bool) -> None:
+def _poll_imap(ingest: Callable[[str, bytes], bool], loop: bool, limit: int) -> None:
     """``mail ingest --imap [--loop]``: one poll, or one every CITIZENCARE_IMAP_POLL_SECONDS."""
     import signal
     import time
@@ -416,13 +467,16 @@ def _poll_imap(ingest: Callable[[str, bytes], bool], loop: bool) -> None:
 
     app = app_object()
     settings = ImapSettings.from_config(app.config)
+    sizes = {"max_bytes": limit, "too_large": lambda label, size: _too_large(label, size, limit)}
     if not loop:
         try:
-            result = poll(settings, ingest)
+            result = poll(settings, ingest, **sizes)  # type: ignore[arg-type]
         except ImapUnavailable as exc:
             raise _TempFail(str(exc)) from None
         if result.failed:
             sys.exit(EX_TEMPFAIL)
+        if result.too_large:
+            sys.exit(EX_DATAERR)
         return
 
     interval = float(app.config.get("CITIZENCARE_IMAP_POLL_SECONDS") or 60)
@@ -437,7 +491,7 @@ def _poll_imap(ingest: Callable[[str, bytes], bool], loop: bool) -> None:
     try:
         while not stopping:
             try:
-                result = poll(settings, ingest, stopping=lambda: stopping)
+                result = poll(settings, ingest, stopping=lambda: stopping, **sizes)  # type: ignore[arg-type]
                 if result.handled or result.failed:
                     click.echo(str(result))
             except ImapUnavailable as exc:

@@ -136,6 +136,11 @@ SETTINGS: dict[str, Setting] = {
     "REOPEN_DAYS": Setting(30, "Days after resolution during which a reply by mail reopens the case."),
     "REOPEN_PER_DAY": Setting(3, "Most reopens by mail per case in 24 hours."),
     "REPLY_DOMAIN": Setting(None, "Domain of the reply addresses that route answers back into threads."),
+    "MAIL_MAX_BYTES": Setting(
+        25 * 1024 * 1024,
+        "Largest message `flask citizencare mail ingest` reads; a larger one is left where it is, unread "
+        "(stdin: refused with exit 65, so the MTA returns it to the sender).",
+    ),
     "IMAP_HOST": Setting(
         None, "IMAP server `flask citizencare mail ingest --imap` polls for replies; None turns polling off."
     ),

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from .domain.geo import Area
 from .domain.lifecycle import CLOSED_STATUSES, OPEN_STATUSES, Kind, Status
 from .models import Category, Photo, Report
+from .parsing import MAX_DATE, MIN_DATE, InputError, parse_date
 from .queries import public_reports_filter
 from .spatial import BBox, reports_in_box
 
@@ -33,8 +34,8 @@ GROUPS = {"open": OPEN_STATUSES, "closed": CLOSED_STATUSES}
 MAX_PARAMETER_LENGTH = 2000
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off"}
-#: Dates outside these years are refused.
-MIN_YEAR, MAX_YEAR = 1900, 2999
+#: Dates outside these years are refused (the rule of :mod:`flask_citizencare.parsing`).
+MIN_YEAR, MAX_YEAR = MIN_DATE.year, MAX_DATE.year
 
 
 class FilterError(ValueError):
@@ -133,15 +134,10 @@ def _parse_date(name: str, values: list[str]) -> date | None:
     if len(values) > 1:
         raise FilterError(name, _("Give one date, as YYYY-MM-DD."))
     try:
-        day = date.fromisoformat(values[0])
-    except ValueError:
-        raise FilterError(name, _("Give one date, as YYYY-MM-DD.")) from None
-    if not MIN_YEAR <= day.year <= MAX_YEAR:
         # Time-zone and month arithmetic overflow at the ends of the calendar (year 1, year 9999).
-        raise FilterError(
-            name, _("Give a date between %(first)d and %(last)d.", first=MIN_YEAR, last=MAX_YEAR)
-        )
-    return day
+        return parse_date(values[0])
+    except InputError as error:
+        raise FilterError(name, str(error.message)) from None
 
 
 def _parse_bool(name: str, values: list[str]) -> bool | None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from .extension import db_session
 from .geojson import overdue_condition
 from .models import Category, Report
+from .parsing import InputError, parse_id
 from .public_filters import FilterError, PublicFilter, filter_conditions, first_public_thumbnail
 
 #: Reports per page of the list shown without JavaScript.
@@ -48,8 +49,8 @@ def decode_cursor(text: str | None) -> tuple[datetime, int] | None:
     if len(text) > 40 or not micros.isdigit() or not ident.isdigit():
         raise FilterError("cursor", _("This page link is damaged: go back to the first page."))
     try:
-        return EPOCH + timedelta(microseconds=int(micros)), int(ident)
-    except OverflowError:
+        return EPOCH + timedelta(microseconds=int(micros)), parse_id(ident)
+    except (OverflowError, InputError):
         raise FilterError("cursor", _("This page link is damaged: go back to the first page.")) from None
 
 

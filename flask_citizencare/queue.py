@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from .domain.lifecycle import OPEN_STATUSES, Status
 from .models import Report
+from .parsing import InputError, check_int, parse_datetime
 from .services.staff import Actor, visible_reports
 from .spatial import reports_in_box
 
@@ -157,11 +158,11 @@ def decode_cursor(cursor: str, names: list[str]) -> list[Any] | None:
             if not isinstance(value, str):
                 return None
             try:
-                moment = datetime.fromisoformat(value)
-            except ValueError:
+                moment = parse_datetime(value)
+            except InputError:
                 return None
             parsed.append(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
-        elif isinstance(value, int) and not isinstance(value, bool):
+        elif check_int(value):
             parsed.append(value)
         else:
             return None

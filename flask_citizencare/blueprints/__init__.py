@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask.sansio.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -23,11 +24,13 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..domain.markdown import render as cc_markdown
 from ..formatting import cc_date, cc_datetime, cc_number
 from ..i18n import SESSION_KEY, current_language, languages
+from ..parsing import CONVERTERS
 from .api import blueprint as api_blueprint
 from .dashboard import blueprint as dashboard_blueprint
 from .map import blueprint as map_blueprint
 from .opendata import blueprint as opendata_blueprint
 from .public import blueprint as public_blueprint
+from .requests import guard, takes_photos
 from .staff import blueprint as staff_blueprint
 
 _package = Path(__file__).resolve().parent.parent
@@ -47,6 +50,20 @@ blueprint = Blueprint(
     static_folder=str(_package / "static" / "citizencare"),
     static_url_path="/static",
 )
+
+
+@blueprint.record_once
+def _set_up_on_app(setup: BlueprintSetupState) -> None:
+    """Before any of our rules is bound: our URL converters; and our request guard, first of all.
+
+    The guard sets the body limit before any ``before_request`` of the host
+    (Flask-WTF's CSRF check parses the form) can read the body, so it goes to
+    the front of the app's list, whenever the host set up its extensions.
+    """
+    setup.app.url_map.converters.update(CONVERTERS)
+    setup.app.before_request_funcs.setdefault(None, []).insert(0, guard(blueprint))
+
+
 blueprint.register_blueprint(public_blueprint)
 blueprint.register_blueprint(staff_blueprint)
 blueprint.register_blueprint(api_blueprint)
@@ -117,6 +134,12 @@ def csrf_error(error: CSRFError) -> ResponseReturnValue:
 @blueprint.errorhandler(RequestEntityTooLarge)
 def too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
     config = current_app.config
+    if not takes_photos(current_app.view_functions.get(request.endpoint or "")):
+        return _error_page(
+            413,
+            _("What you sent is too large"),
+            _("This form cannot take that much text or any file. Nothing was saved."),
+        )
     return _error_page(
         413,
         _("What you sent is too large"),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import imaplib
 import logging
+import re
 import ssl
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -88,9 +89,12 @@ class PollResult:
 
     handled: int = 0
     failed: int = 0
+    #: Over the size limit: left in the folder unread, for a person to look at.
+    too_large: int = 0
 
     def __str__(self) -> str:
-        return f"{self.handled} handled, {self.failed} left for the next poll"
+        text = f"{self.handled} handled, {self.failed} left for the next poll"
+        return text + (f", {self.too_large} too large left in the folder" if self.too_large else "")
 
 
 def _quote(name: str) -> str:
@@ -191,6 +195,8 @@ def poll(
     handle: Callable[[str, bytes], bool],
     *,
     stopping: Callable[[], bool] = lambda: False,
+    max_bytes: int | None = None,
+    too_large: Callable[[str, int], None] = lambda label, size: None,
 ) -> PollResult:
     """Hand every message of the folder to ``handle(label, raw)``; move away those it returns True for.
 
@@ -199,8 +205,11 @@ def poll(
     when the server is down or the connection drops (what was moved stays
     moved), :class:`ConfigurationError` for refused credentials or a missing
     folder.
+
+    A message whose ``RFC822.SIZE`` is over ``max_bytes`` is not fetched:
+    ``too_large(label, size)`` is told, and it stays in the folder as it is.
     """
-    handled = failed = 0
+    handled = failed = refused = 0
     try:
         with _connection(settings) as imap:
             capabilities = _capabilities(imap)
@@ -218,6 +227,11 @@ def poll(
             for uid in uids:
                 if stopping():
                     break
+                size = _size(imap, uid) if max_bytes is not None else None
+                if size is not None and max_bytes is not None and size > max_bytes:
+                    too_large(f"imap:{uid}", size)
+                    refused += 1
+                    continue
                 raw = _fetch(imap, uid)
                 if raw is None:
                     continue  # expunged by someone else meanwhile
@@ -235,7 +249,18 @@ def poll(
         ) from None
     except imaplib.IMAP4.error as exc:
         raise ImapUnavailable(f"IMAP server {settings.where}: {_describe(exc)}") from None
-    return PollResult(handled, failed)
+    return PollResult(handled, failed, refused)
+
+
+def _size(imap: imaplib.IMAP4, uid: str) -> int | None:
+    """The message's size as the server counts it, without fetching it (None if it is gone)."""
+    typ, data = imap.uid("FETCH", uid, "(RFC822.SIZE)")
+    _check(typ, data, f"FETCH {uid} RFC822.SIZE")
+    for part in data:
+        text = part[0] if isinstance(part, tuple) else part
+        if isinstance(text, bytes) and (match := re.search(rb"RFC822\.SIZE (\d+)", text)):
+            return int(match.group(1))
+    return None
 
 
 def _fetch(imap: imaplib.IMAP4, uid: str) -> bytes | None:

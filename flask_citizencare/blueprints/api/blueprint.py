@@ -17,7 +17,7 @@ from . import views
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 blueprint.add_url_rule("/reports.geojson", "reports_geojson", views.reports_geojson)
-blueprint.add_url_rule("/tiles/<int:z>/<int:x>/<int:y>.mvt", "report_tile", views.report_tile)
+blueprint.add_url_rule("/tiles/<cc_int:z>/<cc_int:x>/<cc_int:y>.mvt", "report_tile", views.report_tile)
 
 _EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 
@@ -51,3 +51,9 @@ def api_error(error: HTTPException) -> Response:
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
     return response
+
+
+# Code-specific handlers of the parent blueprint (400, 404, 413 ...) would be found before a
+# handler of the HTTPException class: the API answers these codes itself.
+for _code in (400, 403, 404, 405, 413):
+    blueprint.register_error_handler(_code, api_error)

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -34,6 +33,7 @@ from wtforms.validators import (
 )
 
 from ...domain.lifecycle import Kind
+from ...forms import CitizenCareForm
 from ...models import Category
 from ...services.reports import Submission
 from .submission_tokens import is_own_submission_token, new_submission_token
@@ -93,7 +93,7 @@ def _question_field(category: Category, question: dict[str, Any], language: str)
     return StringField(text, validators=validators)
 
 
-class ReportForm(FlaskForm):
+class ReportForm(CitizenCareForm):
     kind = RadioField(
         _l("What do you want to send?"),
         choices=[
@@ -231,7 +231,7 @@ def report_form_class(categories: Sequence[Category], language: str) -> type[Rep
     return type("CategoryReportForm", (ReportForm,), fields)
 
 
-class AddInformationForm(FlaskForm):
+class AddInformationForm(CitizenCareForm):
     text = TextAreaField(
         _l("Add information"),
         validators=[
@@ -279,7 +279,7 @@ class ScoreField(RadioField):
             )
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(CitizenCareForm):
     """The three questions of the satisfaction survey and an optional comment."""
 
     recommend = ScoreField(
@@ -328,7 +328,7 @@ def _single_line(form: Any, field: Field) -> None:
         raise StopValidation(_l("Enter a valid e-mail address, such as name@example.org."))
 
 
-class FollowForm(FlaskForm):
+class FollowForm(CitizenCareForm):
     """ "Follow this report by e-mail" on the public page of a report."""
 
     email = EmailField(

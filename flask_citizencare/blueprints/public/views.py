@@ -19,6 +19,7 @@ from ...domain.lifecycle import Kind
 from ...extension import db_session, state
 from ...i18n import current_language
 from ...models import Category, Photo, Report
+from ...parsing import InputError, parse_id
 from ...queries import (
     active_categories,
     public_report,
@@ -27,6 +28,7 @@ from ...queries import (
     tracked_report,
 )
 from ...services.reports import SubmissionRefused, add_reporter_information, submit_report
+from ..requests import accepts_photos
 from .forms import (
     AddInformationForm,
     FollowForm,
@@ -47,12 +49,6 @@ LOCATION_MESSAGES = {
     "missing": lambda: _("Place the pin on the map, or enter an address or the coordinates."),
     "half": lambda: _("Enter both latitude and longitude, or neither."),
 }
-
-
-def _upload_limit() -> int:
-    """Largest request body the report form accepts: every photo at its limit, plus the text."""
-    config = current_app.config
-    return int(config["CITIZENCARE_MAX_PHOTOS"] * config["CITIZENCARE_PHOTO_MAX_BYTES"] + 1024 * 1024)
 
 
 def index() -> ResponseReturnValue:
@@ -149,8 +145,8 @@ def check_report_parts(form: ReportForm, categories: Sequence[Category]) -> Repo
     return ReportParts(answers, location, location_error, photos, ok)
 
 
+@accepts_photos
 def new_report() -> ResponseReturnValue:
-    request.max_content_length = _upload_limit()
     categories = active_categories()
     language = current_language()
     form = report_form_class(categories, language)()
@@ -276,8 +272,8 @@ def unsubscribe(token: str) -> ResponseReturnValue:
     return render_template("citizencare/public/unsubscribe.html", report=report, token=token)
 
 
+@accepts_photos
 def track(token: str) -> ResponseReturnValue:
-    request.max_content_length = _upload_limit()
     report = tracked_report(token) or abort(404)
     form = AddInformationForm()
     if request.method == "POST":
@@ -353,10 +349,10 @@ def nearby() -> ResponseReturnValue:
     from ...services.errors import ActionRefused
 
     try:
-        category_id = int(request.args.get("category", ""))
+        category_id = parse_id(request.args.get("category"))
         lat = parse_coordinate(request.args.get("lat"))
         lon = parse_coordinate(request.args.get("lon"))
-    except (ValueError, ValidationError):
+    except (InputError, ValidationError):
         return jsonify(error=_("Give a category and a position.")), 400
     if lat is None or lon is None:
         return jsonify(error=_("Give a category and a position.")), 400

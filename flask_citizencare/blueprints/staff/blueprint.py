@@ -11,13 +11,13 @@ blueprint.before_request(views.require_staff)
 blueprint.context_processor(views.staff_context)
 blueprint.add_url_rule("/", "queue", views.queue)
 blueprint.add_url_rule("/bulk", "bulk", views.bulk, methods=["POST"])
-blueprint.add_url_rule("/reports/<int:report_id>", "case", views.case)
-blueprint.add_url_rule("/reports/<int:report_id>/actions/<action>", "act", views.act, methods=["POST"])
-blueprint.add_url_rule("/reports/<int:report_id>/moderation", "moderate", views.moderate, methods=["POST"])
+blueprint.add_url_rule("/reports/<cc_id:report_id>", "case", views.case)
+blueprint.add_url_rule("/reports/<cc_id:report_id>/actions/<action>", "act", views.act, methods=["POST"])
+blueprint.add_url_rule("/reports/<cc_id:report_id>/moderation", "moderate", views.moderate, methods=["POST"])
 blueprint.add_url_rule(
-    "/reports/<int:report_id>/classification", "classify", views.classify, methods=["POST"]
+    "/reports/<cc_id:report_id>/classification", "classify", views.classify, methods=["POST"]
 )
-blueprint.add_url_rule("/reports/<int:report_id>/messages", "reply", views.reply, methods=["POST"])
+blueprint.add_url_rule("/reports/<cc_id:report_id>/messages", "reply", views.reply, methods=["POST"])
 blueprint.add_url_rule("/photos/<key>", "photo", views.photo)
 blueprint.add_url_rule("/intake", "intake", views.intake, methods=["GET", "POST"])
 blueprint.add_url_rule("/knowledge", "knowledge", library.knowledge)

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -21,6 +20,8 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ...domain.lifecycle import Channel, Priority, Status
+from ...forms import CitizenCareForm
+from ...parsing import optional_id
 from ...queue import SLA_STATES, SORTS
 
 
@@ -41,15 +42,15 @@ def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
     return west, south, east, north
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(CitizenCareForm):
     """Filters of the queue, in the query string (GET: no CSRF token needed)."""
 
     class Meta:
         csrf = False
 
     status = SelectMultipleField(_l("Status"), validators=[Optional()])
-    category = SelectField(_l("Category"), coerce=str, validators=[Optional()], validate_choice=False)
-    office = SelectField(_l("Office"), coerce=str, validators=[Optional()], validate_choice=False)
+    category = SelectField(_l("Category"), coerce=optional_id, validators=[Optional()], validate_choice=False)
+    office = SelectField(_l("Office"), coerce=optional_id, validators=[Optional()], validate_choice=False)
     level = SelectField(
         _l("Level"),
         choices=[
@@ -151,18 +152,20 @@ def sort_labels() -> dict[str, Any]:
     return {"due": _l("Due time"), "age": _l("Age"), "priority": _l("Priority")}
 
 
-class ActionForm(FlaskForm):
+class ActionForm(CitizenCareForm):
     """One form for every lifecycle action; the action decides which fields it needs."""
 
     version = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
     note = TextAreaField(_l("Reason or note"), validators=[Optional(), Length(max=2000)])
     public_reply = TextAreaField(_l("Answer to the citizen"), validators=[Optional(), Length(max=10000)])
-    office = SelectField(_l("Office"), coerce=str, validators=[Optional()], validate_choice=False)
-    assignee = SelectField(_l("Staff member"), coerce=str, validators=[Optional()], validate_choice=False)
+    office = SelectField(_l("Office"), coerce=optional_id, validators=[Optional()], validate_choice=False)
+    assignee = SelectField(
+        _l("Staff member"), coerce=optional_id, validators=[Optional()], validate_choice=False
+    )
     master = StringField(_l("Number of the report it duplicates"), validators=[Optional(), Length(max=20)])
 
 
-class MessageForm(FlaskForm):
+class MessageForm(CitizenCareForm):
     """A message in the case's thread; the service checks the text and the visibility."""
 
     version = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
@@ -180,18 +183,20 @@ class MessageForm(FlaskForm):
     body = TextAreaField(_l("Message"), validators=[Optional()])
 
 
-class BulkForm(FlaskForm):
+class BulkForm(CitizenCareForm):
     action = SelectField(
         _l("With the selected cases"),
         choices=[SelectChoice("acknowledge", _l("Take in charge")), SelectChoice("assign", _l("Assign"))],
         validators=[InputRequired()],
     )
-    office = SelectField(_l("Office"), coerce=str, validators=[Optional()], validate_choice=False)
-    assignee = SelectField(_l("Staff member"), coerce=str, validators=[Optional()], validate_choice=False)
+    office = SelectField(_l("Office"), coerce=optional_id, validators=[Optional()], validate_choice=False)
+    assignee = SelectField(
+        _l("Staff member"), coerce=optional_id, validators=[Optional()], validate_choice=False
+    )
     back = HiddenField(validators=[Optional(), Length(max=2000)])
 
 
-class ModerationForm(FlaskForm):
+class ModerationForm(CitizenCareForm):
     version = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
     is_public = BooleanField(_l("Shown to the public"))
     public_title = StringField(_l("Title shown to the public"), validators=[Optional(), Length(max=200)])
@@ -199,15 +204,17 @@ class ModerationForm(FlaskForm):
         _l("Description shown to the public"), validators=[Optional(), Length(max=5000)]
     )
     hidden_photos = SelectMultipleField(
-        _l("Hidden photos"), coerce=str, validators=[Optional()], validate_choice=False
+        _l("Hidden photos"), coerce=optional_id, validators=[Optional()], validate_choice=False
     )
 
 
-class ClassificationForm(FlaskForm):
+class ClassificationForm(CitizenCareForm):
     version = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
-    category = SelectField(_l("Category"), coerce=str, validators=[InputRequired()], validate_choice=False)
+    category = SelectField(
+        _l("Category"), coerce=optional_id, validators=[InputRequired()], validate_choice=False
+    )
     priority = SelectField(_l("Priority"), validators=[InputRequired()])
 
 
-class CsrfForm(FlaskForm):
+class CsrfForm(CitizenCareForm):
     """Only the CSRF token, for small forms whose fields the service validates."""

@@ -54,10 +54,6 @@ def intake_view() -> ResponseReturnValue:
     actor = g.cc_actor
     if not actor.registers_requests:
         abort(403)  # every request, GET included: the link is not shown to these roles either
-    request.max_content_length = int(
-        current_app.config["CITIZENCARE_MAX_PHOTOS"] * current_app.config["CITIZENCARE_PHOTO_MAX_BYTES"]
-        + 2**20
-    )
     categories = active_categories()
     language = current_language()
     base = report_form_class(categories, language)

@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 
 from ...domain.lifecycle import Role
 from ...extension import db_session
+from ...parsing import InputError, optional_id
 from ...queries import active_categories
 from ...services.canned import UNSET, create_canned, deactivate_canned, list_canned, update_canned
 from ...services.errors import ActionRefused
@@ -19,10 +20,11 @@ EDITORS = frozenset({Role.OPERATOR, Role.MANAGER, Role.ADMIN})
 
 
 def _int(value: str | None) -> int | None:
+    """An id from the query string or the raw form; a value that is not one is a 400."""
     try:
-        return int(value) if value else None
-    except ValueError:
-        return None
+        return optional_id(value)
+    except InputError:
+        abort(400)
 
 
 def knowledge() -> ResponseReturnValue:

@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 
 from ...extension import db_session
 from ...models.base import utcnow
+from ...parsing import InputError, parse_id
 from ...services.outbox import dead_letter_page, outbox_health, retry_dead
 from .forms import CsrfForm
 
@@ -21,9 +22,10 @@ _MAX_IDS = 1000
 
 def _positive_int(value: str | None) -> int | None:
     """A database id from a form or query string; ``None`` if it is not one."""
-    if value is None or not value.isdigit() or len(value) > 18:
+    try:
+        return parse_id(value)
+    except InputError:
         return None
-    return int(value)
 
 
 def outbox() -> ResponseReturnValue:

@@ -6,13 +6,13 @@ from flask import flash, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
+from ...forms import CitizenCareForm
 from ...services.preferences import set_mail_preferences
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(CitizenCareForm):
     notify_assignments = BooleanField(_l("Send me a mail when a case is assigned to me"))
     notify_replies = BooleanField(_l("Send me a mail when the reporter of a case I handle writes"))
 

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from ...domain.lifecycle import Role
+from ...parsing import InputError, parse_id
 from ...queries import active_categories
 from ...services import sla
 from ...services.errors import ActionRefused
@@ -57,9 +58,9 @@ def service_levels() -> ResponseReturnValue:
         if not csrf.validate():
             raise CSRFError(_("The form has expired"))
         try:
-            category_id = int(request.form.get("category", ""))
-        except ValueError:
-            category_id = -1
+            category_id = parse_id(request.form.get("category"))
+        except InputError:
+            category_id = -1  # no such category: the service says "choose one from the list"
         try:
             sla.set_category_sla(
                 g.cc_actor, category_id, None if request.form.get("reset") else _overrides(request.form)

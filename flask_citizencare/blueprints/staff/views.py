@@ -18,6 +18,7 @@ from ...extension import current_roles, db_session, is_staff
 from ...i18n import current_language
 from ...models import Office, Photo, Report, StaffMember
 from ...models.base import utcnow
+from ...parsing import InputError, parse_id
 from ...queries import active_categories
 from ...queue import QueueFilters, queue_counts, queue_page
 from ...services import sla
@@ -31,6 +32,7 @@ from ...services.staff import Actor, can_see, is_assigned, staff_member_for
 from ...services.threads import post_message
 from ...services.triage import ActionInput, apply_action, load_case
 from ..public.views import _send_photo
+from ..requests import accepts_photos
 from .forms import (
     ActionForm,
     BulkForm,
@@ -79,11 +81,9 @@ def _staff_members() -> list[StaffMember]:
     )
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
+def _valid(field: Any) -> Any:
+    """A filter's value, or ``None`` when it was refused (the form says why; the rest still applies)."""
+    return None if field.errors else (field.data or None)
 
 
 def queue() -> ResponseReturnValue:
@@ -97,17 +97,17 @@ def queue() -> ResponseReturnValue:
     statuses = frozenset(form.status.data or []) & {s.value for s in Status} if form.status.data else None
     filters = QueueFilters(
         **({"statuses": statuses} if statuses else {}),
-        category_id=_int(form.category.data),
-        office_id=_int(form.office.data),
-        level=_int(form.level.data),
-        priority=form.priority.data or None,
-        channel=form.channel.data or None,
-        sla=form.sla.data or None,
+        category_id=_valid(form.category),
+        office_id=_valid(form.office),
+        level=int(form.level.data) if _valid(form.level) in ("1", "2") else None,
+        priority=_valid(form.priority),
+        channel=_valid(form.channel),
+        sla=_valid(form.sla),
         bbox=None if form.area.errors else form.bbox(current_app.config["CITIZENCARE_DISTRICTS"]),
-        text=(form.q.data or "").strip() or None,
-        received_from=form.received_from.data if not form.received_from.errors else None,
-        received_to=form.received_to.data if not form.received_to.errors else None,
-        sort=form.sort.data or "due",
+        text=(_valid(form.q) or "").strip() or None,
+        received_from=_valid(form.received_from),
+        received_to=_valid(form.received_to),
+        sort=_valid(form.sort) or "due",
     )
     now = utcnow()
     soon = sla.soon(now)
@@ -118,7 +118,7 @@ def queue() -> ResponseReturnValue:
         filters,
         now=now,
         soon=soon,
-        after=form.after.data or None,
+        after=_valid(form.after),
         limit=current_app.config["CITIZENCARE_QUEUE_PAGE_SIZE"],
     )
     counts = queue_counts(session, actor(), filters, now=now, soon=soon)
@@ -161,12 +161,11 @@ def bulk() -> ResponseReturnValue:
     done, refused = [], []
     for item in request.form.getlist("report"):
         report_id, _sep, version = item.partition(":")
-        rid, ver = _int(report_id), _int(version)
-        if rid is None or ver is None:
+        try:
+            rid, ver = parse_id(report_id), parse_id(version)
+        except InputError:
             abort(400)
-        data = ActionInput(
-            expected_version=ver, office_id=_int(form.office.data), assignee_id=_int(form.assignee.data)
-        )
+        data = ActionInput(expected_version=ver, office_id=form.office.data, assignee_id=form.assignee.data)
         try:
             done.append(apply_action(actor(), rid, action, data).public_id)
         except ActionRefused as refusal:
@@ -270,8 +269,8 @@ def act(report_id: int, action: str) -> ResponseReturnValue:
             expected_version=form.version.data,
             note=form.note.data,
             public_reply=form.public_reply.data,
-            office_id=_int(form.office.data),
-            assignee_id=_int(form.assignee.data),
+            office_id=form.office.data,
+            assignee_id=form.assignee.data,
             master_number=form.master.data or None,
         )
         report = apply_action(actor(), report_id, Action(action), data)
@@ -285,7 +284,7 @@ def moderate(report_id: int) -> ResponseReturnValue:
     form = ModerationForm()
 
     def change() -> str:
-        hidden = [i for i in (_int(v) for v in form.hidden_photos.data or []) if i is not None]
+        hidden = [i for i in form.hidden_photos.data or [] if i is not None]
         data = Moderation(
             expected_version=form.version.data,
             is_public=form.is_public.data,
@@ -306,7 +305,7 @@ def classify(report_id: int) -> ResponseReturnValue:
     def change() -> str:
         data = Classification(
             expected_version=form.version.data,
-            category_id=_int(form.category.data),
+            category_id=form.category.data,
             priority=form.priority.data,
         )
         classify_case(actor(), report_id, data)
@@ -346,6 +345,7 @@ def photo(key: str) -> ResponseReturnValue:
     return _send_photo(found, key, "private, no-store")
 
 
+@accepts_photos
 def intake() -> ResponseReturnValue:
     from .intake import intake_view
 
