@@ -1,13 +1,17 @@
 # Two commands do everything on a fresh Debian machine:
 #   make demo   set up, migrate, load demo data and serve the example site on http://127.0.0.1:5000
 #   make test   set up, then run the whole test suite on SpatiaLite and PostGIS
+#   make fuzz   fuzz the photo pipeline and the mail parser, FUZZ_SECONDS each (not part of make test)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_REPORTS ?= 2000
+FUZZ_SECONDS ?= 60
+# The fuzzers' growing corpora and any crashing inputs; the committed seeds are only read.
+FUZZ_WORK ?= build/fuzz
 export FLASK_APP := example_site
 
-.PHONY: demo test test-quick setup system system-tests catalogs lint clean
+.PHONY: demo test test-quick setup system system-tests catalogs lint fuzz clean
 
 setup: system $(VENV)/.installed catalogs
 
@@ -41,8 +45,21 @@ test: setup system-tests
 test-quick: setup
 	$(BIN)/pytest -m "not slow"
 
+# One harness per target; libFuzzer writes new inputs to the first directory and reads the others.
+# A crash stops that harness and leaves $(FUZZ_WORK)/<target>-crash-<sha1>: turn it into a test.
+fuzz: setup $(VENV)/.installed-fuzz
+	@mkdir -p $(FUZZ_WORK)/photos $(FUZZ_WORK)/mail
+	$(BIN)/python -m fuzz.photo_pipeline $(FUZZ_WORK)/photos fuzz/seeds/photos \
+		-max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -artifact_prefix=$(FUZZ_WORK)/photos-
+	$(BIN)/python -m fuzz.mail_parser $(FUZZ_WORK)/mail tests/mail \
+		-max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -artifact_prefix=$(FUZZ_WORK)/mail-
+
+$(VENV)/.installed-fuzz: setup.cfg
+	$(BIN)/python -m pip install -q -e '.[fuzz]'
+	touch $@
+
 lint: setup
-	$(BIN)/ruff check flask_citizencare tests example_site bench
+	$(BIN)/ruff check flask_citizencare tests example_site bench fuzz
 	$(BIN)/mypy flask_citizencare
 
 clean:

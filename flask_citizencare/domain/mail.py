@@ -194,7 +194,7 @@ def _header_text(value: object) -> str:
                 )
             except (LookupError, UnicodeError, ValueError, email.errors.MessageError):
                 pass
-    return re.sub(r"\s+", " ", text).strip()
+    return re.sub(r"\s+", " ", _storable(text)).strip()
 
 
 def _header(message: Message, name: str) -> str:
@@ -295,6 +295,11 @@ def _safe_walk(message: Message) -> Iterator[Message]:
 
 def _decode_bytes(data: bytes, charset: str | None) -> str:
     """Bytes in a declared charset, forgiving lies: Latin-1 is read as Windows-1252, unknown as UTF-8."""
+    return _storable(_decode_declared(data, charset))
+
+
+def _decode_declared(data: bytes, charset: str | None) -> str:
+    """:func:`_decode_bytes` before :func:`_storable`."""
     charset = (charset or "").strip().strip('"').lower()
     if charset in ("", "us-ascii", "ascii", "unknown-8bit", "x-unknown"):
         try:
@@ -305,8 +310,20 @@ def _decode_bytes(data: bytes, charset: str | None) -> str:
         charset = "windows-1252"
     try:
         return data.decode(charset, "replace")
-    except LookupError:
+    except (LookupError, ValueError):
+        # Unknown, or a name Python takes but cannot decode mail with: NUL inside ("embedded null
+        # character"), codecs refusing "replace" (idna, punycode), the "undefined" codec.
         return data.decode("utf-8", "replace")
+
+
+_NOT_STORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def _storable(text: str) -> str:
+    """``text`` as the database takes it: NUL dropped (PostgreSQL refuses it in text), lone
+    surrogates (which UTF-7 or ``unicode_escape`` "charsets" and 8-bit headers can yield, and no
+    driver encodes) replaced with U+FFFD. Every text the parser gives comes through here."""
+    return _NOT_STORABLE.sub(lambda match: "" if match.group() == "\x00" else "\ufffd", text)
 
 
 def _part_bytes(part: Message) -> bytes:
@@ -637,7 +654,7 @@ def _collect_attachments(
         if len(found) >= max_count or total + len(data) > max_total_bytes:
             dropped += 1
             continue
-        content_type = part.get_content_type()
+        content_type = _storable(part.get_content_type())
         found.append(
             Attachment(_safe_filename(_filename(part), content_type, len(found) + 1), content_type, data)
         )

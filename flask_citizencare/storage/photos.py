@@ -36,6 +36,8 @@ import math
 import struct
 import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import BinaryIO, Final, Literal
 
@@ -82,6 +84,7 @@ _DECODER_ERRORS: Final = (
     TypeError,
     ZeroDivisionError,
     OverflowError,
+    RuntimeError,  # how pillow_heif reports libheif's errors: corrupt data, libheif's security limits
 )
 
 #: Serialises our short ``warnings.catch_warnings()`` blocks: before Python 3.14 they swap the
@@ -229,15 +232,26 @@ def _open(raw: bytes, max_pixels: int) -> Image.Image:
     do not fill the host's logs and the outcome does not depend on the host's
     warning filters (under ``-W error`` the photo would otherwise be refused).
     """
-    with _WARNINGS_LOCK, warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
+    with _pillow_warnings():
         image = Image.open(io.BytesIO(raw), formats=list(images.accepted_formats()))
     width, height = image.size
     if width * height > max_pixels:
         image.close()
         raise _reject("too_many_pixels", max_pixels=max_pixels)
     return image
+
+
+@contextmanager
+def _pillow_warnings() -> Iterator[None]:
+    """Pillow's warnings about damaged metadata silenced, its decompression-bomb warning an error.
+
+    Applies to the steps that parse headers and metadata (opening, reading
+    EXIF), which are quick: the lock around them does not serialise decoding.
+    """
+    with _WARNINGS_LOCK, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        yield
 
 
 def _decode(image: Image.Image, display_size: int) -> tuple[Image.Image, tuple[int, int]]:
@@ -256,7 +270,8 @@ def _decode(image: Image.Image, display_size: int) -> tuple[Image.Image, tuple[i
     if image.format in ("JPEG", "MPO") and stored_target != image.size:
         image.draft("RGB", stored_target)
     image.load()  # animated WebP/APNG and MPO: the first frame is the current one
-    orientation = images.exif_orientation(image)
+    with _pillow_warnings():  # EXIF is parsed here, lazily: a damaged block warns like one at opening
+        orientation = images.exif_orientation(image)
     picture = images.to_output_mode(images.upright(image, orientation))
     return picture, images.upright_size(stored_target, orientation)
 
