@@ -269,7 +269,13 @@ def _decode(image: Image.Image, display_size: int) -> tuple[Image.Image, tuple[i
     stored_target = images.fit_size(image.size, display_size)
     if image.format in ("JPEG", "MPO") and stored_target != image.size:
         image.draft("RGB", stored_target)
-    image.load()  # animated WebP/APNG and MPO: the first frame is the current one
+    if image.format == "PNG":
+        # A PNG's trailing chunks (APNG control chunks) are parsed while loading and may
+        # warn about damage; PNGs are rare from phones, so holding the lock costs little.
+        with _pillow_warnings():
+            image.load()
+    else:
+        image.load()  # animated WebP and MPO: the first frame is the current one
     with _pillow_warnings():  # EXIF is parsed here, lazily: a damaged block warns like one at opening
         orientation = images.exif_orientation(image)
     picture = images.to_output_mode(images.upright(image, orientation))
