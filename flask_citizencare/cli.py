@@ -89,6 +89,9 @@ def storage_sweep(dry_run: bool, staged_age: int) -> None:
     click.echo(
         f"{verb} {len(result.removed_orphans)} orphan file(s), {len(result.removed_staged)} stale upload(s)"
     )
+    if result.published_staged:
+        verb = "would publish" if dry_run else "published"
+        click.echo(f"{verb} {len(result.published_staged)} committed photo file(s) left staged by a failure")
     for photo_id, key in result.missing:
         click.echo(f"missing file {key} of photo {photo_id}", err=True)
     if result.missing:

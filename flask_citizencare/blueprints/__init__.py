@@ -25,6 +25,7 @@ from ..domain.markdown import render as cc_markdown
 from ..formatting import cc_date, cc_datetime, cc_number
 from ..i18n import SESSION_KEY, current_language, languages
 from ..parsing import CONVERTERS
+from ..services.photos import PhotoStoreUnavailable
 from .api import blueprint as api_blueprint
 from .dashboard import blueprint as dashboard_blueprint
 from .map import blueprint as map_blueprint
@@ -129,6 +130,17 @@ def csrf_error(error: CSRFError) -> ResponseReturnValue:
             "Go back, reload the page and send it again: nothing was saved."
         ),
     )
+
+
+@blueprint.errorhandler(PhotoStoreUnavailable)
+def photo_store_unavailable(error: PhotoStoreUnavailable) -> ResponseReturnValue:
+    page = render_template(
+        "citizencare/error.html",
+        status=503,
+        title=_("Your photos could not be stored just now"),
+        message=_("Nothing was saved. Please try again in a few minutes."),
+    )
+    return page, 503, {"Retry-After": "120"}
 
 
 @blueprint.errorhandler(RequestEntityTooLarge)

@@ -18,6 +18,10 @@ from ..storage.photos import ProcessedPhoto
 log = logging.getLogger(__name__)
 
 
+class PhotoStoreUnavailable(Exception):
+    """The photo store refused to take a file; the change that carried it is rolled back."""
+
+
 def new_key() -> str:
     return secrets.token_urlsafe(24)
 
@@ -39,7 +43,12 @@ class StagedPhotos:
             position=position,
         )
         for key, data in ((photo.storage_key, processed.display), (photo.thumbnail_key, processed.thumbnail)):
-            self.store.stage(key, data, processed.content_type)
+            try:
+                self.store.stage(key, data, processed.content_type)
+            except OSError as exc:
+                # Disk full, object store down: the whole submission fails, nothing is kept.
+                log.exception("could not stage photo %s", key)
+                raise PhotoStoreUnavailable() from exc
             self.keys.append(key)
         return photo
 
@@ -63,7 +72,7 @@ def publish(staged: StagedPhotos) -> None:
         try:
             staged.store.publish(key)
         except OSError:
-            # The rows are committed; `storage sweep` reports the missing file.
+            # The rows are committed and the file is staged: `storage sweep` publishes it.
             log.exception("could not publish photo %s", key)
 
 
@@ -76,6 +85,7 @@ def discard(staged: StagedPhotos) -> None:
 class SweepResult:
     removed_orphans: list[str] = field(default_factory=list)
     removed_staged: list[str] = field(default_factory=list)
+    published_staged: list[str] = field(default_factory=list)
     missing: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -101,10 +111,16 @@ def sweep(
             if not dry_run:
                 store.delete(key)
     for key in list(store.stale_staged(staged_age_seconds)):
+        if key in known:
+            # A committed photo whose publication failed after the commit: finish it, never lose it.
+            result.published_staged.append(key)
+            if not dry_run:
+                store.publish(key)
+            continue
         result.removed_staged.append(key)
         if not dry_run:
             store.discard(key)
     for key, photo_id in known.items():
-        if not store.exists(key):
+        if not store.exists(key) and key not in result.published_staged:
             result.missing.append((photo_id, key))
     return result
