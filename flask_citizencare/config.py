@@ -14,6 +14,7 @@ from typing import Any
 from .errors import ConfigurationError
 
 PREFIX = "CITIZENCARE_"
+SQLITE_JOURNAL_MODES = ("wal", "delete", "truncate", "persist")
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,16 @@ SETTINGS: dict[str, Setting] = {
     "SPATIALITE_LIBRARY": Setting(
         "mod_spatialite",
         "Name or path of the SpatiaLite module loaded on SQLite connections.",
+    ),
+    "SQLITE_BUSY_TIMEOUT": Setting(
+        30,
+        "Seconds a SQLite connection waits for another writer before giving up with "
+        "\"database is locked\"; floods of submissions queue up instead of failing.",
+    ),
+    "SQLITE_JOURNAL_MODE": Setting(
+        "wal",
+        "Journal mode set on SQLite databases: wal lets readers and the writer work at the same time; "
+        "use delete for a database on a network file system, None to leave it as it is.",
     ),
     # Reporting
     "ANONYMOUS_REQUIRES_EMAIL": Setting(True, "An anonymous reporter must give an e-mail address."),
@@ -214,6 +225,17 @@ def check_values(config: Mapping[str, Any]) -> None:
             raise ConfigurationError(
                 f"CITIZENCARE_DISTRICTS has an unusable entry {district!r}: {exc}"
             ) from None
+    timeout = config[PREFIX + "SQLITE_BUSY_TIMEOUT"]
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 <= timeout < 3600:
+        raise ConfigurationError(
+            f"CITIZENCARE_SQLITE_BUSY_TIMEOUT must be seconds from 0 to 3600, not {timeout!r}"
+        )
+    journal = config[PREFIX + "SQLITE_JOURNAL_MODE"]
+    if journal is not None and str(journal).lower() not in SQLITE_JOURNAL_MODES:
+        raise ConfigurationError(
+            f"CITIZENCARE_SQLITE_JOURNAL_MODE must be one of {', '.join(SQLITE_JOURNAL_MODES)} or None, "
+            f"not {journal!r}"
+        )
     languages = config[PREFIX + "LANGUAGES"]
     if not languages or not all(isinstance(code, str) for code in languages):
         raise ConfigurationError("CITIZENCARE_LANGUAGES must be a non-empty list of language codes")
