@@ -155,6 +155,56 @@ SETTINGS: dict[str, Setting] = {
     ),
     "IMAP_POLL_SECONDS": Setting(60, "Seconds between two polls of `mail ingest --imap --loop`."),
     "FOLLOW_CONFIRM_DAYS": Setting(7, "Days the link confirming a follower's e-mail address stays valid."),
+    "FORM_MIN_SECONDS": Setting(
+        3,
+        "A citizen's form (report, add information, follow) posted sooner than this many seconds after "
+        "it was shown is taken for a bot's and silently dropped, as is one with its hidden honeypot "
+        "field filled or its signed time missing.",
+    ),
+    # Abuse protection: rate limits (strings in Flask-Limiter's syntax, "5 per hour; 20 per day")
+    "RATELIMIT_ENABLED": Setting(True, "Limit how often the public forms, links and API may be used."),
+    "RATELIMIT_STORAGE_URI": Setting(
+        "memory://",
+        "Where the counters live: memory:// counts per process; with several processes or hosts use "
+        "Redis (redis://127.0.0.1:6379/0, needs the `redis` package) so they share the counts.",
+    ),
+    "RATELIMIT_KEY_PREFIX": Setting(
+        "citizencare", "Prefix of the counters' keys, to keep apart several sites sharing one Redis."
+    ),
+    "RATELIMIT_STRATEGY": Setting(
+        "fixed-window", "How rates are counted: fixed-window, moving-window or sliding-window-counter."
+    ),
+    "RATELIMIT_EXEMPT": Setting(
+        (),
+        "Client addresses or networks never limited (e.g. the municipality's own offices, monitoring). "
+        "Behind a proxy the host must use Werkzeug's ProxyFix: the client is request.remote_addr.",
+    ),
+    "RATELIMIT_REPORT_PER_IP": Setting(
+        "30 per hour; 200 per day", "Report form submissions per client address (IPv6: per /64)."
+    ),
+    "RATELIMIT_REPORT_PER_EMAIL": Setting(
+        "10 per hour; 50 per day", "Report form submissions per e-mail address given in the form."
+    ),
+    "RATELIMIT_ADD_INFORMATION_PER_IP": Setting(
+        "30 per hour; 100 per day", "Posts of \"add information\" on tracking pages per client address."
+    ),
+    "RATELIMIT_ADD_INFORMATION_PER_REPORT": Setting(
+        "10 per hour; 30 per day", "Posts of \"add information\" per report (its reporter's address)."
+    ),
+    "RATELIMIT_FOLLOW_PER_IP": Setting("30 per hour; 200 per day", "Follow requests per client address."),
+    "RATELIMIT_FOLLOW_PER_ADDRESS": Setting(
+        "10 per hour; 30 per day",
+        "Follow requests per e-mail address to follow with: nobody can flood an address with confirmations.",
+    ),
+    "RATELIMIT_LINKS_PER_IP": Setting(
+        "60 per hour",
+        "Requests of the one-use links (survey, follow confirmation, unsubscribe) per client address: "
+        "guessing links gets slow.",
+    ),
+    "RATELIMIT_API_PER_IP": Setting(
+        "300 per minute; 10000 per hour",
+        "Requests of the public API (GeoJSON, map tiles) and open data exports per client address.",
+    ),
     # Public map, API and open data
     "API_DEFAULT_LIMIT": Setting(500, "Reports per answer of /api/reports.geojson when no limit is given."),
     "API_MAX_LIMIT": Setting(

@@ -37,6 +37,7 @@ from wtforms.validators import (
 from ...domain.lifecycle import Kind
 from ...models import Category
 from ...services.reports import Submission
+from .bot_trap import BotTrap
 
 TITLE_MAX = 150
 DESCRIPTION_MAX = 5000
@@ -213,18 +214,28 @@ class ReportForm(FlaskForm):
             raise ValidationError(_l("This category does not accept this kind of report."))
 
 
-def report_form_class(categories: Sequence[Category], language: str) -> type[ReportForm]:
-    """The form with each category's extra questions as fields of their own."""
+class CitizenReportForm(BotTrap, ReportForm):
+    """The report form as citizens get it: with the bot trap (the staff intake has none)."""
+
+    trap_purpose = "report"
+
+
+def report_form_class(
+    categories: Sequence[Category], language: str, base: type[ReportForm] = ReportForm
+) -> type[ReportForm]:
+    """The form (``base``) with each category's extra questions as fields of their own."""
     fields = {
         question_field_name(category, question["key"]): _question_field(category, question, language)
         for category in categories
         for question in category.questions or []
         if question.get("key")
     }
-    return type("CategoryReportForm", (ReportForm,), fields)
+    return type("CategoryReportForm", (base,), fields)
 
 
-class AddInformationForm(FlaskForm):
+class AddInformationForm(BotTrap):
+    trap_purpose = "add-information"
+
     text = TextAreaField(
         _l("Add information"),
         validators=[
@@ -321,8 +332,10 @@ def _single_line(form: Any, field: Field) -> None:
         raise StopValidation(_l("Enter a valid e-mail address, such as name@example.org."))
 
 
-class FollowForm(FlaskForm):
+class FollowForm(BotTrap):
     """ "Follow this report by e-mail" on the public page of a report."""
+
+    trap_purpose = "follow"
 
     email = EmailField(
         _l("Your e-mail address"),
