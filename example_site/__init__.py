@@ -17,7 +17,7 @@ from flask_citizencare.i18n import select_locale
 
 from . import accounts  # noqa: F401  (user loader and the extension's user factory)
 from . import config as settings
-from .extensions import babel, citizencare, csrf, db, login_manager
+from .extensions import babel, citizencare, csrf, db, limiter, login_manager
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -47,6 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
     citizencare.init_app(app, db=db)
 
     from .cli import site_cli

@@ -8,6 +8,9 @@ Environment variables (all optional):
     ``postgresql://`` use the psycopg 3 driver.
 ``SECRET_KEY``
     Signs the session and the CSRF tokens; the default is for development only.
+``REDIS_URL``
+    Redis that holds the rate-limit counters of the site and of the extension, shared by all
+    processes (``redis://127.0.0.1:6379/0``); without it each process counts in memory.
 ``SMTP_HOST``, ``SMTP_PORT``, ``SMTP_STARTTLS``, ``SMTP_SSL``, ``SMTP_USERNAME``, ``SMTP_PASSWORD``,
 ``MAIL_FROM``
     The mail server of the extension's outbox (``CITIZENCARE_SMTP_*``, ``CITIZENCARE_MAIL_FROM``).
@@ -61,6 +64,19 @@ DEFAULTS: dict[str, Any] = {
     ),
     # The site's layout shows flashed messages itself.
     "CITIZENCARE_SHOW_FLASHES": False,
+    # Rate limits: Flask-Limiter's settings for the site's own limiter (the extension's are
+    # CITIZENCARE_RATELIMIT_*). Behind a proxy, wrap the app in Werkzeug's ProxyFix.
+    # Explicit: Flask-Limiter keeps `enabled` on its one object, so an app that turned it off
+    # would otherwise leave it off for the next app made by the factory.
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_KEY_PREFIX": "comune",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_HEADER_RETRY_AFTER_VALUE": "delta-seconds",
+    #: Failed log-ins allowed per account: each step waits longer (a minute, a quarter, a day).
+    "SITE_LOGIN_FAILURES_PER_ACCOUNT": "5 per minute; 10 per 15 minutes; 20 per day",
+    #: Failed log-ins allowed per client address, whatever the account.
+    "SITE_LOGIN_FAILURES_PER_IP": "20 per 15 minutes; 100 per day",
     # The site itself.
     "SITE_REGION_NAME": "Regione Emilia-Romagna",
     "SITE_REGION_URL": "https://www.regione.emilia-romagna.it/",
@@ -115,6 +131,9 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     for variable, key in text.items():
         if environ.get(variable):
             config[key] = environ[variable]
+    if environ.get("REDIS_URL"):
+        config["RATELIMIT_STORAGE_URI"] = environ["REDIS_URL"]
+        config["CITIZENCARE_RATELIMIT_STORAGE_URI"] = environ["REDIS_URL"]
     if environ.get("SMTP_PORT"):
         config["CITIZENCARE_SMTP_PORT"] = _port("SMTP_PORT", environ["SMTP_PORT"])
     for variable in ("SMTP_STARTTLS", "SMTP_SSL"):

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -19,3 +21,6 @@ babel = Babel()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 citizencare = CitizenCare()
+#: The site's own rate limiter (log-in). The extension keeps a limiter of its own, with its own
+#: CITIZENCARE_RATELIMIT_* settings: the two do not share settings or hooks.
+limiter = Limiter(key_func=get_remote_address)

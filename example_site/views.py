@@ -1,12 +1,15 @@
 """The site's own pages: home, log in/out, privacy and accessibility notices, errors."""
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
     Flask,
+    Response,
     current_app,
     flash,
     redirect,
@@ -15,7 +18,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
+from flask_babel import format_timedelta, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
@@ -23,6 +26,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import navigation
 from .accounts import authenticate
+from .extensions import limiter
 from .forms import LoginForm
 
 blueprint = Blueprint("site", __name__)
@@ -64,7 +68,32 @@ def home() -> ResponseReturnValue:
     return render_template("comune/home.html")
 
 
+def _failed_login(response: Response) -> bool:
+    """Only failed attempts count: the log-in page answers 400 to them (and to empty fields)."""
+    return request.method == "POST" and response.status_code == 400
+
+
+def _posted_account() -> str:
+    """Key of the per-account limit; empty (not counted) when no username was sent."""
+    return (request.form.get("username") or "").strip().lower()
+
+
 @blueprint.route("/accedi", methods=["GET", "POST"])
+# Failed log-ins per account and per client: the account's stepped rates make each further
+# wait longer (a minute after 5 failures, a quarter of an hour after 10, a day after 20).
+@limiter.limit(
+    lambda: str(current_app.config["SITE_LOGIN_FAILURES_PER_ACCOUNT"]),
+    key_func=_posted_account,
+    methods=["POST"],
+    deduct_when=_failed_login,
+    scope="login-account",
+)
+@limiter.limit(
+    lambda: str(current_app.config["SITE_LOGIN_FAILURES_PER_IP"]),
+    methods=["POST"],
+    deduct_when=_failed_login,
+    scope="login-ip",
+)
 def login() -> ResponseReturnValue:
     next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
@@ -133,6 +162,20 @@ def handle_http_error(error: HTTPException) -> ResponseReturnValue:
     return render_template("comune/error.html", code=code, title=title, message=message), code
 
 
+def too_many_attempts(error: HTTPException) -> ResponseReturnValue:
+    """429 of the site's limiter (the log-in); Flask-Limiter adds the Retry-After header."""
+    if (request.blueprint or "").startswith("citizencare"):
+        return error
+    breached = limiter.current_limit
+    wait = max(1, int(breached.reset_at - time.time())) if breached is not None else 60
+    message = _(
+        "Too many failed attempts. For your security, try again %(wait)s.",
+        wait=format_timedelta(timedelta(seconds=wait), threshold=1.0, add_direction=True),
+    )
+    return render_template("comune/error.html", code=429, title=_("Too many attempts"), message=message), 429
+
+
 def register_error_handlers(app: Flask) -> None:
     for code in (400, 403, 404, 405):
         app.register_error_handler(code, handle_http_error)
+    app.register_error_handler(429, too_many_attempts)

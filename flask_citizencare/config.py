@@ -14,6 +14,7 @@ from typing import Any
 from .errors import ConfigurationError
 
 PREFIX = "CITIZENCARE_"
+SQLITE_JOURNAL_MODES = ("wal", "delete", "truncate", "persist")
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,16 @@ SETTINGS: dict[str, Setting] = {
         "mod_spatialite",
         "Name or path of the SpatiaLite module loaded on SQLite connections.",
     ),
+    "SQLITE_BUSY_TIMEOUT": Setting(
+        30,
+        "Seconds a SQLite connection waits for another writer before giving up with "
+        '"database is locked"; floods of submissions queue up instead of failing.',
+    ),
+    "SQLITE_JOURNAL_MODE": Setting(
+        "wal",
+        "Journal mode set on SQLite databases: wal lets readers and the writer work at the same time; "
+        "use delete for a database on a network file system, None to leave it as it is.",
+    ),
     # Reporting
     "ANONYMOUS_REQUIRES_EMAIL": Setting(True, "An anonymous reporter must give an e-mail address."),
     "MAX_PHOTOS": Setting(5, "Most photos per report."),
@@ -154,6 +165,56 @@ SETTINGS: dict[str, Setting] = {
     ),
     "IMAP_POLL_SECONDS": Setting(60, "Seconds between two polls of `mail ingest --imap --loop`."),
     "FOLLOW_CONFIRM_DAYS": Setting(7, "Days the link confirming a follower's e-mail address stays valid."),
+    "FORM_MIN_SECONDS": Setting(
+        3,
+        "A citizen's form (report, add information, follow) posted sooner than this many seconds after "
+        "it was shown is taken for a bot's and silently dropped, as is one with its hidden honeypot "
+        "field filled or its signed time missing.",
+    ),
+    # Abuse protection: rate limits (strings in Flask-Limiter's syntax, "5 per hour; 20 per day")
+    "RATELIMIT_ENABLED": Setting(True, "Limit how often the public forms, links and API may be used."),
+    "RATELIMIT_STORAGE_URI": Setting(
+        "memory://",
+        "Where the counters live: memory:// counts per process; with several processes or hosts use "
+        "Redis (redis://127.0.0.1:6379/0, needs the `redis` package) so they share the counts.",
+    ),
+    "RATELIMIT_KEY_PREFIX": Setting(
+        "citizencare", "Prefix of the counters' keys, to keep apart several sites sharing one Redis."
+    ),
+    "RATELIMIT_STRATEGY": Setting(
+        "fixed-window", "How rates are counted: fixed-window, moving-window or sliding-window-counter."
+    ),
+    "RATELIMIT_EXEMPT": Setting(
+        (),
+        "Client addresses or networks never limited (e.g. the municipality's own offices, monitoring). "
+        "Behind a proxy the host must use Werkzeug's ProxyFix: the client is request.remote_addr.",
+    ),
+    "RATELIMIT_REPORT_PER_IP": Setting(
+        "30 per hour; 200 per day", "Report form submissions per client address (IPv6: per /64)."
+    ),
+    "RATELIMIT_REPORT_PER_EMAIL": Setting(
+        "10 per hour; 50 per day", "Report form submissions per e-mail address given in the form."
+    ),
+    "RATELIMIT_ADD_INFORMATION_PER_IP": Setting(
+        "30 per hour; 100 per day", 'Posts of "add information" on tracking pages per client address.'
+    ),
+    "RATELIMIT_ADD_INFORMATION_PER_REPORT": Setting(
+        "10 per hour; 30 per day", 'Posts of "add information" per report (its reporter\'s address).'
+    ),
+    "RATELIMIT_FOLLOW_PER_IP": Setting("30 per hour; 200 per day", "Follow requests per client address."),
+    "RATELIMIT_FOLLOW_PER_ADDRESS": Setting(
+        "10 per hour; 30 per day",
+        "Follow requests per e-mail address to follow with: nobody can flood an address with confirmations.",
+    ),
+    "RATELIMIT_LINKS_PER_IP": Setting(
+        "60 per hour",
+        "Requests of the one-use links (survey, follow confirmation, unsubscribe) per client address: "
+        "guessing links gets slow.",
+    ),
+    "RATELIMIT_API_PER_IP": Setting(
+        "300 per minute; 10000 per hour",
+        "Requests of the public API (GeoJSON, map tiles) and open data exports per client address.",
+    ),
     # Public map, API and open data
     "API_DEFAULT_LIMIT": Setting(500, "Reports per answer of /api/reports.geojson when no limit is given."),
     "API_MAX_LIMIT": Setting(
@@ -240,6 +301,17 @@ def check_values(config: Mapping[str, Any]) -> None:
         value = config[PREFIX + name]
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ConfigurationError(f"CITIZENCARE_{name} must be {what} (0 or more), not {value!r}")
+    timeout = config[PREFIX + "SQLITE_BUSY_TIMEOUT"]
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 <= timeout < 3600:
+        raise ConfigurationError(
+            f"CITIZENCARE_SQLITE_BUSY_TIMEOUT must be seconds from 0 to 3600, not {timeout!r}"
+        )
+    journal = config[PREFIX + "SQLITE_JOURNAL_MODE"]
+    if journal is not None and str(journal).lower() not in SQLITE_JOURNAL_MODES:
+        raise ConfigurationError(
+            f"CITIZENCARE_SQLITE_JOURNAL_MODE must be one of {', '.join(SQLITE_JOURNAL_MODES)} or None, "
+            f"not {journal!r}"
+        )
     languages = config[PREFIX + "LANGUAGES"]
     if not languages or not all(isinstance(code, str) for code in languages):
         raise ConfigurationError("CITIZENCARE_LANGUAGES must be a non-empty list of language codes")

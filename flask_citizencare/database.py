@@ -75,16 +75,28 @@ def engine_options_for(url: str | sa.URL) -> dict[str, Any]:
     return {}
 
 
-def _spatialite_listener(library: str):  # type: ignore[no-untyped-def]
+def _spatialite_listener(library: str, busy_timeout: float, journal_mode: str):  # type: ignore[no-untyped-def]
+    """Set up every new SQLite connection: SpatiaLite, foreign keys, waiting for locks, WAL.
+
+    SQLite allows one writer at a time. Without a long enough busy timeout a
+    flood of submissions makes the writers that wait longest fail with
+    "database is locked" (a 500); in WAL mode readers never block the writer
+    nor the writer the readers, so the wait is only for the other writers.
+    """
+
     def load_spatialite(dbapi_connection: Any, connection_record: Any) -> None:
         dbapi_connection.enable_load_extension(True)
         try:
             dbapi_connection.load_extension(library)
         finally:
             dbapi_connection.enable_load_extension(False)
+        # After loading SpatiaLite, which sets its own five seconds; before anything that may wait.
+        dbapi_connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute("PRAGMA foreign_keys = ON")
+            if journal_mode:
+                _set_journal_mode(cursor, journal_mode)
             cursor.execute("SELECT CheckSpatialMetaData()")
             if cursor.fetchone()[0] < 1:
                 # Once per database: the spatial metadata tables, in one transaction.
@@ -93,6 +105,17 @@ def _spatialite_listener(library: str):  # type: ignore[no-untyped-def]
             cursor.close()
 
     return load_spatialite
+
+
+def _set_journal_mode(cursor: Any, mode: str) -> None:
+    """Switch the database's journal mode (persistent, so only when it differs: switching needs a lock)."""
+    cursor.execute("PRAGMA journal_mode")
+    current = str(cursor.fetchone()[0]).lower()
+    if current in (mode.lower(), "memory"):  # an in-memory database has no journal to choose
+        return
+    cursor.execute(f"PRAGMA journal_mode = {mode}")
+    if str(cursor.fetchone()[0]).lower() != mode.lower():
+        log.warning("SQLite kept journal mode %s instead of %s", current, mode)
 
 
 def _replace_engine(db: SQLAlchemy, app: Flask, options: dict[str, Any]) -> sa.Engine:
@@ -144,8 +167,16 @@ def prepare_database(app: Flask, db: SQLAlchemy) -> str:
             engine = _replace_engine(db, app, {"module": sqlite_module()})
         else:
             engine.dispose()  # connections opened before the listener lack SpatiaLite
-        library = app.config["CITIZENCARE_SPATIALITE_LIBRARY"]
-        sa.event.listen(engine, "connect", _spatialite_listener(library))
+        config = app.config
+        sa.event.listen(
+            engine,
+            "connect",
+            _spatialite_listener(
+                config["CITIZENCARE_SPATIALITE_LIBRARY"],
+                float(config["CITIZENCARE_SQLITE_BUSY_TIMEOUT"]),
+                config["CITIZENCARE_SQLITE_JOURNAL_MODE"] or "",
+            ),
+        )
     try:
         _check_spatialite(engine) if backend == "spatialite" else _check_postgis(engine)
     except ConfigurationError:

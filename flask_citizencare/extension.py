@@ -17,6 +17,8 @@ from .database import prepare_database
 from .domain.lifecycle import STAFF_ROLES, Role
 from .errors import ConfigurationError
 from .i18n import setup_babel
+from .ratelimit import RateLimiter
+from .ratelimit import build as build_rate_limiter
 from .roles import RoleLoader, normalise, staff_table_roles
 from .storage import LocalPhotoStore, PhotoStore
 
@@ -33,6 +35,8 @@ class CitizenCareState:
     db: SQLAlchemy
     backend: str
     photo_store: PhotoStore
+    #: None when ``CITIZENCARE_RATELIMIT_ENABLED`` is off.
+    rate_limiter: RateLimiter | None = None
 
     # Hooks are read from the extension on every use, so a host may register
     # them with the decorators before or after ``init_app``.
@@ -134,6 +138,7 @@ class CitizenCare:
         config.check_unknown_keys(app.config)
         config.apply_defaults(app.config)
         config.check_values(app.config)
+        rate_limiter = build_rate_limiter(app.config)
 
         backend = prepare_database(app, db)
         app.extensions["citizencare"] = CitizenCareState(
@@ -141,6 +146,7 @@ class CitizenCare:
             db=db,
             backend=backend,
             photo_store=app.config["CITIZENCARE_PHOTO_STORAGE"] or self.photo_store or _default_store(app),
+            rate_limiter=rate_limiter,
         )
         setup_babel(app)
         if not hasattr(app, "login_manager"):

@@ -1,6 +1,7 @@
 """Write translations into the catalogs from a small Python mapping file.
 
     python scripts/fill_translations.py translations.py
+    python scripts/fill_translations.py translations.py example_site/translations   # another catalog
 
 The mapping file defines ``TRANSLATIONS = {"it": {msgid: msgstr}, "ca": {...}}``;
 a message with a context (``pgettext``) is keyed ``(context, msgid)``; a plural one by its
@@ -19,10 +20,10 @@ from babel.messages.pofile import read_po, write_po
 CATALOGS = Path(__file__).resolve().parent.parent / "flask_citizencare" / "translations"
 
 
-def main(path: str) -> None:
+def main(path: str, catalogs: Path = CATALOGS) -> None:
     table = runpy.run_path(path)["TRANSLATIONS"]
     for language, strings in table.items():
-        po = CATALOGS / language / "LC_MESSAGES" / "messages.po"
+        po = catalogs / language / "LC_MESSAGES" / "messages.po"
         with open(po, "rb") as fh:
             catalog = read_po(fh, locale=language)
         for message in catalog:
@@ -37,4 +38,4 @@ def main(path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], *(Path(folder) for folder in sys.argv[2:3]))

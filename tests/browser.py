@@ -44,6 +44,8 @@ def example_app(database_url: str, tmp_path: Path, **config: Any) -> Flask:
             "SECRET_KEY": "browser-tests",
             "CITIZENCARE_PHOTO_DIR": str(tmp_path / "photos"),
             "CITIZENCARE_TILE_URL": "/no-tiles/{z}/{x}/{y}.png",
+            # The browser fills the forms faster than a person: the minimum fill time is tested apart.
+            "CITIZENCARE_FORM_MIN_SECONDS": 0,
             **config,
         }
     )

@@ -29,12 +29,17 @@ def hidden_value(html: str, name: str) -> str:
     return match.group(1)
 
 
-def form_tokens(client: FlaskClient, url: str = NEW) -> dict[str, str]:
-    html = client.get(url).get_data(as_text=True)
+def page_tokens(html: str) -> dict[str, str]:
+    """The hidden fields a browser would send back: CSRF, submission token, the form's signed time."""
     tokens = {"csrf_token": hidden_value(html, "csrf_token")}
-    if 'name="submission_token"' in html:
-        tokens["submission_token"] = hidden_value(html, "submission_token")
+    for name in ("submission_token", "form_time"):
+        if f'name="{name}"' in html:
+            tokens[name] = hidden_value(html, name)
     return tokens
+
+
+def form_tokens(client: FlaskClient, url: str = NEW) -> dict[str, str]:
+    return page_tokens(client.get(url).get_data(as_text=True))
 
 
 def jpeg(width: int = 640, height: int = 480, color: str = "orange") -> bytes:

@@ -29,7 +29,7 @@ from flask_citizencare.services.threads import post_message
 from . import test_ingest
 from .factories import create_report
 from .host import host_db
-from .reporting import hidden_value
+from .reporting import hidden_value, page_tokens
 from .smtp import SmtpSink, html_of, text_of
 from .staff import Team, act, actor_for, client_for
 
@@ -110,7 +110,7 @@ def ask_to_follow(client: FlaskClient, number: str, address: str) -> Any:
     assert page.status_code == 200
     return client.post(
         f"/citizencare/reports/{number}/follow",
-        data={"email": address, "csrf_token": hidden_value(page.get_data(as_text=True), "csrf_token")},
+        data={"email": address, **page_tokens(page.get_data(as_text=True))},
     )
 
 
@@ -491,7 +491,7 @@ def test_the_reporters_message_reaches_the_technician(mail_app: Flask, team: Tea
     page = client.get(f"/citizencare/track/{tracking}").get_data(as_text=True)
     response = client.post(
         f"/citizencare/track/{tracking}",
-        data={"text": "La buca si è allargata", "csrf_token": hidden_value(page, "csrf_token")},
+        data={"text": "La buca si è allargata", **page_tokens(page)},
     )
     response.request.environ["wsgi.input"].close()
     assert response.status_code == 303

@@ -72,7 +72,7 @@ def test_example_site_starts_from_the_installed_wheel(wheel: Path, tmp_path: Pat
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
     subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", f"{wheel}[postgres]"],
+        [str(python), "-m", "pip", "install", "-q", f"{wheel}[postgres,example]"],
         check=True,
         capture_output=True,
         timeout=900,

@@ -10,6 +10,7 @@ or, in a source checkout, the top-level ``templates/`` itself.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask.sansio.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -25,8 +27,10 @@ from ..domain.markdown import render as cc_markdown
 from ..formatting import cc_date, cc_datetime, cc_number
 from ..i18n import SESSION_KEY, current_language, languages
 from ..parsing import CONVERTERS
+from ..ratelimit import RateLimited
 from ..services.photos import PhotoStoreUnavailable
 from .api import blueprint as api_blueprint
+from .api.views import problem
 from .dashboard import blueprint as dashboard_blueprint
 from .map import blueprint as map_blueprint
 from .opendata import blueprint as opendata_blueprint
@@ -161,6 +165,35 @@ def too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
             size=config["CITIZENCARE_PHOTO_MAX_BYTES"] // (1024 * 1024),
         ),
     )
+
+
+#: Endpoints whose answers are data for programs: their 429 is a problem document, not a page.
+_DATA_BLUEPRINTS = ("citizencare.api", "citizencare.opendata")
+
+
+@blueprint.errorhandler(RateLimited)
+def rate_limited(error: RateLimited) -> ResponseReturnValue:
+    """429 with ``Retry-After``: a page in the user's language, or a problem document for the API."""
+    title = _("Too many requests")
+    wait = format_timedelta(timedelta(seconds=error.seconds), threshold=1.0, add_direction=True)
+    if request.blueprint in _DATA_BLUEPRINTS and request.endpoint != "citizencare.opendata.index":
+        response = problem(
+            429, title, _("This address has sent too many requests. Try again %(wait)s.", wait=wait)
+        )
+    else:
+        rendered = render_template(
+            "citizencare/error.html",
+            status=429,
+            title=title,
+            message=_(
+                "You have sent this too many times in a short while. Nothing was saved this time: "
+                "try again %(wait)s.",
+                wait=wait,
+            ),
+        )
+        response = current_app.make_response((rendered, 429))
+    response.headers["Retry-After"] = str(error.seconds)
+    return response
 
 
 @blueprint.errorhandler(403)

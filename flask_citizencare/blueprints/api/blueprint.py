@@ -13,9 +13,11 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Response
 
+from ...ratelimit import limit_blueprint
 from . import views
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
+blueprint.before_request(limit_blueprint("RATELIMIT_API_PER_IP"))
 blueprint.add_url_rule("/reports.geojson", "reports_geojson", views.reports_geojson)
 blueprint.add_url_rule("/tiles/<cc_int:z>/<cc_int:x>/<cc_int:y>.mvt", "report_tile", views.report_tile)
 

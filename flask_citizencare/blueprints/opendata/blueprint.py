@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from ...ratelimit import limited
 from . import views
+
+# The exports count with the API's requests: they are the same data, and the heaviest answers.
+api_limit = limited("RATELIMIT_API_PER_IP", methods=None)
 
 blueprint = Blueprint("opendata", __name__, url_prefix="/opendata")
 blueprint.add_url_rule("/", "index", views.index)
-blueprint.add_url_rule("/reports.csv", "reports_csv", views.reports_csv)
-blueprint.add_url_rule("/reports.geojson", "reports_geojson", views.reports_geojson)
+blueprint.add_url_rule("/reports.csv", "reports_csv", api_limit(views.reports_csv))
+blueprint.add_url_rule("/reports.geojson", "reports_geojson", api_limit(views.reports_geojson))

@@ -5,24 +5,39 @@ from __future__ import annotations
 from flask import Blueprint
 from flask.sansio.blueprints import BlueprintSetupState
 
+from ...ratelimit import form_value, limited, view_arg
 from . import views
+
+# Rate limits: posts of the forms per client and per address or report; every
+# request of the one-use links per client (see flask_citizencare.ratelimit).
+# (The report form's limit per e-mail address is checked in the view, under its upload limit.)
+new_report = limited("RATELIMIT_REPORT_PER_IP")(views.new_report)
+track = limited("RATELIMIT_ADD_INFORMATION_PER_REPORT", view_arg("token"))(
+    limited("RATELIMIT_ADD_INFORMATION_PER_IP")(views.track)
+)
+follow = limited("RATELIMIT_FOLLOW_PER_ADDRESS", form_value("email"))(
+    limited("RATELIMIT_FOLLOW_PER_IP")(views.follow)
+)
+survey = limited("RATELIMIT_LINKS_PER_IP", methods=None)(views.survey)
+confirm_follow = limited("RATELIMIT_LINKS_PER_IP", methods=None)(views.confirm_follow)
+unsubscribe = limited("RATELIMIT_LINKS_PER_IP", methods=None)(views.unsubscribe)
 
 blueprint = Blueprint("public", __name__)
 blueprint.add_url_rule("/", "index", views.index)
-blueprint.add_url_rule("/new", "new_report", views.new_report, methods=["GET", "POST"])
+blueprint.add_url_rule("/new", "new_report", new_report, methods=["GET", "POST"])
 blueprint.add_url_rule("/sent/<token>", "sent", views.sent)
 blueprint.add_url_rule("/reports/<public_id>", "report", views.report_page)
-blueprint.add_url_rule("/track/<token>", "track", views.track, methods=["GET", "POST"])
+blueprint.add_url_rule("/track/<token>", "track", track, methods=["GET", "POST"])
 blueprint.add_url_rule("/mine", "mine", views.mine)
 blueprint.add_url_rule("/photos/<key>", "photo", views.public_photo)
 blueprint.add_url_rule("/track/<token>/photos/<key>", "tracked_photo", views.tracked_photo)
 blueprint.add_url_rule("/privacy", "privacy", views.privacy)
 blueprint.add_url_rule("/nearby", "nearby", views.nearby)
-blueprint.add_url_rule("/survey/<token>", "survey", views.survey, methods=["GET", "POST"])
-blueprint.add_url_rule("/reports/<public_id>/follow", "follow", views.follow, methods=["POST"])
+blueprint.add_url_rule("/survey/<token>", "survey", survey, methods=["GET", "POST"])
+blueprint.add_url_rule("/reports/<public_id>/follow", "follow", follow, methods=["POST"])
 blueprint.add_url_rule("/reports/<public_id>/follow/sent", "follow_sent", views.follow_sent)
-blueprint.add_url_rule("/follow/<token>", "confirm_follow", views.confirm_follow)
-blueprint.add_url_rule("/unsubscribe/<token>", "unsubscribe", views.unsubscribe, methods=["GET", "POST"])
+blueprint.add_url_rule("/follow/<token>", "confirm_follow", confirm_follow)
+blueprint.add_url_rule("/unsubscribe/<token>", "unsubscribe", unsubscribe, methods=["GET", "POST"])
 
 
 def _exempt_unsubscribe() -> None:
@@ -35,7 +50,7 @@ def _exempt_unsubscribe() -> None:
 
     csrf = current_app.extensions.get("csrf")
     if csrf is not None and hasattr(csrf, "exempt"):
-        csrf.exempt(views.unsubscribe)
+        csrf.exempt(unsubscribe)
 
 
 @blueprint.record_once

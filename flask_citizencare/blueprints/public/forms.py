@@ -36,6 +36,7 @@ from ...domain.lifecycle import Kind
 from ...forms import CitizenCareForm
 from ...models import Category
 from ...services.reports import Submission
+from .bot_trap import BotTrap
 from .submission_tokens import is_own_submission_token, new_submission_token
 
 TITLE_MAX = 150
@@ -220,18 +221,28 @@ class ReportForm(CitizenCareForm):
             raise ValidationError(_l("This category does not accept this kind of report."))
 
 
-def report_form_class(categories: Sequence[Category], language: str) -> type[ReportForm]:
-    """The form with each category's extra questions as fields of their own."""
+class CitizenReportForm(BotTrap, ReportForm):
+    """The report form as citizens get it: with the bot trap (the staff intake has none)."""
+
+    trap_purpose = "report"
+
+
+def report_form_class(
+    categories: Sequence[Category], language: str, base: type[ReportForm] = ReportForm
+) -> type[ReportForm]:
+    """The form (``base``) with each category's extra questions as fields of their own."""
     fields = {
         question_field_name(category, question["key"]): _question_field(category, question, language)
         for category in categories
         for question in category.questions or []
         if question.get("key")
     }
-    return type("CategoryReportForm", (ReportForm,), fields)
+    return type("CategoryReportForm", (base,), fields)
 
 
-class AddInformationForm(CitizenCareForm):
+class AddInformationForm(BotTrap):
+    trap_purpose = "add-information"
+
     text = TextAreaField(
         _l("Add information"),
         validators=[
@@ -328,8 +339,10 @@ def _single_line(form: Any, field: Field) -> None:
         raise StopValidation(_l("Enter a valid e-mail address, such as name@example.org."))
 
 
-class FollowForm(CitizenCareForm):
+class FollowForm(BotTrap):
     """ "Follow this report by e-mail" on the public page of a report."""
+
+    trap_purpose = "follow"
 
     email = EmailField(
         _l("Your e-mail address"),

@@ -14,6 +14,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms.validators import ValidationError
 
+from ... import ratelimit
 from ...domain.geo import Area, LocationError, check_point
 from ...domain.lifecycle import Kind
 from ...extension import db_session, state
@@ -27,10 +28,12 @@ from ...queries import (
     reports_of_user,
     tracked_report,
 )
+from ...ratelimit import form_value
 from ...services.reports import SubmissionRefused, add_reporter_information, submit_report
 from ..requests import accepts_photos
 from .forms import (
     AddInformationForm,
+    CitizenReportForm,
     FollowForm,
     ReportForm,
     parse_coordinate,
@@ -149,7 +152,7 @@ def check_report_parts(form: ReportForm, categories: Sequence[Category]) -> Repo
 def new_report() -> ResponseReturnValue:
     categories = active_categories()
     language = current_language()
-    form = report_form_class(categories, language)()
+    form = report_form_class(categories, language, CitizenReportForm)()
     form.set_categories(categories, language)
     if request.method == "GET":
         form.kind.data = (
@@ -165,6 +168,10 @@ def new_report() -> ResponseReturnValue:
 
     location_error = None
     valid = form.validate()
+    if form.caught():
+        return redirect(url_for(".index"), code=303)  # as after a report, without one
+    # Here, not in a decorator: the form may only be parsed under the upload limit set above.
+    ratelimit.check("RATELIMIT_REPORT_PER_EMAIL", form_value("email")())
     anonymous = not (current_user and current_user.is_authenticated)
     if anonymous and current_app.config["CITIZENCARE_ANONYMOUS_REQUIRES_EMAIL"] and not form.email.data:
         form.email.errors = [
@@ -218,7 +225,10 @@ def follow(public_id: str) -> ResponseReturnValue:
 
     report = public_report(public_id) or abort(404)
     form = FollowForm()
-    if not form.validate():
+    valid = form.validate()
+    if form.caught():
+        return redirect(url_for(".follow_sent", public_id=public_id), code=303)  # as if it went out
+    if not valid:
         return render_template("citizencare/public/report.html", report=report, follow_form=form), 400
     request_follow(report, form.email.data, current_language())
     return redirect(url_for(".follow_sent", public_id=public_id), code=303)
@@ -278,6 +288,8 @@ def track(token: str) -> ResponseReturnValue:
     form = AddInformationForm()
     if request.method == "POST":
         valid = form.validate()
+        if form.caught():
+            return redirect(url_for(".track", token=token, _anchor="thread"), code=303)  # as if added
         photos, photo_errors = process_uploads(request.files.getlist("photos"), already=len(report.photos))
         if photo_errors:
             form.photos.errors = photo_errors
