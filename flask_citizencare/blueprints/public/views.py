@@ -18,9 +18,10 @@ from ...domain.geo import Area, LocationError, check_point
 from ...domain.lifecycle import Kind
 from ...extension import db_session, state
 from ...i18n import current_language
-from ...models import Category, Photo, Report
+from ...models import Category, Photo
 from ...queries import (
     active_categories,
+    public_photo_by_key,
     public_report,
     recent_public_reports,
     reports_of_user,
@@ -322,13 +323,8 @@ def _photo_by_key(key: str) -> Photo | None:
 
 
 def public_photo(key: str) -> ResponseReturnValue:
-    """Photos of public reports only; hidden photos and photos of hidden reports are not served."""
-    photo = _photo_by_key(key)
-    if photo is None or photo.hidden:
-        abort(404)
-    report: Report = photo.report
-    if not report.is_public or report.duplicate_of_id is not None:
-        abort(404)
+    """Only the photos the public may see (:func:`~flask_citizencare.queries.public_photo_by_key`)."""
+    photo = public_photo_by_key(key) or abort(404)
     return _send_photo(photo, key, "public, max-age=3600")
 
 
