@@ -4,7 +4,7 @@ One rule per question (:meth:`Photo.public_condition`, ``Report.public_*``,
 ``StatusEvent.public_note``) serves the report page, the photo address, the
 GeoJSON API, the map's list and the open data: these tests look at all of them
 after the citizen added photos and text privately (tracking page, reply by
-mail).
+mail) and after moderation hid the report.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -174,3 +175,93 @@ def test_text_the_citizen_adds_never_reaches_the_public_timeline(
         host_db.session.commit()
     for url in (f"{PREFIX}/reports/{report.public_id}", f"{PREFIX}/map", f"{PREFIX}/opendata/reports.csv"):
         assert PRIVATE_TEXT not in page(client, url), url
+
+
+# -- caches -------------------------------------------------------------------------------
+
+
+def directives(response: Any) -> dict[str, str | None]:
+    header = response.headers.get("Cache-Control", "")
+    found: dict[str, str | None] = {}
+    for part in header.split(","):
+        name, _eq, value = part.strip().partition("=")
+        if name:
+            found[name.lower()] = value or None
+    return found
+
+
+def shared_caches_must_ask_again(response: Any) -> bool:
+    """No shared cache (proxy, CDN) may answer with this copy without asking us first (RFC 9111)."""
+    d = directives(response)
+    if "no-store" in d or "private" in d or "no-cache" in d:
+        return True
+    fresh = d.get("s-maxage", d.get("max-age"))
+    return fresh == "0" and ("must-revalidate" in d or "proxy-revalidate" in d)
+
+
+def hide(app: Flask, team: Team, report_id: int, **changes: Any) -> None:
+    with app.test_request_context():
+        current = host_db.session.get(Report, report_id)
+        assert current is not None
+        moderate(actor_for(team, "olga"), report_id, Moderation(expected_version=current.version, **changes))
+
+
+@pytest.mark.parametrize("change", [{"is_public": False}, {"public_title": "Buca (testo moderato)"}])
+def test_moderation_reaches_the_caches_of_the_api(
+    app: Flask, client: FlaskClient, team: Team, change: dict[str, Any]
+) -> None:
+    report = filed(app, client, team, title="Buca con la targa AB123CD")
+    query = {"bbox": CITY, "cluster": "never"}
+    headers = {"Accept-Encoding": "identity"}
+    first = client.get(f"{PREFIX}/api/reports.geojson", query_string=query, headers=headers)
+    assert first.status_code == 200 and "AB123CD" in first.get_data(as_text=True)
+    assert shared_caches_must_ask_again(first), first.headers["Cache-Control"]
+
+    hide(app, team, report.id, **change)
+    again = client.get(
+        f"{PREFIX}/api/reports.geojson",
+        query_string=query,
+        headers={**headers, "If-None-Match": first.headers["ETag"]},
+    )
+    assert again.status_code == 200 and again.headers["ETag"] != first.headers["ETag"]
+    assert "AB123CD" not in again.get_data(as_text=True)
+
+
+def test_moderation_reaches_the_caches_of_photos_list_and_open_data(
+    app: Flask, client: FlaskClient, team: Team
+) -> None:
+    report = filed(app, client, team)
+    [photo] = photos_of(app, report.id)
+    photo_url = f"{PREFIX}/photos/{photo.storage_key}"
+    urls = {
+        "photo": photo_url,
+        "thumbnail": f"{PREFIX}/photos/{photo.thumbnail_key}",
+        "map list": f"{PREFIX}/map",
+        "report page": f"{PREFIX}/reports/{report.public_id}",
+        "open data csv": f"{PREFIX}/opendata/reports.csv",
+        "open data geojson": f"{PREFIX}/opendata/reports.geojson",
+    }
+    before = {}
+    for what, url in urls.items():
+        with client.get(url) as response:
+            assert response.status_code == 200, what
+            assert shared_caches_must_ask_again(response), (what, response.headers.get("Cache-Control"))
+            before[what] = response.headers.get("ETag")
+    assert before["photo"] is not None
+
+    hide(app, team, report.id, is_public=False)
+    # A cache asking again with what it holds gets no copy of the hidden report.
+    with client.get(photo_url, headers={"If-None-Match": before["photo"]}) as revalidated:
+        assert revalidated.status_code == 404
+    assert client.get(urls["report page"]).status_code == 404
+    for what in ("map list", "open data csv", "open data geojson"):
+        etag = before[what]
+        response = client.get(urls[what], headers={"If-None-Match": etag} if etag else {})
+        assert response.status_code == 200 and report.public_id not in response.get_data(as_text=True), what
+
+
+def test_the_reporters_own_photo_stays_private_to_caches(app: Flask, client: FlaskClient, team: Team) -> None:
+    report = filed(app, client, team)
+    [photo] = photos_of(app, report.id)
+    with client.get(f"{PREFIX}/track/{report.tracking_token}/photos/{photo.storage_key}") as own:
+        assert own.status_code == 200 and "private" in directives(own)
