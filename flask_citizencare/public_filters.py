@@ -204,8 +204,8 @@ def parse_public_filter(
 
 
 def _public_photo_of_report() -> sa.ColumnElement[bool]:
-    """A photo of the report the public may see: not hidden by moderation, not on a private message."""
-    return sa.and_(Photo.report_id == Report.id, Photo.hidden.is_(False), Photo.message_id.is_(None))
+    """A photo of the report the public may see (:meth:`~flask_citizencare.models.Photo.public_condition`)."""
+    return sa.and_(Photo.report_id == Report.id, Photo.public_condition())
 
 
 def public_photo_exists() -> sa.Exists:

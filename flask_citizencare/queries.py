@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from .extension import db_session
-from .models import Category, Report, ReporterContact
+from .models import Category, Photo, Report, ReporterContact
 
 
 def public_reports_filter() -> sa.ColumnElement[bool]:
@@ -49,10 +49,33 @@ def _whole_report() -> tuple[Any, ...]:
 
 
 def public_report(public_id: str) -> Report | None:
+    """A public report with what its page shows: the public photos, timeline and answers only."""
     query = (
         sa.select(Report)
         .where(Report.public_id == public_id, public_reports_filter())
-        .options(*_whole_report())
+        .options(
+            joinedload(Report.category),
+            selectinload(Report.public_photos),
+            selectinload(Report.public_events),
+            selectinload(Report.public_messages),
+        )
+    )
+    return db_session().scalar(query)
+
+
+def public_photo_by_key(key: str) -> Photo | None:
+    """A photo (or its thumbnail) by storage key, if the public may see it: the photo is public
+    (:meth:`~flask_citizencare.models.Photo.public_condition`) and so is its report."""
+    if not key or len(key) > 80:
+        return None
+    query = (
+        sa.select(Photo)
+        .join(Report, Report.id == Photo.report_id)
+        .where(
+            sa.or_(Photo.storage_key == key, Photo.thumbnail_key == key),
+            Photo.public_condition(),
+            public_reports_filter(),
+        )
     )
     return db_session().scalar(query)
 
@@ -61,7 +84,11 @@ def tracked_report(token: str) -> Report | None:
     """The reporter's own report, by its unguessable tracking token (public or not)."""
     if not token or len(token) > 64:
         return None
-    query = sa.select(Report).where(Report.tracking_token == token).options(*_whole_report())
+    query = (
+        sa.select(Report)
+        .where(Report.tracking_token == token)
+        .options(*_whole_report(), selectinload(Report.public_events))
+    )
     return db_session().scalar(query)
 
 

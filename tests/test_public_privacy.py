@@ -4,8 +4,12 @@ The test walks ``app.url_map``, so a public route added later is covered
 without touching this file, or makes it fail when it has a URL variable the
 scan cannot fill: add a filler to :data:`FILLERS` (and so a test) with it.
 Every answer is searched for every reporter's name, e-mail address, phone
-number, host user id and tracking token, and for the numbers and titles of
-hidden and merged reports. Links found in the answers (next pages, CSV
+number, host user id and tracking token, for the numbers and titles of
+hidden and merged reports, for what citizens wrote privately (messages, the
+text of a reply by mail that reopened a case, survey comments) and for the
+keys of photos the public may not see (hidden by moderation, of hidden
+reports, sent with a private message); an address holding one of those that
+answers at all is a leak too. Links found in the answers (next pages, CSV
 downloads, report pages, filters) are followed too.
 """
 
@@ -13,12 +17,14 @@ from __future__ import annotations
 
 import gzip
 import html
+import io
 import json
 import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -31,12 +37,16 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
 
 from flask_citizencare.demo import load_demo
+from flask_citizencare.domain.mail import reply_address
 from flask_citizencare.models import Category, Message, Office, Photo, Report, ReporterContact, StaffMember
 from flask_citizencare.models.reports import StatusEvent
+from flask_citizencare.services.ingest import ingest_message
+from flask_citizencare.services.surveys import answer_survey
 
 from .conftest import BOLOGNA
 from .host import host_db
-from .reporting import jpeg, post_report
+from .reporting import form_tokens, jpeg, post_report
+from .smtp import REPLY_DOMAIN, REPLY_LOCAL, REPLY_SECRET
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 DEMO_REPORTS = 300
@@ -60,6 +70,15 @@ FORM_REPORTERS = [
     {"name": "Tiburzio Vanvitelli", "email": "tibu.vanvi@example.net", "phone": "+39 328 555 7781"},
 ]
 HIDDEN_TITLE = "Segnalazione riservata Zq81"
+#: What citizens write privately (their start is what a leak of a shortened copy would show).
+TRACKING_TEXT = "Informazione riservata Kx47: il cancello del cortile si apre con il codice 4471."
+REOPEN_TEXT = "Risposta riservata Wm93: non è risolto, richiamatemi al numero di casa."
+SURVEY_COMMENT = "Commento riservato Pj26: il tecnico è mio cognato."
+PRIVATE_TEXTS = {
+    "text added on the tracking page": TRACKING_TEXT,
+    "text of a reply by mail that reopened a case": REOPEN_TEXT,
+    "a survey comment": SURVEY_COMMENT,
+}
 
 
 def _filter_queries(categories: list[tuple[int, str]]) -> list[dict[str, str]]:
@@ -185,6 +204,10 @@ class Scan:
             self.errors.append(f"{url}: answered {response.status_code}")
         for what in self.secrets.found(text):
             self.leaks.append(f"{url}: {what}")
+        if response.status_code < 400:
+            # A private photo's address (or any address holding a secret) must not answer at all.
+            for what in self.secrets.found(html.unescape(url)):
+                self.leaks.append(f"{url} answered {response.status_code}: {what}")
         if response.status_code in (301, 302, 303, 307, 308):
             self.queue.append((response.headers["Location"], depth + 1))
         if depth < MAX_PAGES:
@@ -209,6 +232,12 @@ def links(headers: Any, text: str) -> Iterator[str]:
         yield value
 
 
+#: Which step notes the public may read, in the test's own words: what staff wrote on a public step.
+NOTE_SHOWN = sa.and_(
+    StatusEvent.note.is_not(None), StatusEvent.public.is_(True), StatusEvent.actor_kind == "staff"
+)
+
+
 def public_text(session: Any) -> str:
     """Everything a public page may rightly show, to tell a coincidence from a leak."""
     public = sa.and_(Report.is_public.is_(True), Report.duplicate_of_id.is_(None))
@@ -225,7 +254,7 @@ def public_text(session: Any) -> str:
     parts += session.scalars(
         sa.select(Message.body).join(Report).where(public, Message.visibility == "public")
     ).all()
-    parts += [n for n in session.scalars(sa.select(StatusEvent.note).where(StatusEvent.note.is_not(None)))]
+    parts += session.scalars(sa.select(StatusEvent.note).join(Report).where(public, NOTE_SHOWN)).all()
     for category in session.scalars(sa.select(Category)):
         parts += [category.name, *category.names.values(), category.help_text or ""]
     parts += session.scalars(sa.select(Office.name)).all()
@@ -245,6 +274,7 @@ def collect_secrets(session: Any) -> tuple[Secrets, dict[str, int]]:
         "tokens": 0,
         "hidden_ids": 0,
         "hidden_titles": 0,
+        "private_notes": 0,
     }
     for name, email, phone, user_id in session.execute(
         sa.select(ReporterContact.name, ReporterContact.email, ReporterContact.phone, ReporterContact.user_id)
@@ -278,6 +308,13 @@ def collect_secrets(session: Any) -> tuple[Secrets, dict[str, int]]:
     for body in session.scalars(sa.select(Message.body).where(Message.visibility != "public")):
         if len(body) >= 25 and body not in shown:
             secrets.add("a private message or internal note", body)
+    # Notes the public timeline must not show (a citizen's, or on a step that is not public).
+    for note in session.scalars(
+        sa.select(StatusEvent.note).where(StatusEvent.note.is_not(None), ~NOTE_SHOWN)
+    ):
+        if len(note) >= 25 and note not in shown:
+            secrets.add("a note that is not public", note)
+            tally["private_notes"] += 1
     return secrets, tally
 
 
@@ -371,9 +408,45 @@ def endpoint_filter(app: Flask) -> Callable[[str], str | None]:
     return allowed
 
 
+def reply_by_mail(report_id: int, text: str) -> bytes:
+    """The reporter's answer to one of our mails, with a photo attached."""
+    message = EmailMessage()
+    message["From"] = "Tiburzio Vanvitelli <tibu.vanvi@example.net>"
+    message["To"] = reply_address(REPLY_LOCAL, report_id, REPLY_SECRET, REPLY_DOMAIN)
+    message["Subject"] = "Re: la sua segnalazione è stata risolta"
+    message["Message-ID"] = f"<privacy-scan.{report_id}@example.net>"
+    message["Date"] = "Mon, 23 Nov 2026 10:00:00 +0100"
+    message.set_content(f"{text}\n\nTiburzio\n")
+    message.add_attachment(jpeg(color="purple"), maintype="image", subtype="jpeg", filename="ancora.jpg")
+    return message.as_bytes()
+
+
+def add_on_tracking_page(client: FlaskClient, token: str, text: str) -> None:
+    url = f"{PREFIX}/track/{token}"
+    response = client.post(
+        url,
+        data={**form_tokens(client, url), "text": text, "photos": [(io.BytesIO(jpeg(color="red")), "x.jpg")]},
+        content_type="multipart/form-data",
+    )
+    response.request.environ["wsgi.input"].close()
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+
+
+#: Which photos the public may see, said here again in the test's own words (not the app's rule).
+PHOTO_SHOWN = sa.and_(
+    Photo.hidden.is_(False),
+    Photo.message_id.is_(None),
+    Report.is_public.is_(True),
+    Report.duplicate_of_id.is_(None),
+)
+
+
 @pytest.fixture
-def city(app: Flask, client: FlaskClient) -> dict[str, Any]:
-    """A few hundred demo reports (hidden and merged ones among them) and form reports with photos."""
+def city(mail_app: Flask, client: FlaskClient) -> dict[str, Any]:
+    """A few hundred demo reports (hidden and merged ones among them), form reports with photos,
+    and what citizens sent privately: text and a photo on the tracking page, a reply by mail with a
+    photo that reopened a resolved case, a survey comment."""
+    app = mail_app
     with app.app_context():
         load_demo(DEMO_REPORTS, seed=7, now=NOW)
         session = host_db.session
@@ -384,7 +457,7 @@ def city(app: Flask, client: FlaskClient) -> dict[str, Any]:
         response = post_report(
             client,
             categories[0][0],
-            photos=[(jpeg(color="green"), "buca.jpg")],
+            photos=[(jpeg(color="green"), "buca.jpg"), (jpeg(color="blue"), "targa.jpg")],
             title=HIDDEN_TITLE if n else "Marciapiede rotto in via Zamboni",
             **reporter,
         )
@@ -398,9 +471,10 @@ def city(app: Flask, client: FlaskClient) -> dict[str, Any]:
         ).all()
         for report in form_reports:
             report.is_public = report.title != HIDDEN_TITLE
-        # An internal note and a private question's answer on a public report.
+        # An internal note, a private question's answer and a photo moderation hid, on a public report.
         public_form = next(r for r in form_reports if r.is_public)
         public_form.answers = {"private_detail": "Citofono Quartapelle, interno 4"}
+        public_form.photos[1].hidden = True
         session.add(
             Message(
                 report=public_form,
@@ -410,15 +484,34 @@ def city(app: Flask, client: FlaskClient) -> dict[str, Any]:
             )
         )
         session.commit()
-        photos = [
-            key
-            for p in session.scalars(sa.select(Photo).join(Report).where(Report.is_public.is_(True)))
-            for key in (p.storage_key, p.thumbnail_key)
+        tracking_token = public_form.tracking_token
+        public = sa.and_(Report.is_public.is_(True), Report.duplicate_of_id.is_(None))
+        finished = session.scalars(
+            sa.select(Report)
+            .where(public, Report.status.in_(("resolved", "closed")), Report.resolver_id.is_not(None))
+            .order_by(Report.id)
+        ).all()
+        reopened = next(r for r in finished if r.status == "resolved")
+        surveyed = next(r for r in finished if r is not reopened)
+        reopened_id, answered_at = reopened.id, reopened.resolved_at
+        surveyed_id = surveyed.id
+    add_on_tracking_page(client, tracking_token, TRACKING_TEXT)
+    with app.test_request_context():
+        assert answered_at is not None
+        mail = reply_by_mail(reopened_id, REOPEN_TEXT)
+        assert ingest_message(mail, now=answered_at + timedelta(hours=3)).status == "reopened"
+        answer_survey(host_db.session.get(Report, surveyed_id), 2, 3, 1, SURVEY_COMMENT)  # type: ignore[arg-type]
+    with app.app_context():
+        session = host_db.session
+        shown, hidden = [], []
+        for photo, visible in session.execute(sa.select(Photo, PHOTO_SHOWN).join(Report).order_by(Photo.id)):
+            (shown if visible else hidden).append(photo)
+        assert any(p.message_id is not None for p in hidden) and any(p.hidden for p in hidden)
+        # The photo route is opened with a sample: the photos the public may not see first.
+        photos = [p.storage_key for p in hidden] + [
+            k for p in shown for k in (p.thumbnail_key, p.storage_key)
         ]
-        hidden_photos = [
-            p.storage_key
-            for p in session.scalars(sa.select(Photo).join(Report).where(Report.is_public.is_(False)))
-        ]
+        private_photos = [k for p in hidden for k in (p.storage_key, p.thumbnail_key)]
         public_ids = session.scalars(
             sa.select(Report.public_id).where(Report.is_public.is_(True), Report.duplicate_of_id.is_(None))
         ).all()
@@ -429,12 +522,17 @@ def city(app: Flask, client: FlaskClient) -> dict[str, Any]:
         ).all()
         secrets, tally = collect_secrets(session)
         secrets.add("a private answer", "Citofono Quartapelle, interno 4")
-        for photo_key in hidden_photos:
-            secrets.add("a hidden report's photo", photo_key)
+        for what, text in PRIVATE_TEXTS.items():
+            secrets.add(what, text)
+            secrets.add(what, text.split(":")[0])  # a shortened copy (a note) starts the same way
+        for photo_key in private_photos:
+            secrets.add("a photo the public may not see", photo_key)
+        tally["private_photos"] = len(hidden)
         languages = list(app.config["CITIZENCARE_LANGUAGES"])
     return {
         "categories": categories,
         "photos": photos,
+        "private_photos": private_photos,
         "public_ids": list(public_ids),
         "hidden_ids": list(hidden_ids),
         "secrets": secrets,
@@ -450,6 +548,7 @@ def test_no_public_route_shows_personal_data_or_hidden_reports(
     # The data must give the scan something to find, or a leak would pass unnoticed.
     assert tally["names"] >= 50 and tally["emails"] >= 50 and tally["phones"] >= 20, tally
     assert tally["hidden_ids"] >= 3 and tally["hidden_titles"] >= 1, tally
+    assert tally["private_notes"] >= 1 and tally["private_photos"] >= 4, tally
 
     rules = public_rules(app)
     assert {"citizencare.public.report", "citizencare.opendata.reports_csv"} <= {r.endpoint for r in rules}
@@ -482,4 +581,6 @@ def test_no_public_route_shows_personal_data_or_hidden_reports(
         response = client.get(f"{PREFIX}/reports/{public_id}")
         assert response.status_code == 404, public_id
         assert public_id not in response.get_data(as_text=True)
+    for key in city["private_photos"]:
+        assert client.get(f"{PREFIX}/photos/{key}").status_code == 404, key
     assert len(scan.seen) < MAX_REQUESTS, "the scan hit its request cap: raise it or narrow the crawl"

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from geoalchemy2 import Geometry, WKBElement
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.lifecycle import (
@@ -161,6 +162,29 @@ class Report(Base):
     messages: Mapped[list[Message]] = relationship(
         back_populates="report", order_by="(Message.created_at, Message.id)", cascade="all, delete-orphan"
     )
+    #: The photos the public may see (:meth:`Photo.public_condition`), read-only. The public page
+    #: shows these; the photo address, the API and the map's list query the same condition.
+    public_photos: Mapped[list[Photo]] = relationship(
+        primaryjoin=lambda: sa.and_(Photo.report_id == Report.id, Photo.public_condition()),
+        order_by=lambda: (Photo.position, Photo.id),
+        viewonly=True,
+    )
+    #: The public timeline: the steps shown to everybody (thread messages are listed apart).
+    public_events: Mapped[list[StatusEvent]] = relationship(
+        primaryjoin=lambda: sa.and_(
+            StatusEvent.report_id == Report.id,
+            StatusEvent.public.is_(True),
+            StatusEvent.action != "message",
+        ),
+        order_by=lambda: (StatusEvent.at, StatusEvent.id),
+        viewonly=True,
+    )
+    #: The municipality's public answers in the thread.
+    public_messages: Mapped[list[Message]] = relationship(
+        primaryjoin=lambda: sa.and_(Message.report_id == Report.id, Message.visibility == "public"),
+        order_by=lambda: (Message.created_at, Message.id),
+        viewonly=True,
+    )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it)
 
@@ -201,6 +225,22 @@ class Photo(Base):
     report: Mapped[Report] = relationship(back_populates="photos")
     message: Mapped[Message | None] = relationship()
 
+    @classmethod
+    def public_condition(cls) -> sa.ColumnElement[bool]:
+        """Which photos of a public report the public may see: the one rule of every public surface.
+
+        A photo belongs to the public report when the reporter sent it with the
+        report and moderation did not hide it. Photos sent later with a message
+        (added on the tracking page, attached to a reply by mail) belong to that
+        message, which is private between the reporter and the office: they are
+        never public, whatever happens to the report.
+        """
+        return sa.and_(cls.hidden.is_(False), cls.message_id.is_(None))
+
+
+#: Who may publish the note of a public step: staff, who write reasons knowing the public reads them.
+NOTE_PUBLISHERS = ("staff",)
+
 
 class StatusEvent(Base):
     """One step of a report's life: who did what, when, from which state to which.
@@ -230,6 +270,25 @@ class StatusEvent(Base):
 
     report: Mapped[Report] = relationship(back_populates="events")
     actor: Mapped[StaffMember | None] = relationship()
+
+    @hybrid_property
+    def public_note(self) -> str | None:
+        """The note as the public timeline shows it: only what staff wrote on a public step.
+
+        What a citizen writes (the start of the reply by mail that reopened the
+        case, any text of theirs stored with a step) is private to the office,
+        like their messages: it may carry a name, an address, a phone number.
+        The step itself stays public ("reopened"); staff publish the citizen's
+        words only by writing them in a public answer or a reason themselves.
+        """
+        return self.note if self.public and self.actor_kind in NOTE_PUBLISHERS else None
+
+    @public_note.inplace.expression
+    @classmethod
+    def _public_note_expression(cls) -> sa.ColumnElement[str | None]:
+        return sa.case(
+            (sa.and_(cls.public.is_(True), cls.actor_kind.in_(NOTE_PUBLISHERS)), cls.note), else_=sa.null()
+        )
 
 
 class Support(Base):

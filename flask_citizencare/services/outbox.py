@@ -47,6 +47,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from ..domain.mail import LOOP_HEADER
+from ..domain.mail_headers import OUTGOING
 from ..errors import ConfigurationError
 from ..extension import db_session
 from ..models import OutboxMail, Report
@@ -196,7 +197,8 @@ def build_message(mail: OutboxMail, *, sender: str | Address, now: datetime | No
     Header values with a line break (header injection) are refused by
     ``EmailMessage`` itself; that refusal becomes :class:`InvalidMail`.
     """
-    message = EmailMessage(policy=email.policy.SMTP)
+    # List-Unsubscribe, In-Reply-To, References: written literally, never RFC 2047-encoded.
+    message = EmailMessage(policy=OUTGOING)
     if not isinstance(sender, Address):
         sender = _single_address(sender, "From")
     _set_header(message, "From", sender)

@@ -242,6 +242,8 @@ def reopen_by_citizen(report: Report, note: str | None, now: datetime) -> Status
 
     The same state changes as :data:`Action.REOPEN` (status ``in_progress``,
     back to the resolver, due times recomputed), recorded as the citizen's.
+    The ``note`` (the start of their mail) is for the office: the public
+    timeline shows the step, never a citizen's note (``StatusEvent.public_note``).
     Returns the event, or None when the case cannot be reopened (not resolved,
     or nobody left to give it to). Nothing is committed and no signal is sent:
     the caller commits together with whatever else it writes, then sends

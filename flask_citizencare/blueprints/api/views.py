@@ -25,6 +25,7 @@ from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy.orm import Session
 
 from ... import geojson, map_cells
+from ...caching import PUBLIC_DATA
 from ...domain.geo import Area
 from ...domain.lifecycle import Status
 from ...extension import db_session
@@ -38,7 +39,6 @@ PROBLEM_TYPE = "application/problem+json"
 GZIP_MIN_BYTES = 1024
 #: zlib level 1 compresses GeoJSON about 8:1 at a fraction of level 6's cost (see bench/public_map.py).
 GZIP_LEVEL = 1
-MAX_AGE = 60
 _INTEGER = re.compile(r"[0-9]{1,12}")
 _PLACEHOLDER = "CCPLACEHOLDER"
 
@@ -271,7 +271,8 @@ def _cacheable(body: bytes, mimetype: str = MEDIA_TYPE) -> Response:
         if zipped:
             response.headers["Content-Encoding"] = "gzip"
     response.set_etag(etag)
-    response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
+    # Moderation must reach every cache at once: reused only after asking (see caching.py).
+    response.headers["Cache-Control"] = PUBLIC_DATA
     # Labels follow the visitor's language (header or the session's choice); bodies follow the encoding.
     response.vary.update(("Accept-Encoding", "Accept-Language", "Cookie"))
     return response

@@ -13,10 +13,11 @@ from itertools import groupby
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, render_template, request, url_for
+from flask import current_app, make_response, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from ...caching import public_page
 from ...domain.geo import Area
 from ...domain.lifecycle import Kind, Status
 from ...extension import db_session
@@ -131,7 +132,7 @@ def map_page() -> ResponseReturnValue:
         statuses=list(Status),
         map_config=map_config,
     )
-    return page, 400 if error is not None else 200
+    return public_page(make_response(page, 400 if error is not None else 200))
 
 
 def _chosen(args: Any) -> dict[str, list[str]]:

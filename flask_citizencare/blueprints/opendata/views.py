@@ -12,6 +12,7 @@ from flask import Response, current_app, jsonify, render_template, request, stre
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from ...caching import PUBLIC_DATA
 from ...domain.geo import Area
 from ...extension import db_session
 from ...i18n import current_language
@@ -28,8 +29,6 @@ from ...opendata import (
 from ...public_filters import FilterError, PublicFilter, filter_conditions, parse_public_filter
 from ...queries import active_categories
 
-#: Proxies and browsers may keep an export this long (the data changes all day, slowly).
-CACHE_SECONDS = 300
 _ID = "00000000-000000"
 
 
@@ -57,7 +56,8 @@ def _export(chunks: Iterator[str], content_type: str, extension: str) -> Respons
         stream_with_context(chunk.encode("utf-8") for chunk in chunks), content_type=content_type
     )
     response.headers["Content-Disposition"] = f"attachment; filename=segnalazioni-{today}.{extension}"
-    response.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
+    # A report hidden meanwhile must not stay in a proxy's copy (see caching.py).
+    response.headers["Cache-Control"] = PUBLIC_DATA
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return _licence_headers(response)

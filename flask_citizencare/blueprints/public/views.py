@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, current_app, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, make_response, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,14 +15,16 @@ from werkzeug.wrappers import Response
 from wtforms.validators import ValidationError
 
 from ... import ratelimit
+from ...caching import PUBLIC_DATA, public_page
 from ...domain.geo import Area, LocationError, check_point
 from ...domain.lifecycle import Kind
 from ...extension import db_session, state
 from ...i18n import current_language
-from ...models import Category, Photo, Report
+from ...models import Category, Photo
 from ...parsing import InputError, parse_id
 from ...queries import (
     active_categories,
+    public_photo_by_key,
     public_report,
     recent_public_reports,
     reports_of_user,
@@ -211,7 +213,8 @@ def sent(token: str) -> ResponseReturnValue:
 
 def report_page(public_id: str) -> ResponseReturnValue:
     report = public_report(public_id) or abort(404)
-    return render_template("citizencare/public/report.html", report=report, follow_form=FollowForm())
+    page = render_template("citizencare/public/report.html", report=report, follow_form=FollowForm())
+    return public_page(make_response(page))
 
 
 def follow(public_id: str) -> ResponseReturnValue:
@@ -330,14 +333,10 @@ def _photo_by_key(key: str) -> Photo | None:
 
 
 def public_photo(key: str) -> ResponseReturnValue:
-    """Photos of public reports only; hidden photos and photos of hidden reports are not served."""
-    photo = _photo_by_key(key)
-    if photo is None or photo.hidden:
-        abort(404)
-    report: Report = photo.report
-    if not report.is_public or report.duplicate_of_id is not None:
-        abort(404)
-    return _send_photo(photo, key, "public, max-age=3600")
+    """Only the photos the public may see (:func:`~flask_citizencare.queries.public_photo_by_key`)."""
+    photo = public_photo_by_key(key) or abort(404)
+    # Hiding the photo or its report must reach shared caches at once: they ask again each time.
+    return _send_photo(photo, key, PUBLIC_DATA)
 
 
 def tracked_photo(token: str, key: str) -> ResponseReturnValue:
