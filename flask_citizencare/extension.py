@@ -19,6 +19,7 @@ from .errors import ConfigurationError
 from .i18n import setup_babel
 from .roles import RoleLoader, normalise, staff_table_roles
 from .storage import LocalPhotoStore, PhotoStore
+from .tokens import check_secret_key
 
 Geocoder = Callable[[str], "tuple[float, float] | None"]
 #: ``(username, display_name, email, password) -> host user id``: creates an account in the host.
@@ -136,6 +137,7 @@ class CitizenCare:
         config.check_values(app.config)
 
         backend = prepare_database(app, db)
+        check_secret_key(app)
         app.extensions["citizencare"] = CitizenCareState(
             extension=self,
             db=db,

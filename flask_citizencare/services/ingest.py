@@ -37,7 +37,6 @@ Settings (read with defaults, so a host need not set them):
 from __future__ import annotations
 
 import hashlib
-import hmac
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -52,6 +51,7 @@ from ..extension import db_session
 from ..models import Message, Report, StatusEvent
 from ..models.base import utcnow
 from ..storage.photos import PhotoRejected, ProcessedPhoto, process_photo
+from ..tokens import Purpose, purpose_key
 from .reports import add_reporter_information
 from .triage import reopen_by_citizen, send_reopened
 
@@ -68,9 +68,6 @@ TEXT_MAX = 5000
 MESSAGE_ID_MAX = 250
 #: The event note is the start of the citizen's mail.
 NOTE_MAX = 200
-
-_SECRET_CONTEXT = b"flask-citizencare reply addresses"
-
 
 @dataclass(frozen=True)
 class IngestResult:
@@ -96,19 +93,15 @@ class IngestResult:
 def reply_secret() -> bytes:
     """Key of the reply-address tokens: ``CITIZENCARE_REPLY_SECRET``, else derived from ``SECRET_KEY``.
 
-    The derivation (HMAC-SHA256 of a fixed label under ``SECRET_KEY``) keeps
-    the session key itself out of the addresses; the outbox must use this same
-    function when it writes the Reply-To.
+    ``CITIZENCARE_REPLY_SECRET`` is a key kept apart for this one purpose (the
+    mail hosts need not know ``SECRET_KEY``); the derivation
+    (:func:`~..tokens.purpose_key`) keeps the session key itself out of the
+    addresses. The outbox uses this same function when it writes the Reply-To.
     """
-    config = current_app.config
-    secret = config.get("CITIZENCARE_REPLY_SECRET")
+    secret = current_app.config.get("CITIZENCARE_REPLY_SECRET")
     if secret:
         return secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
-    key = config.get("SECRET_KEY")
-    if not key:
-        raise RuntimeError("set CITIZENCARE_REPLY_SECRET or SECRET_KEY to receive replies by mail")
-    key_bytes = key.encode("utf-8") if isinstance(key, str) else bytes(key)
-    return hmac.new(key_bytes, _SECRET_CONTEXT, hashlib.sha256).digest()
+    return purpose_key(Purpose.REPLY_ADDRESS)
 
 
 def reply_local() -> str:
