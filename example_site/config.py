@@ -1,4 +1,12 @@
-"""The site's settings: fixed defaults, then the process environment.
+"""The site's settings: fixed defaults, then the instance folder, then the process environment.
+
+``SECRET_KEY`` signs the session (an admin's too), the CSRF tokens and, through
+keys derived from it, every link the citizens get. Outside debug mode and
+tests the site refuses to start without one: it comes from the environment, or
+from the file ``secret_key`` in the instance folder (``instance/secret_key``,
+never committed), which ``make demo`` writes once with a random key. In debug
+mode (``flask --debug run``) and tests a missing key falls back to
+:data:`DEV_SECRET_KEY`, which the extension only accepts there.
 
 Environment variables (all optional):
 
@@ -7,7 +15,7 @@ Environment variables (all optional):
     ``sqlite:///<instance folder>/comune.sqlite``. ``postgres://`` and
     ``postgresql://`` use the psycopg 3 driver.
 ``SECRET_KEY``
-    Signs the session and the CSRF tokens; the default is for development only.
+    Signs the session and the CSRF tokens; wins over ``instance/secret_key``.
 ``SMTP_HOST``, ``SMTP_PORT``, ``SMTP_STARTTLS``, ``SMTP_SSL``, ``SMTP_USERNAME``, ``SMTP_PASSWORD``,
 ``MAIL_FROM``
     The mail server of the extension's outbox (``CITIZENCARE_SMTP_*``, ``CITIZENCARE_MAIL_FROM``).
@@ -20,11 +28,13 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-#: Development only; create_app logs a warning when it is in use outside debug mode.
+#: Public (it is in the repository): used only in debug mode and tests when no key is set.
+#: The extension knows it (``flask_citizencare.tokens.WELL_KNOWN_KEYS``) and refuses it elsewhere.
 DEV_SECRET_KEY = "comune-di-esempio-dev-key-change-me"  # noqa: S105
+#: The file in the instance folder that holds the key ``make demo`` generated.
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name)
 
 DEFAULTS: dict[str, Any] = {
-    "SECRET_KEY": DEV_SECRET_KEY,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
     # Languages: the site's catalog; the extension adds its own beside it.
@@ -110,6 +120,15 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         if variable in environ:
             config["CITIZENCARE_" + variable] = _flag(variable, environ[variable])
     return config
+
+
+def instance_secret_key(instance_path: str | Path) -> str | None:
+    """The key in ``<instance folder>/secret_key`` (surrounding blanks dropped), if the file exists."""
+    try:
+        key = (Path(instance_path) / SECRET_KEY_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return key or None
 
 
 def default_database_url(instance_path: str | Path) -> str:

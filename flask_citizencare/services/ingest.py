@@ -69,6 +69,7 @@ MESSAGE_ID_MAX = 250
 #: The event note is the start of the citizen's mail.
 NOTE_MAX = 200
 
+
 @dataclass(frozen=True)
 class IngestResult:
     """What happened to one mail: ``posted``, ``reopened``, ``duplicate`` or ``ignored:<reason>``."""
