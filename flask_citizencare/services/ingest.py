@@ -5,8 +5,10 @@ mail ingest`` reads from an MTA pipe, a Maildir or an mbox) and:
 
 - reads it with :func:`~..domain.mail.parse_incoming`; machine mail (bounces,
   auto-replies, loops), mail for no report of ours, forged reply addresses,
-  unreadable mail and mail for a report that does not exist are logged and
-  ignored (``ignored:<reason>``), changing nothing;
+  unreadable mail, mail for a report that does not exist and mail for a report
+  whose reporter's personal data were erased (retention or a request: its
+  reply address is dead) are logged and ignored (``ignored:<reason>``),
+  changing nothing;
 - skips a redelivery: the mail's Message-ID is stored on the message
   (``Message.email_message_id``, unique), a mail without one is known by a hash
   of its bytes (``duplicate``);
@@ -213,6 +215,8 @@ def _post(incoming: Incoming, raw: bytes, now: datetime, max_photos: int) -> Ing
     report = session.get(Report, report_id)
     if report is None:
         return _ignored("unknown_report", report_id, "no such report")
+    if report.contact_erased:
+        return _ignored("erased", report_id, "the reporter's personal data were erased")
     key = _dedupe_key(incoming, raw)
     if session.scalar(sa.select(Message.id).where(Message.email_message_id == key)) is not None:
         log.info("reply by mail %s for report %s already posted", key, report_id)

@@ -148,7 +148,7 @@ def _write_mail(
 def _reply_to(report: Report) -> str | None:
     """The address that routes the citizen's answer back into the case; None without a reply domain."""
     domain = current_app.config.get("CITIZENCARE_REPLY_DOMAIN")
-    if not domain:
+    if not domain or report.contact_erased:
         return None
     from .ingest import reply_local, reply_secret  # ingest imports the services that import this module
 

@@ -4,7 +4,8 @@ Once a case is resolved or closed the reporter gets a link to three 0–10
 questions. The link is signed (:mod:`~flask_citizencare.tokens`), expires after
 ``CITIZENCARE_SURVEY_DAYS`` days and names the report together with the start
 of its tracking token, so a link for one report cannot be edited into a link
-for another. Each report takes one answer: the unique ``report_id`` of
+for another; it dies with the reporter's personal data (retention, erasure).
+Each report takes one answer: the unique ``report_id`` of
 :class:`~flask_citizencare.models.SurveyResponse` settles races.
 """
 
@@ -76,7 +77,7 @@ def report_for_token(token: str) -> Report:
     if isinstance(report_id, bool) or not isinstance(report_id, int) or not isinstance(prefix, str):
         raise SurveyLinkError()
     report = db_session().get(Report, report_id)
-    if report is None or not same(report.tracking_token[:TOKEN_PREFIX], prefix):
+    if report is None or report.contact_erased or not same(report.tracking_token[:TOKEN_PREFIX], prefix):
         raise SurveyLinkError()
     return report
 
