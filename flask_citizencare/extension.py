@@ -136,8 +136,8 @@ class CitizenCare:
         config.apply_defaults(app.config)
         config.check_values(app.config)
 
-        backend = prepare_database(app, db)
         check_secret_key(app)
+        backend = prepare_database(app, db)
         app.extensions["citizencare"] = CitizenCareState(
             extension=self,
             db=db,

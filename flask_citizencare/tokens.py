@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 from enum import StrEnum
 from typing import Any
 
@@ -47,9 +46,6 @@ __all__ = [
     "verify",
     "weakness",
 ]
-
-log = logging.getLogger(__name__)
-
 
 class Purpose(StrEnum):
     """What a token or keyed hash is for; each has its own key."""
@@ -203,8 +199,7 @@ def check_secret_key(app: Flask) -> None:
     why = weakness(key)
     if why is None:
         return
-    if app.debug or app.testing:
-        log.warning("SECRET_KEY is fine for development only: %s", why)
+    if app.debug or app.testing:  # a developer's machine or a test run: nothing to steal
         return
     raise ConfigurationError(
         f"SECRET_KEY cannot be used outside debug mode: {why}, so anyone could sign an admin "

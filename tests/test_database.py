@@ -75,6 +75,7 @@ def test_unsupported_database_is_refused() -> None:
 
 def test_missing_database_url_is_explained() -> None:
     app = Flask(__name__)
+    app.config["SECRET_KEY"] = "test-only-key-of-bare-app"
     with pytest.raises(ConfigurationError, match="SQLALCHEMY_DATABASE_URI"):
         CitizenCare(app, db=SQLAlchemy())
 
