@@ -9,6 +9,8 @@ DEMO_REPORTS ?= 2000
 FUZZ_SECONDS ?= 60
 # The fuzzers' growing corpora and any crashing inputs; the committed seeds are only read.
 FUZZ_WORK ?= build/fuzz
+# The example site's instance folder (Flask's, beside the example_site package; never committed).
+INSTANCE := instance
 export FLASK_APP := example_site
 
 .PHONY: demo test test-quick setup system system-tests catalogs lint fuzz clean
@@ -31,7 +33,14 @@ catalogs: $(VENV)/.installed
 	$(BIN)/pybabel compile -d flask_citizencare/translations >/dev/null
 	$(BIN)/pybabel compile -d example_site/translations >/dev/null
 
-demo: setup
+# A random SECRET_KEY, written once and kept: the site refuses to start without one outside
+# debug mode, and a new key on every run would log everybody out and void every link sent.
+$(INSTANCE)/secret_key:
+	mkdir -p $(INSTANCE)
+	umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_hex(32))' > $@.tmp
+	mv $@.tmp $@
+
+demo: setup $(INSTANCE)/secret_key
 	$(BIN)/flask citizencare db upgrade
 	$(BIN)/flask citizencare demo-data --reports $(DEMO_REPORTS)
 	$(BIN)/flask run --host 127.0.0.1 --port 5000

@@ -49,7 +49,7 @@ def build_app(url: str, photos: Path) -> tuple[Flask, SQLAlchemy]:
     app = Flask(__name__)
     app.config.update(
         SQLALCHEMY_DATABASE_URI=url,
-        SECRET_KEY="bench",
+        SECRET_KEY="benchmark-only-key",
         CITIZENCARE_PHOTO_DIR=str(photos),
         CITIZENCARE_AREA=(11.23, 44.42, 11.43, 44.56),
     )

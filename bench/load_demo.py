@@ -52,7 +52,7 @@ def recreate_database(server_url: str, name: str) -> str:
 
 def make_app(database_url: str) -> Flask:
     app = Flask("citizencare_bench")
-    app.config["SQLALCHEMY_DATABASE_URI"] = database_url
+    app.config.update(SQLALCHEMY_DATABASE_URI=database_url, SECRET_KEY="benchmark-only-key")
     CitizenCare(app, db=SQLAlchemy())
     return app
 

@@ -70,7 +70,7 @@ def make_app(url: str) -> Any:
     from flask_citizencare import CitizenCare
 
     app = Flask("citizencare_opendata_bench")
-    app.config.update(SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench")
+    app.config.update(SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="benchmark-only-key")
     CitizenCare(app, db=SQLAlchemy())
     return app
 

@@ -46,7 +46,7 @@ def bench_app(name: str, url: str, *, roles: Iterable[str] = (), **config: Any) 
     """The extension on ``url`` in a bare Flask app; with ``roles``, ``app.test_client(user=BenchUser())``
     is logged in with them (CSRF off, so forms can be posted)."""
     app = Flask(name)
-    app.config.update(SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench", **config)
+    app.config.update(SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="benchmark-only-key", **config)
     citizencare = CitizenCare(app, db=SQLAlchemy())
     if roles:
         granted = list(roles)

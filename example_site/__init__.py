@@ -2,7 +2,8 @@
 
 Run it with ``flask --app example_site run`` after
 ``flask --app example_site citizencare db upgrade``. Settings come from the
-environment (see :mod:`example_site.config`).
+environment and the instance folder (see :mod:`example_site.config`); outside
+debug mode it needs a ``SECRET_KEY``.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 
 from flask import Flask
 
-from flask_citizencare import engine_options_for
+from flask_citizencare import ConfigurationError, engine_options_for
 from flask_citizencare.i18n import select_locale
 
 from . import accounts  # noqa: F401  (user loader and the extension's user factory)
@@ -27,11 +28,15 @@ __all__ = ["citizencare", "create_app", "db"]
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(TEMPLATES))
 
-    # Configuration: defaults, then the environment, then the caller's overrides.
+    # Configuration: defaults, the instance folder, the environment, then the caller's overrides.
     app.config.from_mapping(settings.DEFAULTS)
+    stored_key = settings.instance_secret_key(app.instance_path)
+    if stored_key:
+        app.config["SECRET_KEY"] = stored_key
     app.config.update(settings.from_environment(os.environ))
     if test_config:
         app.config.update(test_config)
+    _secret_key(app)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = settings.default_database_url(app.instance_path)
     # SQLite needs a DBAPI module that can load SpatiaLite; choose it before the engine exists.
@@ -39,8 +44,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for key, value in engine_options_for(app.config["SQLALCHEMY_DATABASE_URI"]).items():
         engine_options.setdefault(key, value)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
-    if app.config["SECRET_KEY"] == settings.DEV_SECRET_KEY and not (app.debug or app.testing):
-        app.logger.warning("SECRET_KEY is not set: using the development key; set it in production")
 
     # Extensions; Babel before CitizenCare, which adds its catalog to this Babel.
     db.init_app(app)
@@ -62,3 +65,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             # Only the site's own tables: the extension's come from its migrations.
             db.create_all()
     return app
+
+
+def _secret_key(app: Flask) -> None:
+    """Without a key, debug mode and tests use the public development key; anything else stops."""
+    if app.config.get("SECRET_KEY"):
+        return
+    if not (app.debug or app.testing):
+        raise ConfigurationError(
+            "SECRET_KEY is not set: export SECRET_KEY=<a random value> or write one into "
+            f"{Path(app.instance_path) / settings.SECRET_KEY_FILE} (make demo does), e.g. "
+            "python3 -c 'import secrets; print(secrets.token_hex(32))'"
+        )
+    app.config["SECRET_KEY"] = settings.DEV_SECRET_KEY
+    app.logger.warning("SECRET_KEY is not set: using the public development key (debug mode only)")

@@ -1,4 +1,12 @@
-"""The site's settings: fixed defaults, then the process environment.
+"""The site's settings: fixed defaults, then the instance folder, then the process environment.
+
+``SECRET_KEY`` signs the session (an admin's too), the CSRF tokens and, through
+keys derived from it, every link the citizens get. Outside debug mode and
+tests the site refuses to start without one: it comes from the environment, or
+from the file ``secret_key`` in the instance folder (``instance/secret_key``,
+never committed), which ``make demo`` writes once with a random key. In debug
+mode (``flask --debug run``) and tests a missing key falls back to
+:data:`DEV_SECRET_KEY`, which the extension only accepts there.
 
 Environment variables (all optional):
 
@@ -7,7 +15,7 @@ Environment variables (all optional):
     ``sqlite:///<instance folder>/comune.sqlite``. ``postgres://`` and
     ``postgresql://`` use the psycopg 3 driver.
 ``SECRET_KEY``
-    Signs the session and the CSRF tokens; the default is for development only.
+    Signs the session and the CSRF tokens; wins over ``instance/secret_key``.
 ``REDIS_URL``
     Redis that holds the rate-limit counters of the site and of the extension, shared by all
     processes (``redis://127.0.0.1:6379/0``); without it each process counts in memory.
@@ -32,11 +40,13 @@ from typing import Any
 from flask_citizencare.config import PREFIX, SETTINGS
 
 HERE = Path(__file__).resolve().parent
-#: Development only; create_app logs a warning when it is in use outside debug mode.
+#: Public (it is in the repository): used only in debug mode and tests when no key is set.
+#: The extension knows it (``flask_citizencare.tokens.WELL_KNOWN_KEYS``) and refuses it elsewhere.
 DEV_SECRET_KEY = "comune-di-esempio-dev-key-change-me"  # noqa: S105
+#: The file in the instance folder that holds the key ``make demo`` generated.
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name)
 
 DEFAULTS: dict[str, Any] = {
-    "SECRET_KEY": DEV_SECRET_KEY,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
     # The site's own forms (log-in) are small; the extension bounds its pages itself.
@@ -166,6 +176,15 @@ def extension_setting(variable: str, value: str) -> Any:
         return json.loads(value)
     except ValueError as exc:
         raise ValueError(f"{variable}: {exc}") from None
+
+
+def instance_secret_key(instance_path: str | Path) -> str | None:
+    """The key in ``<instance folder>/secret_key`` (surrounding blanks dropped), if the file exists."""
+    try:
+        key = (Path(instance_path) / SECRET_KEY_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return key or None
 
 
 def default_database_url(instance_path: str | Path) -> str:

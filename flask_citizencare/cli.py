@@ -192,12 +192,15 @@ def _register_feature_commands() -> None:
     from .bulk_load_cli import after_bulk_load_command
     from .demo import demo_data_command
     from .map_cells_cli import map_group
+    from .retention_cli import erase, retention_group
     from .statistics_cli import stats_group
 
     citizencare_cli.add_command(demo_data_command)
     citizencare_cli.add_command(after_bulk_load_command)
     citizencare_cli.add_command(stats_group)
     citizencare_cli.add_command(map_group)
+    citizencare_cli.add_command(retention_group)
+    citizencare_cli.add_command(erase)
 
 
 _register_feature_commands()

@@ -215,6 +215,16 @@ SETTINGS: dict[str, Setting] = {
         "300 per minute; 10000 per hour",
         "Requests of the public API (GeoJSON, map tiles) and open data exports per client address.",
     ),
+    # Retention of personal data (GDPR)
+    "RETENTION_MONTHS": Setting(
+        24,
+        "Months after a report is closed (resolved, closed or rejected) before `flask citizencare "
+        "retention run` erases its reporter's contact and its followers; the report stays public.",
+    ),
+    "RETENTION_MONTHS_BY_CATEGORY": Setting(
+        {},
+        "Other retention months for some categories, by category code: {'minori': 60}.",
+    ),
     # Public map, API and open data
     "API_DEFAULT_LIMIT": Setting(500, "Reports per answer of /api/reports.geojson when no limit is given."),
     "API_MAX_LIMIT": Setting(
@@ -312,6 +322,23 @@ def check_values(config: Mapping[str, Any]) -> None:
             f"CITIZENCARE_SQLITE_JOURNAL_MODE must be one of {', '.join(SQLITE_JOURNAL_MODES)} or None, "
             f"not {journal!r}"
         )
+    _check_retention(config)
     languages = config[PREFIX + "LANGUAGES"]
     if not languages or not all(isinstance(code, str) for code in languages):
         raise ConfigurationError("CITIZENCARE_LANGUAGES must be a non-empty list of language codes")
+
+
+def _months(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 1200
+
+
+def _check_retention(config: Mapping[str, Any]) -> None:
+    if not _months(config[PREFIX + "RETENTION_MONTHS"]):
+        raise ConfigurationError("CITIZENCARE_RETENTION_MONTHS must be whole months from 1 to 1200")
+    by_category = config[PREFIX + "RETENTION_MONTHS_BY_CATEGORY"]
+    if not isinstance(by_category, Mapping) or not all(
+        isinstance(code, str) and _months(months) for code, months in by_category.items()
+    ):
+        raise ConfigurationError(
+            "CITIZENCARE_RETENTION_MONTHS_BY_CATEGORY must map category codes to months from 1 to 1200"
+        )

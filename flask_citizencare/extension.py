@@ -21,6 +21,7 @@ from .ratelimit import RateLimiter
 from .ratelimit import build as build_rate_limiter
 from .roles import RoleLoader, normalise, staff_table_roles
 from .storage import LocalPhotoStore, PhotoStore
+from .tokens import check_secret_key
 
 Geocoder = Callable[[str], "tuple[float, float] | None"]
 #: ``(username, display_name, email, password) -> host user id``: creates an account in the host.
@@ -140,6 +141,7 @@ class CitizenCare:
         config.check_values(app.config)
         rate_limiter = build_rate_limiter(app.config)
 
+        check_secret_key(app)
         backend = prepare_database(app, db)
         app.extensions["citizencare"] = CitizenCareState(
             extension=self,

@@ -41,7 +41,7 @@ def example_app(database_url: str, tmp_path: Path, **config: Any) -> Flask:
     return create_app(
         {
             "SQLALCHEMY_DATABASE_URI": database_url,
-            "SECRET_KEY": "browser-tests",
+            "SECRET_KEY": "browser-tests-only-key",
             "CITIZENCARE_PHOTO_DIR": str(tmp_path / "photos"),
             "CITIZENCARE_TILE_URL": "/no-tiles/{z}/{x}/{y}.png",
             # The browser fills the forms faster than a person: the minimum fill time is tested apart.

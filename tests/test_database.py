@@ -27,7 +27,7 @@ needs_postgres = pytest.mark.skipif(not os.environ.get(POSTGRES_ENV), reason=f"{
 
 def bare_app(url: str, **config: object) -> tuple[Flask, SQLAlchemy]:
     app = Flask(__name__)
-    app.config.update({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "k", **config})
+    app.config.update({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-only-key-of-bare-app", **config})
     db = SQLAlchemy()
     CitizenCare(app, db=db)
     return app, db
@@ -75,6 +75,7 @@ def test_unsupported_database_is_refused() -> None:
 
 def test_missing_database_url_is_explained() -> None:
     app = Flask(__name__)
+    app.config["SECRET_KEY"] = "test-only-key-of-bare-app"
     with pytest.raises(ConfigurationError, match="SQLALCHEMY_DATABASE_URI"):
         CitizenCare(app, db=SQLAlchemy())
 

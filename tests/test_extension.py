@@ -83,7 +83,7 @@ def test_default_role_loader_reads_the_staff_table(database_url: str) -> None:
 
     db = SQLAlchemy()
     app = Flask(__name__)
-    app.config.update(SQLALCHEMY_DATABASE_URI=database_url, SECRET_KEY="k")
+    app.config.update(SQLALCHEMY_DATABASE_URI=database_url, SECRET_KEY="test-only-key-for-a-bare-app")
     CitizenCare(app, db=db)
 
     class User:

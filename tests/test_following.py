@@ -16,15 +16,17 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import TimestampSigner
 
+from flask_citizencare import tokens
 from flask_citizencare.domain.lifecycle import Action
 from flask_citizencare.models import Category, Follower, OutboxMail, Report, StaffMember
 from flask_citizencare.queries import tracked_report
-from flask_citizencare.services.following import CONFIRM_SALT, address_key
+from flask_citizencare.services.following import address_key
 from flask_citizencare.services.ingest import ingest_message
 from flask_citizencare.services.outbox import deliver_pending
 from flask_citizencare.services.threads import post_message
+from flask_citizencare.tokens import Purpose
 
 from . import test_ingest
 from .factories import create_report
@@ -292,16 +294,13 @@ def test_unconfirmed_expired_and_tampered_links_do_nothing(
     with mail_app.app_context():
         [follower_id] = host_db.session.scalars(sa.select(Follower.id).where(Follower.email == FAN))
 
-    class LastWeek(TimestampSigner):
-        def get_timestamp(self) -> int:
-            return int(time.time()) - 8 * 86400
-
+    last_week = int(time.time()) - 8 * 86400
     with mail_app.app_context():
-        old = URLSafeTimedSerializer(mail_app.secret_key, salt=CONFIRM_SALT, signer=LastWeek).dumps(  # type: ignore[arg-type]
-            {"f": follower_id, "a": address_key(FAN)}
-        )
-        forged = URLSafeTimedSerializer(mail_app.secret_key, salt=CONFIRM_SALT).dumps(  # type: ignore[arg-type]
-            {"f": follower_id, "a": address_key("someone.else@example.net")}
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(TimestampSigner, "get_timestamp", lambda self: last_week)
+            old = tokens.sign(Purpose.FOLLOW_CONFIRM, {"f": follower_id, "a": address_key(FAN)})
+        forged = tokens.sign(
+            Purpose.FOLLOW_CONFIRM, {"f": follower_id, "a": address_key("someone.else@example.net")}
         )
     expired = client.get(f"/citizencare/follow/{old}", headers={"Accept-Language": "en"})
     assert expired.status_code == 410 and "expired" in expired.get_data(as_text=True)

@@ -87,7 +87,7 @@ def test_example_site_starts_from_the_installed_wheel(wheel: Path, tmp_path: Pat
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))},
         "DATABASE_URL": f"sqlite:///{tmp_path / 'site.sqlite'}",
-        "SECRET_KEY": "wheel-test",
+        "SECRET_KEY": "wheel-test-only-key",
     }
     flask = [str(venv / "bin" / "flask"), "--app", "example_site"]
     upgrade = subprocess.run(

@@ -15,14 +15,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import given
 from hypothesis import strategies as st
-from itsdangerous import URLSafeTimedSerializer
 from itsdangerous.timed import TimestampSigner
 
-from flask_citizencare import signals
+from flask_citizencare import signals, tokens
 from flask_citizencare.domain.satisfaction import average, nps, summary
 from flask_citizencare.extension import db_session
 from flask_citizencare.models import Category, Report, SurveyResponse
 from flask_citizencare.services import surveys
+from flask_citizencare.tokens import Purpose
 
 from .factories import create_report
 from .host import host_db
@@ -253,9 +253,8 @@ def test_token_edited_to_another_report_is_not_found(app: Flask, client: FlaskCl
     assert edited != payload
     assert client.get(f"/citizencare/survey/{edited}.{rest}").status_code == 404
     # Even a correctly signed token must carry the report's own tracking token.
-    forged = URLSafeTimedSerializer(str(app.secret_key), salt="citizencare-survey").dumps(
-        {"r": other.id, "t": mine.tracking_token[:8]}
-    )
+    with app.app_context():
+        forged = tokens.sign(Purpose.SURVEY, {"r": other.id, "t": mine.tracking_token[:8]})
     assert client.get(f"/citizencare/survey/{forged}").status_code == 404
     assert client.get(other.url).status_code == 200
 

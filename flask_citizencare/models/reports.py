@@ -189,6 +189,11 @@ class Report(Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it)
 
     @property
+    def contact_erased(self) -> bool:
+        """The reporter's personal data were erased (retention, request): no more mail, reply or survey."""
+        return self.contact is not None and self.contact.erased_at is not None
+
+    @property
     def status_enum(self) -> Status:
         return Status(self.status)
 

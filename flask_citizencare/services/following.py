@@ -14,8 +14,9 @@ unsubscribe link (or a confirmed follow request from that address) writes or
 clears it, so nobody can silence a reporter by typing their address into the
 follow form.
 
-Signed tokens name the address by a keyed hash, never in clear, so the links
-do not put addresses into web server logs.
+Signed tokens (:mod:`~flask_citizencare.tokens`, each kind under its own
+key) name the address by a keyed hash, never in clear, so the links do not put
+addresses into web server logs.
 
 Which mails carry the one-click unsubscribe link (body and ``List-Unsubscribe``
 with ``List-Unsubscribe-Post``, RFC 8058): every mail about a report to the
@@ -29,28 +30,24 @@ either: staff switch them in their preferences page.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from itsdangerous import BadData, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from ..extension import db_session
 from ..models import Follower, OutboxMail, Report
 from ..models.base import utcnow
+from ..tokens import ExpiredToken, InvalidToken, Purpose, digest, same, sign, verify
 
 #: Confirmation mails for one address and one report within :data:`RESEND_WINDOW`.
 MAX_CONFIRMATIONS_PER_REPORT = 2
 #: Unconfirmed follow requests one address may have open at once (all reports together).
 MAX_PENDING_PER_ADDRESS = 5
 RESEND_WINDOW = timedelta(hours=24)
-CONFIRM_SALT = "citizencare-follow-confirm"
-UNSUBSCRIBE_SALT = "citizencare-unsubscribe"
 _TOKEN_MAX = 300
 
 
@@ -80,17 +77,9 @@ def publicly_visible(report: Report) -> bool:
     return bool(report.is_public) and report.duplicate_of_id is None
 
 
-def _secret() -> bytes:
-    key = current_app.secret_key
-    if not key:
-        raise RuntimeError("SECRET_KEY is needed to sign follow and unsubscribe links")
-    return key if isinstance(key, bytes) else str(key).encode()
-
-
 def address_key(address: str) -> str:
     """A keyed hash of the address: what the links carry instead of the address."""
-    digest = hmac.new(_secret(), b"cc-address:" + normalise(address).encode(), hashlib.sha256)
-    return digest.hexdigest()[:24]
+    return digest(Purpose.ADDRESS, normalise(address))[:24]
 
 
 def _language(locale: str | None) -> str:
@@ -145,16 +134,12 @@ def recipients(session: Session, report: Report, *, public: bool, merge: bool = 
 # -- following ------------------------------------------------------------------
 
 
-def _confirm_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(_secret(), salt=CONFIRM_SALT)
-
-
 def confirm_days() -> float:
     return float(current_app.config.get("CITIZENCARE_FOLLOW_CONFIRM_DAYS") or 7)
 
 
 def confirm_token(follower: Follower) -> str:
-    return str(_confirm_serializer().dumps({"f": follower.id, "a": address_key(follower.email)}))
+    return sign(Purpose.FOLLOW_CONFIRM, {"f": follower.id, "a": address_key(follower.email)})
 
 
 def _recent_confirmations(session: Session, report_id: int, address: str, now: datetime) -> int:
@@ -225,13 +210,13 @@ def request_follow(report: Report, address: str, language: str, *, now: datetime
 
 def follower_for_confirmation(token: str) -> Follower:
     """The follow request a confirmation token names; :class:`FollowLinkError` otherwise."""
-    if not token or len(token) > _TOKEN_MAX:
-        raise FollowLinkError()
     try:
-        payload: Any = _confirm_serializer().loads(token, max_age=int(confirm_days() * 86400))
-    except SignatureExpired:
+        payload: Any = verify(
+            Purpose.FOLLOW_CONFIRM, token, max_age=confirm_days() * 86400, max_length=_TOKEN_MAX
+        )
+    except ExpiredToken:
         raise FollowLinkError(expired=True) from None
-    except BadData:
+    except InvalidToken:
         raise FollowLinkError() from None
     if not isinstance(payload, dict):
         raise FollowLinkError()
@@ -239,7 +224,7 @@ def follower_for_confirmation(token: str) -> Follower:
     if isinstance(follower_id, bool) or not isinstance(follower_id, int) or not isinstance(key, str):
         raise FollowLinkError()
     row = db_session().get(Follower, follower_id)
-    if row is None or not hmac.compare_digest(address_key(row.email), key):
+    if row is None or not same(address_key(row.email), key):
         raise FollowLinkError()
     return row
 
@@ -291,13 +276,9 @@ def follow_master(session: Session, duplicate: Report, master: Report, now: date
 # -- unsubscribing --------------------------------------------------------------
 
 
-def _unsubscribe_serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(_secret(), salt=UNSUBSCRIBE_SALT)
-
-
 def unsubscribe_token(report: Report, address: str) -> str:
     """The link's token for one address and one report; it does not expire."""
-    return str(_unsubscribe_serializer().dumps({"r": report.id, "a": address_key(address)}))
+    return sign(Purpose.UNSUBSCRIBE, {"r": report.id, "a": address_key(address)})
 
 
 @dataclass(frozen=True)
@@ -310,11 +291,9 @@ class Subscription:
 
 def subscription_for(token: str) -> Subscription:
     """The report and address an unsubscribe token names; :class:`FollowLinkError` if tampered."""
-    if not token or len(token) > _TOKEN_MAX:
-        raise FollowLinkError()
     try:
-        payload: Any = _unsubscribe_serializer().loads(token)
-    except BadData:
+        payload: Any = verify(Purpose.UNSUBSCRIBE, token, max_length=_TOKEN_MAX)
+    except InvalidToken:
         raise FollowLinkError() from None
     if not isinstance(payload, dict):
         raise FollowLinkError()
@@ -337,10 +316,10 @@ def unsubscribe(token: str) -> Report:
     subscription = subscription_for(token)
     report, key = subscription.report, subscription.key
     reporter = _reporter_address(report)
-    is_reporter = reporter is not None and hmac.compare_digest(address_key(reporter), key)
+    is_reporter = reporter is not None and same(address_key(reporter), key)
     marked = False
     for row in _followers(session, report.id):
-        if not hmac.compare_digest(address_key(row.email), key):
+        if not same(address_key(row.email), key):
             continue
         if is_reporter and row.opted_out:
             marked = True

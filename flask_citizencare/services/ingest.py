@@ -5,8 +5,10 @@ mail ingest`` reads from an MTA pipe, a Maildir or an mbox) and:
 
 - reads it with :func:`~..domain.mail.parse_incoming`; machine mail (bounces,
   auto-replies, loops), mail for no report of ours, forged reply addresses,
-  unreadable mail and mail for a report that does not exist are logged and
-  ignored (``ignored:<reason>``), changing nothing;
+  unreadable mail, mail for a report that does not exist and mail for a report
+  whose reporter's personal data were erased (retention or a request: its
+  reply address is dead) are logged and ignored (``ignored:<reason>``),
+  changing nothing;
 - skips a redelivery: the mail's Message-ID is stored on the message
   (``Message.email_message_id``, unique), a mail without one is known by a hash
   of its bytes (``duplicate``);
@@ -37,7 +39,6 @@ Settings (read with defaults, so a host need not set them):
 from __future__ import annotations
 
 import hashlib
-import hmac
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -51,6 +52,7 @@ from ..extension import db_session
 from ..models import Message, Report, StatusEvent
 from ..models.base import utcnow
 from ..storage.photos import PhotoRejected, ProcessedPhoto, process_photo
+from ..tokens import Purpose, purpose_key
 from .errors import ChangedMeanwhile
 from .locking import changing_case
 from .reports import add_reporter_information
@@ -69,8 +71,6 @@ TEXT_MAX = 5000
 MESSAGE_ID_MAX = 250
 #: The event note is the start of the citizen's mail.
 NOTE_MAX = 200
-
-_SECRET_CONTEXT = b"flask-citizencare reply addresses"
 
 
 @dataclass(frozen=True)
@@ -97,19 +97,15 @@ class IngestResult:
 def reply_secret() -> bytes:
     """Key of the reply-address tokens: ``CITIZENCARE_REPLY_SECRET``, else derived from ``SECRET_KEY``.
 
-    The derivation (HMAC-SHA256 of a fixed label under ``SECRET_KEY``) keeps
-    the session key itself out of the addresses; the outbox must use this same
-    function when it writes the Reply-To.
+    ``CITIZENCARE_REPLY_SECRET`` is a key kept apart for this one purpose (the
+    mail hosts need not know ``SECRET_KEY``); the derivation
+    (:func:`~..tokens.purpose_key`) keeps the session key itself out of the
+    addresses. The outbox uses this same function when it writes the Reply-To.
     """
-    config = current_app.config
-    secret = config.get("CITIZENCARE_REPLY_SECRET")
+    secret = current_app.config.get("CITIZENCARE_REPLY_SECRET")
     if secret:
         return secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
-    key = config.get("SECRET_KEY")
-    if not key:
-        raise RuntimeError("set CITIZENCARE_REPLY_SECRET or SECRET_KEY to receive replies by mail")
-    key_bytes = key.encode("utf-8") if isinstance(key, str) else bytes(key)
-    return hmac.new(key_bytes, _SECRET_CONTEXT, hashlib.sha256).digest()
+    return purpose_key(Purpose.REPLY_ADDRESS)
 
 
 def reply_local() -> str:
@@ -217,6 +213,8 @@ def _post(incoming: Incoming, raw: bytes, now: datetime, max_photos: int) -> Ing
     report = session.get(Report, report_id)
     if report is None:
         return _ignored("unknown_report", report_id, "no such report")
+    if report.contact_erased:
+        return _ignored("erased", report_id, "the reporter's personal data were erased")
     key = _dedupe_key(incoming, raw)
     if session.scalar(sa.select(Message.id).where(Message.email_message_id == key)) is not None:
         log.info("reply by mail %s for report %s already posted", key, report_id)

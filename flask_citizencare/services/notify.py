@@ -148,15 +148,11 @@ def _write_mail(
 def _reply_to(report: Report) -> str | None:
     """The address that routes the citizen's answer back into the case; None without a reply domain."""
     domain = current_app.config.get("CITIZENCARE_REPLY_DOMAIN")
-    if not domain:
+    if not domain or report.contact_erased:
         return None
     from .ingest import reply_local, reply_secret  # ingest imports the services that import this module
 
-    try:
-        secret = reply_secret()
-    except RuntimeError:  # no key configured: the mail still goes, without a reply address
-        return None
-    return reply_address(reply_local(), report.id, secret, str(domain))
+    return reply_address(reply_local(), report.id, reply_secret(), str(domain))
 
 
 def _subject(kind: str, report: Report, context: dict[str, Any]) -> str:

@@ -1,21 +1,20 @@
 """The satisfaction survey (reference 003): signed one-use links and the answers.
 
 Once a case is resolved or closed the reporter gets a link to three 0–10
-questions. The link is signed with the app's secret key, expires after
+questions. The link is signed (:mod:`~flask_citizencare.tokens`), expires after
 ``CITIZENCARE_SURVEY_DAYS`` days and names the report together with the start
 of its tracking token, so a link for one report cannot be edited into a link
-for another. Each report takes one answer: the unique ``report_id`` of
+for another; it dies with the reporter's personal data (retention, erasure).
+Each report takes one answer: the unique ``report_id`` of
 :class:`~flask_citizencare.models.SurveyResponse` settles races.
 """
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, url_for
-from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
 from .. import signals
@@ -23,8 +22,8 @@ from ..domain.lifecycle import Status
 from ..domain.satisfaction import check_score, is_unresolved
 from ..extension import app_object, db_session
 from ..models import Report, SurveyResponse
+from ..tokens import ExpiredToken, InvalidToken, Purpose, same, sign, verify
 
-SALT = "citizencare-survey"
 #: How long a survey link works when ``CITIZENCARE_SURVEY_DAYS`` is not set.
 DEFAULT_SURVEY_DAYS = 30
 #: Characters of the tracking token the link carries (enough to bind it, too few to track).
@@ -50,17 +49,13 @@ class NotSurveyable(Exception):
     """The case is not resolved or closed, so it cannot be rated."""
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=SALT)  # type: ignore[arg-type]
-
-
 def survey_days() -> float:
     return float(current_app.config.get("CITIZENCARE_SURVEY_DAYS", DEFAULT_SURVEY_DAYS))
 
 
 def survey_token(report: Report) -> str:
     """The signed token of ``report``'s survey link."""
-    return str(_serializer().dumps({"r": report.id, "t": report.tracking_token[:TOKEN_PREFIX]}))
+    return sign(Purpose.SURVEY, {"r": report.id, "t": report.tracking_token[:TOKEN_PREFIX]})
 
 
 def survey_url(report: Report) -> str:
@@ -70,13 +65,11 @@ def survey_url(report: Report) -> str:
 
 def report_for_token(token: str) -> Report:
     """The report a survey token was made for; ``SurveyLinkError`` if tampered, expired or unknown."""
-    if not token or len(token) > 200:
-        raise SurveyLinkError()
     try:
-        payload: Any = _serializer().loads(token, max_age=int(survey_days() * 86400))
-    except SignatureExpired:
+        payload: Any = verify(Purpose.SURVEY, token, max_age=survey_days() * 86400, max_length=200)
+    except ExpiredToken:
         raise SurveyLinkError(expired=True) from None
-    except BadData:
+    except InvalidToken:
         raise SurveyLinkError() from None
     if not isinstance(payload, dict):
         raise SurveyLinkError()
@@ -84,9 +77,7 @@ def report_for_token(token: str) -> Report:
     if isinstance(report_id, bool) or not isinstance(report_id, int) or not isinstance(prefix, str):
         raise SurveyLinkError()
     report = db_session().get(Report, report_id)
-    if report is None or not hmac.compare_digest(
-        report.tracking_token[:TOKEN_PREFIX].encode(), prefix.encode()
-    ):
+    if report is None or report.contact_erased or not same(report.tracking_token[:TOKEN_PREFIX], prefix):
         raise SurveyLinkError()
     return report
 

@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import Response, current_app, request, url_for
 from flask_babel import gettext as _
-from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy.orm import Session
 
 from ... import geojson, map_cells
@@ -32,6 +31,7 @@ from ...extension import db_session
 from ...i18n import current_language
 from ...models import Category, Report
 from ...public_filters import FilterError, PublicFilter, filter_conditions, parse_public_filter
+from ...tokens import InvalidToken, Purpose, sign, verify
 
 MEDIA_TYPE = "application/geo+json"
 PROBLEM_TYPE = "application/problem+json"
@@ -91,13 +91,8 @@ def _cluster() -> str:
     return text
 
 
-def _serializer() -> URLSafeSerializer:
-    secret = current_app.config.get("SECRET_KEY") or "citizencare"
-    return URLSafeSerializer(secret, salt="citizencare.api.reports-cursor")
-
-
 def encode_cursor(key: geojson.Key) -> str:
-    return str(_serializer().dumps([key[0].isoformat(), key[1]]))
+    return sign(Purpose.API_CURSOR, [key[0].isoformat(), key[1]])
 
 
 def _cursor() -> geojson.Key | None:
@@ -106,12 +101,10 @@ def _cursor() -> geojson.Key | None:
     if text is None:
         return None
     message = _("This page link is not valid: start again from the first page.")
-    if len(text) > 200:
-        raise ParameterError("cursor", message)
     try:
-        moment_text, row_id = _serializer().loads(text)
+        moment_text, row_id = verify(Purpose.API_CURSOR, text, max_length=200)
         moment = datetime.fromisoformat(moment_text)
-    except (BadData, ValueError, TypeError):
+    except (InvalidToken, ValueError, TypeError):
         raise ParameterError("cursor", message) from None
     if moment.tzinfo is None or not isinstance(row_id, int) or isinstance(row_id, bool):
         raise ParameterError("cursor", message)
