@@ -23,6 +23,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..domain.markdown import render as cc_markdown
 from ..formatting import cc_date, cc_datetime, cc_number
 from ..i18n import SESSION_KEY, current_language, languages
+from ..security_headers import apply_security_headers, csp_nonce
 from .api import blueprint as api_blueprint
 from .dashboard import blueprint as dashboard_blueprint
 from .map import blueprint as map_blueprint
@@ -57,6 +58,9 @@ blueprint.add_app_template_filter(cc_date)
 blueprint.add_app_template_filter(cc_datetime)
 blueprint.add_app_template_filter(cc_number)
 blueprint.add_app_template_filter(cc_markdown, "cc_markdown")
+# App-wide, so a host layout rendered around our pages can nonce its own inline scripts.
+blueprint.add_app_template_global(csp_nonce, "cc_csp_nonce")
+blueprint.after_request(apply_security_headers)
 
 
 def status_label(status: str) -> str:
