@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask
 
-from flask_citizencare import engine_options_for
+from flask_citizencare import apply_security_headers, engine_options_for
 from flask_citizencare.i18n import select_locale
 
 from . import accounts  # noqa: F401  (user loader and the extension's user factory)
@@ -54,6 +54,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(blueprint)
     register_error_handlers(app)
+    # The site's own pages get the extension's security headers too (its pages have them already).
+    app.after_request(apply_security_headers)
     app.cli.add_command(site_cli)
 
     if app.config["SITE_CREATE_TABLES"]:

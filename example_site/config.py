@@ -8,6 +8,9 @@ Environment variables (all optional):
     ``postgresql://`` use the psycopg 3 driver.
 ``SECRET_KEY``
     Signs the session and the CSRF tokens; the default is for development only.
+``SECURE_COOKIES``
+    ``1`` when the site is served over HTTPS (it should be): the session and remember-me cookies get
+    the ``Secure`` flag (``SESSION_COOKIE_SECURE``, ``REMEMBER_COOKIE_SECURE``) and never travel in clear.
 ``SMTP_HOST``, ``SMTP_PORT``, ``SMTP_STARTTLS``, ``SMTP_SSL``, ``SMTP_USERNAME``, ``SMTP_PASSWORD``,
 ``MAIL_FROM``
     The mail server of the extension's outbox (``CITIZENCARE_SMTP_*``, ``CITIZENCARE_MAIL_FROM``).
@@ -26,6 +29,7 @@ DEV_SECRET_KEY = "comune-di-esempio-dev-key-change-me"  # noqa: S105
 DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": DEV_SECRET_KEY,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
     # Languages: the site's catalog; the extension adds its own beside it.
     "BABEL_DEFAULT_LOCALE": "it",
@@ -48,6 +52,9 @@ DEFAULTS: dict[str, Any] = {
         {"name": "Savena", "bbox": (11.370, 44.455, 11.420, 44.490)},
         {"name": "Borgo Panigale-Reno", "bbox": (11.240, 44.485, 11.310, 44.530)},
     ),
+    # Bootstrap Italia's CSS embeds video.js's icon font as a data: URI; the extension's
+    # Content-Security-Policy (which the site's own pages get too) allows only fonts from the site.
+    "CITIZENCARE_CSP": {"font-src": ["data:"]},
     # The site's layout shows flashed messages itself.
     "CITIZENCARE_SHOW_FLASHES": False,
     # The site itself.
@@ -106,6 +113,9 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
             config[key] = environ[variable]
     if environ.get("SMTP_PORT"):
         config["CITIZENCARE_SMTP_PORT"] = _port("SMTP_PORT", environ["SMTP_PORT"])
+    if "SECURE_COOKIES" in environ:
+        secure = _flag("SECURE_COOKIES", environ["SECURE_COOKIES"])
+        config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = secure
     for variable in ("SMTP_STARTTLS", "SMTP_SSL"):
         if variable in environ:
             config["CITIZENCARE_" + variable] = _flag(variable, environ[variable])
