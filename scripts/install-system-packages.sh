@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Install the Debian packages the project needs, only those missing: SpatiaLite
 # for SQLite; with --for-tests also PostgreSQL with PostGIS (the PostGIS half of
-# the tests), Chromium (the browser tests) and Dovecot (the IMAP polling tests
+# the tests), Chromium and openssl (the browser tests; openssl makes the HTTPS
+# test's certificate) and Dovecot (the IMAP polling tests
 # start a private instance; the system one is not used).
 # Usage: scripts/install-system-packages.sh [--for-tests]
 set -euo pipefail
 
 want=(libsqlite3-mod-spatialite)
 if [[ "${1:-}" == "--for-tests" ]]; then
-  want+=(chromium dovecot-imapd)
+  want+=(chromium dovecot-imapd openssl)
   # PostGIS must match the server's major version; install a server if there is none.
   if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
     want+=(postgresql)
