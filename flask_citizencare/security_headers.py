@@ -203,12 +203,9 @@ def apply_security_headers(response: Response) -> Response:
         return response
     headers = response.headers
     directives = policy(config)
-    header = (
-        "Content-Security-Policy-Report-Only"
-        if config["CITIZENCARE_CSP_REPORT_ONLY"]
-        else ("Content-Security-Policy")
-    )
-    if "Content-Security-Policy" not in headers and "Content-Security-Policy-Report-Only" not in headers:
+    enforced, report_only = "Content-Security-Policy", "Content-Security-Policy-Report-Only"
+    if enforced not in headers and report_only not in headers:
+        header = report_only if config["CITIZENCARE_CSP_REPORT_ONLY"] else enforced
         headers[header] = render_policy(directives, csp_nonce())
     if directives.get("frame-ancestors") == (SELF,):
         headers.setdefault("X-Frame-Options", "SAMEORIGIN")
