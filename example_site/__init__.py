@@ -5,6 +5,7 @@ Run it with ``flask --app example_site run`` after
 environment and the instance folder (see :mod:`example_site.config`); outside
 debug mode it needs a ``SECRET_KEY``.
 """
+
 from __future__ import annotations
 
 import os
@@ -13,7 +14,7 @@ from typing import Any
 
 from flask import Flask
 
-from flask_citizencare import ConfigurationError, engine_options_for
+from flask_citizencare import ConfigurationError, apply_security_headers, engine_options_for
 from flask_citizencare.i18n import select_locale
 
 from . import accounts  # noqa: F401  (user loader and the extension's user factory)
@@ -58,6 +59,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(blueprint)
     register_error_handlers(app)
+    # The site's own pages get the extension's security headers too (its pages have them already).
+    app.after_request(apply_security_headers)
     app.cli.add_command(site_cli)
 
     if app.config["SITE_CREATE_TABLES"]:

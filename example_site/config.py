@@ -19,6 +19,9 @@ Environment variables (all optional):
 ``REDIS_URL``
     Redis that holds the rate-limit counters of the site and of the extension, shared by all
     processes (``redis://127.0.0.1:6379/0``); without it each process counts in memory.
+``SECURE_COOKIES``
+    ``1`` when the site is served over HTTPS (it should be): the session and remember-me cookies get
+    the ``Secure`` flag (``SESSION_COOKIE_SECURE``, ``REMEMBER_COOKIE_SECURE``) and never travel in clear.
 ``SMTP_HOST``, ``SMTP_PORT``, ``SMTP_STARTTLS``, ``SMTP_SSL``, ``SMTP_USERNAME``, ``SMTP_PASSWORD``,
 ``MAIL_FROM``
     The mail server of the extension's outbox (``CITIZENCARE_SMTP_*``, ``CITIZENCARE_MAIL_FROM``).
@@ -48,6 +51,7 @@ SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name)
 
 DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
     # The site's own forms (log-in) are small; the extension bounds its pages itself.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
@@ -72,6 +76,9 @@ DEFAULTS: dict[str, Any] = {
         {"name": "Savena", "bbox": (11.370, 44.455, 11.420, 44.490)},
         {"name": "Borgo Panigale-Reno", "bbox": (11.240, 44.485, 11.310, 44.530)},
     ),
+    # Bootstrap Italia's CSS embeds video.js's icon font as a data: URI; the extension's
+    # Content-Security-Policy (which the site's own pages get too) allows only fonts from the site.
+    "CITIZENCARE_CSP": {"font-src": ["data:"]},
     # The site's layout shows flashed messages itself.
     "CITIZENCARE_SHOW_FLASHES": False,
     # Rate limits: Flask-Limiter's settings for the site's own limiter (the extension's are
@@ -146,6 +153,9 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         config["CITIZENCARE_RATELIMIT_STORAGE_URI"] = environ["REDIS_URL"]
     if environ.get("SMTP_PORT"):
         config["CITIZENCARE_SMTP_PORT"] = _port("SMTP_PORT", environ["SMTP_PORT"])
+    if "SECURE_COOKIES" in environ:
+        secure = _flag("SECURE_COOKIES", environ["SECURE_COOKIES"])
+        config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = secure
     for variable in ("SMTP_STARTTLS", "SMTP_SSL"):
         if variable in environ:
             config["CITIZENCARE_" + variable] = _flag(variable, environ[variable])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .database import engine_options_for
 from .errors import ConfigurationError
 from .extension import CitizenCare, CitizenCareState, state
+from .security_headers import apply_security_headers, csp_nonce
 from .storage import LocalPhotoStore, PhotoStore
 
 __all__ = [
@@ -13,6 +14,8 @@ __all__ = [
     "ConfigurationError",
     "LocalPhotoStore",
     "PhotoStore",
+    "apply_security_headers",
+    "csp_nonce",
     "engine_options_for",
     "state",
 ]

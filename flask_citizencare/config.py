@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import ConfigurationError
+from .security_headers import check_policy_setting
 
 PREFIX = "CITIZENCARE_"
 SQLITE_JOURNAL_MODES = ("wal", "delete", "truncate", "persist")
@@ -88,6 +89,28 @@ SETTINGS: dict[str, Setting] = {
         "its arrival at most this many days back (never in the future): the service levels count from it.",
     ),
     "TIMEZONE": Setting("Europe/Rome", "Time zone of the business calendar and of dates shown to people."),
+    # Security headers
+    "SECURITY_HEADERS": Setting(
+        True,
+        "Send Content-Security-Policy, X-Frame-Options, X-Content-Type-Options, Referrer-Policy and "
+        "Permissions-Policy on every answer of the extension; False leaves them all to the host.",
+    ),
+    "CSP": Setting(
+        {},
+        "Sources added to our Content-Security-Policy, by directive: {'img-src': ['https://cdn.example'], "
+        "'script-src': ['https://stats.example']}; None as a value drops the directive. The tile server "
+        "of TILE_URL is added to img-src by itself. A host layout's inline scripts need "
+        "nonce=\"{{ cc_csp_nonce() }}\" (see docs/security-headers.md).",
+    ),
+    "CSP_REPORT_ONLY": Setting(
+        False, "Send the policy as Content-Security-Policy-Report-Only: browsers report, nothing is blocked."
+    ),
+    "PERMISSIONS_POLICY": Setting(
+        {},
+        "Features of our Permissions-Policy, replacing the default allowlist of each one named: "
+        "{'geolocation': ['self', 'https://portal.example']}; None drops a feature. By default only "
+        "geolocation is allowed, to our own origin.",
+    ),
     # Languages
     "LANGUAGES": Setting(("it", "en", "ca"), "Languages offered to users; the first is the default."),
     # Database
@@ -323,6 +346,7 @@ def check_values(config: Mapping[str, Any]) -> None:
             f"not {journal!r}"
         )
     _check_retention(config)
+    check_policy_setting(config)
     languages = config[PREFIX + "LANGUAGES"]
     if not languages or not all(isinstance(code, str) for code in languages):
         raise ConfigurationError("CITIZENCARE_LANGUAGES must be a non-empty list of language codes")

@@ -7,6 +7,8 @@ network (and the "tiles fail" case is what every browser test sees).
 from __future__ import annotations
 
 import shutil
+import ssl
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -79,11 +81,28 @@ def log_in(page: Any, server: LiveServer, username: str, password: str) -> None:
     page.wait_for_url("**/segnalazioni/staff/**")
 
 
+def tls_context(folder: Path) -> ssl.SSLContext:
+    """A server TLS context with a throw-away self-signed certificate for 127.0.0.1 (made by openssl)."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context
+
+
 class LiveServer:
-    def __init__(self, app: Flask) -> None:
+    """``app`` served on a free loopback port; over HTTPS when given a TLS context (see tls_context)."""
+
+    def __init__(self, app: Flask, ssl_context: ssl.SSLContext | None = None) -> None:
         self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=ssl_context)
+        scheme = "https" if ssl_context else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> LiveServer:

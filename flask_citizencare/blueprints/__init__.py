@@ -28,6 +28,7 @@ from ..formatting import cc_date, cc_datetime, cc_number
 from ..i18n import SESSION_KEY, current_language, languages
 from ..parsing import CONVERTERS
 from ..ratelimit import RateLimited
+from ..security_headers import apply_security_headers, csp_nonce
 from ..services.photos import PhotoStoreUnavailable
 from .api import blueprint as api_blueprint
 from .api.views import problem
@@ -79,6 +80,9 @@ blueprint.add_app_template_filter(cc_date)
 blueprint.add_app_template_filter(cc_datetime)
 blueprint.add_app_template_filter(cc_number)
 blueprint.add_app_template_filter(cc_markdown, "cc_markdown")
+# App-wide, so a host layout rendered around our pages can nonce its own inline scripts.
+blueprint.add_app_template_global(csp_nonce, "cc_csp_nonce")
+blueprint.after_request(apply_security_headers)
 
 
 def status_label(status: str) -> str:
