@@ -424,25 +424,12 @@ MAIL_CASES: dict[str, Callable[[World], bytes]] = {
 
 
 @pytest.mark.parametrize("name", list(MAIL_CASES))
-def test_a_hostile_mail_is_ignored_and_changes_nothing(mail_app: Flask, name: str, team: Team) -> None:
-    world = _mail_world(mail_app, team)
+def test_a_hostile_mail_is_ignored_and_changes_nothing(mail_app: Flask, world: World, name: str) -> None:
     before = snapshot(mail_app)
     with mail_app.app_context():
         result = ingest_message(MAIL_CASES[name](world))
     assert result.status.startswith("ignored"), result
     assert snapshot(mail_app) == before
-
-
-def _mail_world(app: Flask, team: Team) -> World:
-    with app.app_context():
-        category = host_db.session.get(type(team.potholes), team.potholes.id)
-        report = create_report(
-            host_db.session(),
-            category=category,
-            contact={"name": "Giulia Verdi", "email": "giulia.verdi@example.org"},
-        )
-        host_db.session.commit()
-        return World(app, team, report.id, report.public_id, report.tracking_token, "", "", report.version)
 
 
 # -- faults ---------------------------------------------------------------------------------------

@@ -251,6 +251,28 @@ def test_storage_sweep_removes_orphans_and_reports_missing_files(
     assert store.exists(report.photos[0].storage_key)
 
 
+def test_a_photo_whose_publication_failed_after_the_commit_is_published_by_the_sweep(
+    app: Flask, client: FlaskClient, category: Category, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report is committed, then the store fails to publish: the photo waits staged, not lost."""
+    store = state(app).photo_store
+
+    def down(key: str) -> None:
+        raise OSError("object store unavailable")
+
+    monkeypatch.setattr(store, "publish", down)
+    assert post_report(client, category.id, photos=[(jpeg(), "a.jpg")]).status_code == 303
+    monkeypatch.undo()
+    photo = submitted(app).photos[0]
+    assert not store.exists(photo.storage_key)
+
+    result = app.test_cli_runner().invoke(args=["citizencare", "storage", "sweep", "--staged-age", "0"])
+    assert result.exit_code == 0, result.output
+    assert "published 2 committed photo file(s)" in result.output
+    assert "removed 0 orphan file(s), 0 stale upload(s)" in result.output
+    assert store.exists(photo.storage_key) and store.exists(photo.thumbnail_key)
+
+
 def test_geocoding_hooks_fill_the_point_and_the_address(
     app: Flask, client: FlaskClient, category: Category
 ) -> None:
