@@ -451,7 +451,10 @@ def city(mail_app: Flask, client: FlaskClient) -> dict[str, Any]:
         load_demo(DEMO_REPORTS, seed=7, now=NOW)
         session = host_db.session
         categories = [
-            (c.id, c.code) for c in session.scalars(sa.select(Category).where(Category.active.is_(True)))
+            (c.id, c.code)
+            for c in session.scalars(
+                sa.select(Category).where(Category.active.is_(True)).order_by(Category.id)
+            )
         ]
     for n, reporter in enumerate(FORM_REPORTERS):
         response = post_report(

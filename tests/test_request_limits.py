@@ -9,7 +9,6 @@ its ``before_request`` parses the form).
 
 from __future__ import annotations
 
-import re
 import secrets
 import select
 import socket
@@ -25,7 +24,7 @@ from flask_citizencare.models import Follower, Message, OutboxMail, Photo, Repor
 
 from .browser import LiveServer, migrated_example_app
 from .factories import create_category, create_report
-from .reporting import report_fields
+from .reporting import page_tokens, report_fields
 
 MB = 1024 * 1024
 HUGE = 400 * MB
@@ -94,14 +93,7 @@ class GeneratedBody:
 
 
 def csrf_and_token(client: Any, url: str) -> dict[str, str]:
-    html = client.get(url).get_data(as_text=True)
-    found = {}
-    for name in ("csrf_token", "submission_token"):
-        match = re.search(rf'name="{name}"[^>]*value="([^"]*)"', html)
-        if match:
-            found[name] = match.group(1)
-    assert "csrf_token" in found
-    return found
+    return page_tokens(client.get(url).get_data(as_text=True))
 
 
 def rows(app: Flask) -> dict[str, int]:
