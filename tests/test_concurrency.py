@@ -333,6 +333,7 @@ def _check_race(app: Flask, team: Team, report_id: int, racers: Any, answers: An
         host_db.session.remove()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lockstep", [False, True], ids=["same-instant", "lockstep"])
 def test_two_staff_racing_on_a_case_one_wins_the_other_gets_409(
     app: Flask, team: Team, lockstep: bool, monkeypatch: pytest.MonkeyPatch

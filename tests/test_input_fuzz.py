@@ -134,6 +134,7 @@ def fuzz(app: Flask, team: Team) -> Iterator[dict[str, Any]]:
     yield {"client": client, "csrf": csrf, "routes": routes, "samples": samples}
 
 
+@pytest.mark.slow
 @settings(
     max_examples=300,
     deadline=None,

@@ -97,6 +97,7 @@ def test_the_staff_intake_token_works_only_for_who_opened_the_form(app: Flask, t
     assert olga.post(INTAKE, data=fields).headers["Location"] == first.headers["Location"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lockstep", [False, True], ids=["same-instant", "lockstep"])
 def test_two_clicks_at_the_same_instant_file_one_report_and_one_mail(
     app: Flask, category: Category, monkeypatch: pytest.MonkeyPatch, lockstep: bool
