@@ -1,8 +1,8 @@
 """The base of every form of ours: the rules of :mod:`flask_citizencare.parsing` on every field.
 
 A field added to any form gets them without asking: text without control
-characters (line breaks only where the field is a text area), whole numbers a
-64-bit column can hold, dates within :data:`~flask_citizencare.parsing.MIN_DATE`
+characters (line breaks only where the field is a text area), whole numbers an
+integer column can hold (32 bits on PostgreSQL), dates within :data:`~flask_citizencare.parsing.MIN_DATE`
 and :data:`~flask_citizencare.parsing.MAX_DATE`.
 """
 

@@ -1,11 +1,11 @@
 """The one set of rules that turns text from a request into values the database can take.
 
 Both databases refuse what a browser can send without effort: an integer
-beyond 64 bits overflows the drivers, PostgreSQL refuses a NUL character in
-text ("A string literal cannot contain NUL"), and dates at the ends of the
-calendar (year 1, year 9999) overflow the time-zone and day arithmetic done on
-them. Every query argument, form field and path segment goes through these
-helpers (directly, through the URL converter :class:`DatabaseIdConverter`, or
+beyond what the column holds overflows the drivers (32 bits for INTEGER on
+PostgreSQL), PostgreSQL refuses a NUL character in text ("A string literal
+cannot contain NUL"), and dates at the ends of the calendar (year 1, year
+9999) overflow the time-zone and day arithmetic done on them. Every query
+argument, form field and path segment goes through these helpers (directly, through the URL converter :class:`DatabaseIdConverter`, or
 through the form mixin in :mod:`flask_citizencare.forms`), so the answer is
 always the same 400 (404 for a path) in the visitor's language, never a 500.
 
@@ -21,8 +21,9 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 
-#: Largest value of a signed 64-bit column (``BIGINT``; SQLite's ``INTEGER``).
-MAX_DATABASE_INT = 2**63 - 1
+#: Largest value of our ``INTEGER`` columns (ids, versions) on PostgreSQL, where they are 32-bit;
+#: SQLite would take 64 bits, but the same input must get the same answer on both databases.
+MAX_DATABASE_INT = 2**31 - 1
 #: Dates outside these are refused everywhere (filters, intake, cursors).
 MIN_DATE = date(1900, 1, 1)
 MAX_DATE = date(2999, 12, 31)
@@ -58,7 +59,7 @@ def parse_int(text: str | None, *, minimum: int = 0, maximum: int = MAX_DATABASE
 
 
 def parse_id(text: str | None) -> int:
-    """A database id: 1 to 2**63 - 1."""
+    """A database id: 1 to 2**31 - 1."""
     return parse_int(text, minimum=1)
 
 
@@ -121,7 +122,7 @@ def check_text(value: str, *, multiline: bool = True) -> str:
 
 
 class DatabaseIdConverter(IntegerConverter):
-    """``<cc_id:name>``: a path segment that is a database id (1 to 2**63 - 1); anything else is a 404."""
+    """``<cc_id:name>``: a path segment that is a database id (1 to 2**31 - 1); anything else is a 404."""
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min", 1)
@@ -130,7 +131,7 @@ class DatabaseIdConverter(IntegerConverter):
 
 
 class BoundedIntConverter(IntegerConverter):
-    """``<cc_int:name>``: a whole number from 0 to 2**63 - 1 (tile coordinates and the like)."""
+    """``<cc_int:name>``: a whole number from 0 to 2**31 - 1 (tile coordinates and the like)."""
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_DATABASE_INT)
