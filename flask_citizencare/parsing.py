@@ -1,13 +1,14 @@
 """The one set of rules that turns text from a request into values the database can take.
 
 Both databases refuse what a browser can send without effort: an integer
-beyond what the column holds overflows the drivers (32 bits for INTEGER on
+beyond what the column holds overflows the drivers (INTEGER is 32 bits on
 PostgreSQL), PostgreSQL refuses a NUL character in text ("A string literal
 cannot contain NUL"), and dates at the ends of the calendar (year 1, year
 9999) overflow the time-zone and day arithmetic done on them. Every query
-argument, form field and path segment goes through these helpers (directly, through the URL converter :class:`DatabaseIdConverter`, or
-through the form mixin in :mod:`flask_citizencare.forms`), so the answer is
-always the same 400 (404 for a path) in the visitor's language, never a 500.
+argument, form field and path segment goes through these helpers (directly,
+through the URL converter :class:`DatabaseIdConverter`, or through the form
+mixin in :mod:`flask_citizencare.forms`), so the answer is always the same
+400 (404 for a path) in the visitor's language, never a 500.
 
 Plain Python: no request objects here; messages are lazy, translated when shown.
 """
