@@ -20,7 +20,14 @@ from flask_citizencare.models import metadata
 
 from .host import HostUser, host_db, make_host_app
 
-pytest_plugins = ["tests.smtp", "tests.reporting", "tests.browser", "tests.staff", "tests.imap"]
+pytest_plugins = [
+    "tests.smtp",
+    "tests.reporting",
+    "tests.browser",
+    "tests.staff",
+    "tests.imap",
+    "tests.thirdparty.fixtures",
+]
 
 POSTGRES_ENV = "CITIZENCARE_TEST_POSTGRES_URL"
 #: The test municipality's area (min_lon, min_lat, max_lon, max_lat).
