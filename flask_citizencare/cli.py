@@ -190,6 +190,7 @@ def settings() -> None:
 
 def _register_feature_commands() -> None:
     from .bulk_load_cli import after_bulk_load_command
+    from .catalogue_cli import catalogue_group
     from .demo import demo_data_command
     from .map_cells_cli import map_group
     from .retention_cli import erase, retention_group
@@ -197,6 +198,7 @@ def _register_feature_commands() -> None:
 
     citizencare_cli.add_command(demo_data_command)
     citizencare_cli.add_command(after_bulk_load_command)
+    citizencare_cli.add_command(catalogue_group)
     citizencare_cli.add_command(stats_group)
     citizencare_cli.add_command(map_group)
     citizencare_cli.add_command(retention_group)

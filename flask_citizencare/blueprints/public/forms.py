@@ -86,10 +86,10 @@ def _question_field(category: Category, question: dict[str, Any], language: str)
     if question.get("type") == "choice":
         choices = [SelectChoice("", "—")]
         for choice in question.get("choices", []):
-            shown = choice.get("label", {})
-            choices.append(
-                SelectChoice(choice["value"], shown.get(language) or shown.get("it") or choice["value"])
-            )
+            shown = choice.get("label") or choice["value"]
+            if isinstance(shown, dict):
+                shown = shown.get(language) or shown.get("it") or choice["value"]
+            choices.append(SelectChoice(choice["value"], str(shown)))
         return SelectField(text, choices=choices, validators=[Optional()])
     return StringField(text, validators=validators)
 
