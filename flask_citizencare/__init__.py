@@ -7,6 +7,7 @@ from .errors import ConfigurationError
 from .extension import CitizenCare, CitizenCareState, state
 from .security_headers import apply_security_headers, csp_nonce
 from .storage import LocalPhotoStore, PhotoStore
+from .user_info import UserInfo
 
 __all__ = [
     "CitizenCare",
@@ -14,6 +15,7 @@ __all__ = [
     "ConfigurationError",
     "LocalPhotoStore",
     "PhotoStore",
+    "UserInfo",
     "apply_security_headers",
     "csp_nonce",
     "engine_options_for",

@@ -22,6 +22,7 @@ from .ratelimit import build as build_rate_limiter
 from .roles import RoleLoader, normalise, staff_table_roles
 from .storage import LocalPhotoStore, PhotoStore
 from .tokens import check_secret_key
+from .user_info import UserInfoHook, default_user_info
 
 Geocoder = Callable[[str], "tuple[float, float] | None"]
 #: ``(username, display_name, email, password) -> host user id``: creates an account in the host.
@@ -44,6 +45,11 @@ class CitizenCareState:
     @property
     def role_loader(self) -> RoleLoader:
         return self.extension._role_loader or staff_table_roles(self.db)
+
+    @property
+    def user_info(self) -> UserInfoHook:
+        """The host's ``@citizencare.user_info`` hook, else our ``default_user_info``."""
+        return self.extension._user_info or default_user_info
 
     @property
     def user_factory(self) -> UserFactory | None:
@@ -95,6 +101,7 @@ class CitizenCare:
         self._geocoder: Geocoder | None = None
         self._reverse_geocoder: Callable[[float, float], str | None] | None = None
         self._user_factory: UserFactory | None = None
+        self._user_info: UserInfoHook | None = None
         if app is not None:
             self.init_app(app)
 
@@ -115,6 +122,17 @@ class CitizenCare:
     ) -> Callable[[float, float], str | None]:
         """Decorator: ``callback(lat, lon) -> address | None``."""
         self._reverse_geocoder = callback
+        return callback
+
+    def user_info(self, callback: UserInfoHook) -> UserInfoHook:
+        """Decorator: ``callback(user) -> UserInfo | None``, a logged-in user's name, e-mail, phone, locale.
+
+        They pre-fill our forms, pick the page language and name staff members.
+        Without it :func:`~flask_citizencare.user_info.default_user_info` reads
+        the usual attributes (``display_name`` ... ``username``, ``email``,
+        ``phone``, ``locale``); ``None`` means nothing is known.
+        """
+        self._user_info = callback
         return callback
 
     def user_factory(self, callback: UserFactory) -> UserFactory:

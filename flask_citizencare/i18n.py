@@ -6,7 +6,6 @@ from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, get_locale
-from flask_login import current_user
 
 TRANSLATIONS = Path(__file__).parent / "translations"
 SESSION_KEY = "citizencare_locale"
@@ -21,17 +20,30 @@ def current_language() -> str:
     return str(get_locale() or languages()[0])
 
 
+def offered_language(locale: str | None) -> str | None:
+    """``locale`` if we offer it, else its language part if we offer that (``en_GB`` -> ``en``), else None."""
+    if not locale:
+        return None
+    offered = languages()
+    if locale in offered:
+        return locale
+    language = locale.replace("-", "_").split("_")[0].lower()
+    return language if language in offered else None
+
+
 def select_locale() -> str:
-    """The user's explicit choice, then their profile, then Accept-Language, then the default."""
+    """The user's explicit choice, then their profile (the ``user_info`` hook), then Accept-Language."""
     offered = languages()
     if not has_request_context():
         return offered[0]  # commands and workers: the default language unless they force one
     chosen = session.get(SESSION_KEY)
     if chosen in offered:
         return str(chosen)
-    profile = getattr(current_user, "locale", None) if current_user else None
-    if profile in offered:
-        return str(profile)
+    from .user_info import current_user_info
+
+    profile = offered_language(current_user_info().locale)
+    if profile is not None:
+        return profile
     return request.accept_languages.best_match(offered) or offered[0]
 
 

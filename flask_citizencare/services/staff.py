@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from ..domain.lifecycle import INTAKE_ROLES, STAFF_ROLES, Role
+from ..i18n import offered_language
 from ..models import Office, Report, StaffMember
+from ..user_info import user_info_of
 
 
 @dataclass(frozen=True)
@@ -58,19 +60,16 @@ def staff_member_for(session: Session, user: Any, roles: frozenset[Role]) -> Sta
         .options(selectinload(StaffMember.offices))
     )
     if member is None:
-        name = next(
-            (
-                str(v)
-                for a in ("display_name", "full_name", "name", "username", "email")
-                if (v := getattr(user, a, None))
-            ),
-            user_id,
-        )
+        info = user_info_of(user)
         top = max(
             roles & STAFF_ROLES, key=lambda r: ["technician", "operator", "manager", "admin"].index(r.value)
         )
         member = StaffMember(
-            user_id=user_id, display_name=name, email=getattr(user, "email", None), role=top.value
+            user_id=user_id,
+            display_name=(info.name or info.email or user_id)[:200],
+            email=info.email,
+            locale=offered_language(info.locale),
+            role=top.value,
         )
         session.add(member)
         session.commit()

@@ -32,6 +32,7 @@ from ...queries import (
 )
 from ...ratelimit import form_value
 from ...services.reports import SubmissionRefused, add_reporter_information, submit_report
+from ...user_info import current_user_info
 from ..requests import accepts_photos
 from .forms import (
     AddInformationForm,
@@ -61,13 +62,10 @@ def index() -> ResponseReturnValue:
 
 
 def _prefill(form: ReportForm) -> None:
+    """A new form (GET only: a form sent back with errors keeps what was typed)."""
     form.submission_token.data = new_submission_token()
-    if current_user and current_user.is_authenticated:
-        form.name.data = next(
-            (str(v) for a in ("display_name", "full_name", "name") if (v := getattr(current_user, a, None))),
-            None,
-        )
-        form.email.data = getattr(current_user, "email", None)
+    info = current_user_info()
+    form.name.data, form.email.data, form.phone.data = info.name, info.email, info.phone
 
 
 def _place_from_query(form: ReportForm) -> None:
@@ -213,7 +211,9 @@ def sent(token: str) -> ResponseReturnValue:
 
 def report_page(public_id: str) -> ResponseReturnValue:
     report = public_report(public_id) or abort(404)
-    page = render_template("citizencare/public/report.html", report=report, follow_form=FollowForm())
+    follow_form = FollowForm()
+    follow_form.email.data = current_user_info().email  # a GET: nothing typed to keep
+    page = render_template("citizencare/public/report.html", report=report, follow_form=follow_form)
     return public_page(make_response(page))
 
 
