@@ -275,3 +275,46 @@ def test_layouts_that_cannot_be_checked_say_why(tmp_path: Path, files: dict[str,
     assert report.problem is not None and problem in report.problem
     assert report.missing == ()  # no fallback is guessed
     assert (report.message() or "").startswith("CITIZENCARE_BASE_TEMPLATE 'base.html': ")
+
+
+def readme_layout_lines() -> list[str]:
+    """The lines the README's "Layout" bullet tells a host to add, without their comments."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    block = readme.split("- **Layout**:")[1].split("```jinja")[1].split("```")[0]
+    return [line.split("{#")[0].strip() for line in block.strip().splitlines()]
+
+
+def test_the_readme_lines_give_the_content_only_layout_our_title_and_assets_in_place(
+    new_database: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
+    from flask_citizencare.layout import check_layout
+
+    title, head, scripts = readme_layout_lines()
+    original = (Path(__file__).parent / "thirdparty" / "templates" / "base.html").read_text()
+    start, end = original.index("    {% if title %}"), original.index("{% endif %}") + len("{% endif %}")
+    patched = original[:start] + title + original[end:]
+    patched = patched.replace("</head>", head + "</head>").replace("</body>", scripts + "</body>")
+    (tmp_path / "layout").mkdir()
+    (tmp_path / "layout" / "base.html").write_text(patched)
+
+    app = create_app(new_database, CITIZENCARE_PHOTO_DIR=str(tmp_path / "photos"), **TEST_CONFIG)
+    try:
+        # The host's edited layout, as after a restart.
+        app.jinja_loader = ChoiceLoader(  # type: ignore[method-assign,assignment]
+            [FileSystemLoader(tmp_path / "layout"), FileSystemLoader(app.root_path + "/templates")]
+        )
+        app.extensions["citizencare"].layout = None
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger=LOGGER):
+            report = check_layout(app)
+            html = app.test_client().get("/segnalazioni/privacy").get_data(as_text=True)
+    finally:
+        dispose(app)
+    assert report is not None and report.missing == ()
+    assert layout_records(caplog) == []
+    head_html = html.split("</head>")[0]
+    assert len(asset_tags(head_html, "/segnalazioni", "css/citizencare.css")) == 1
+    assert len(asset_tags(html, "/segnalazioni", "css/citizencare.css")) == 1
+    assert "Microblog" not in head_html.split("<title>")[1].split("</title>")[0]
