@@ -32,8 +32,9 @@ SETTINGS: dict[str, Setting] = {
     ),
     "BASE_TEMPLATE": Setting(
         "citizencare/layout.html",
-        "Template our pages extend. It must define the blocks `title`, `content` and may define "
-        "`head` and `scripts`. Point it at the host's own layout.",
+        "The host's layout, which our pages extend. They fill its blocks `content`, `head`, `scripts` "
+        "and `title`; without `head`/`scripts` our assets go inside `content`, without `title` the "
+        "layout's own title stays (a start-up warning names what is missing).",
     ),
     # The municipality
     "SHOW_FLASHES": Setting(

@@ -17,6 +17,7 @@ from .database import prepare_database
 from .domain.lifecycle import STAFF_ROLES, Role
 from .errors import ConfigurationError
 from .i18n import setup_babel
+from .layout import LayoutReport, check_layout
 from .ratelimit import RateLimiter
 from .ratelimit import build as build_rate_limiter
 from .roles import RoleLoader, normalise, staff_table_roles
@@ -39,6 +40,8 @@ class CitizenCareState:
     photo_store: PhotoStore
     #: None when ``CITIZENCARE_RATELIMIT_ENABLED`` is off.
     rate_limiter: RateLimiter | None = None
+    #: What the host's layout offers our pages; None until checked (:mod:`.layout`).
+    layout: LayoutReport | None = None
 
     # Hooks are read from the extension on every use, so a host may register
     # them with the decorators before or after ``init_app``.
@@ -182,6 +185,8 @@ class CitizenCare:
             from .blueprints import blueprint
 
             app.register_blueprint(blueprint, url_prefix=app.config["CITIZENCARE_URL_PREFIX"] or None)
+        # Now if the layout is already there; otherwise on the first request to our pages.
+        check_layout(app, at_start_up=True)
 
 
 def _default_store(app: Flask) -> PhotoStore:

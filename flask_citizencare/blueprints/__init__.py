@@ -26,6 +26,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..domain.markdown import render as cc_markdown
 from ..formatting import cc_date, cc_datetime, cc_number
 from ..i18n import SESSION_KEY, current_language, languages
+from ..layout import checked_before_request, layout_lacks
 from ..parsing import CONVERTERS
 from ..ratelimit import RateLimited
 from ..security_headers import apply_security_headers, csp_nonce
@@ -82,6 +83,8 @@ blueprint.add_app_template_filter(cc_number)
 blueprint.add_app_template_filter(cc_markdown, "cc_markdown")
 # App-wide, so a host layout rendered around our pages can nonce its own inline scripts.
 blueprint.add_app_template_global(csp_nonce, "cc_csp_nonce")
+blueprint.add_app_template_global(layout_lacks, "cc_layout_lacks")
+blueprint.before_request(checked_before_request)
 blueprint.after_request(apply_security_headers)
 
 

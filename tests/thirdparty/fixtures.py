@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,10 +34,21 @@ def stock_env_warnings() -> Iterator[None]:
     """Flask-Migrate's stock ``env.py`` calls ``db.get_engine()``, deprecated by Flask-SQLAlchemy 3.
 
     That warning is the host's own code, not ours (the suite turns warnings into errors).
+    The same ``env.py`` runs ``logging.config.fileConfig``, which disables every logger
+    that exists at that moment (ours, the apps'): in a test process they are put back
+    as they were, or later tests of logged warnings would see nothing.
     """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*get_engine", category=DeprecationWarning)
-        yield
+    loggers = logging.Logger.manager.loggerDict
+    disabled = {name: one.disabled for name, one in loggers.items() if isinstance(one, logging.Logger)}
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*get_engine", category=DeprecationWarning)
+            yield
+    finally:
+        for name, was_disabled in disabled.items():
+            logger = loggers.get(name)
+            if isinstance(logger, logging.Logger):
+                logger.disabled = was_disabled
 
 
 def dispose_engines(app: Flask) -> None:
