@@ -5,6 +5,7 @@ from __future__ import annotations
 from .database import engine_options_for
 from .errors import ConfigurationError
 from .extension import CitizenCare, CitizenCareState, state
+from .i18n import chosen_locale
 from .security_headers import apply_security_headers, csp_nonce
 from .storage import LocalPhotoStore, PhotoStore
 
@@ -15,6 +16,7 @@ __all__ = [
     "LocalPhotoStore",
     "PhotoStore",
     "apply_security_headers",
+    "chosen_locale",
     "csp_nonce",
     "engine_options_for",
     "state",
