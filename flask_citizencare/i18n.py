@@ -25,6 +25,8 @@ from flask_babel import Babel, Domain, get_locale
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
+from .config import SETTINGS
+
 TRANSLATIONS = Path(__file__).parent / "translations"
 SESSION_KEY = "citizencare_locale"
 #: How the menu names each language, in that language.
@@ -32,7 +34,8 @@ LANGUAGE_NAMES = {"it": "Italiano", "en": "English", "ca": "Català"}
 
 
 def languages() -> tuple[str, ...]:
-    return tuple(current_app.config["CITIZENCARE_LANGUAGES"])
+    """``CITIZENCARE_LANGUAGES`` (its default in an app that has not set up the extension)."""
+    return tuple(current_app.config.get("CITIZENCARE_LANGUAGES") or SETTINGS["LANGUAGES"].default)
 
 
 def _offered(locale: object, offered: tuple[str, ...]) -> str | None:
