@@ -9,6 +9,8 @@ become ``cc_gettext`` etc., globals bound to :data:`flask_citizencare.i18n.domai
 An attribute (``x._``) keeps its name. The globals behave like the ones Flask-Babel
 installs (Jinja's "newstyle" gettext): under autoescape the translation is Markup
 and ``%(name)s`` variables are escaped as they are filled in.
+``{% trans %}`` blocks are not rewritten (the parser, not the lexer, names their
+functions); our templates use ``_()`` only.
 """
 
 from __future__ import annotations
