@@ -5,6 +5,7 @@ from __future__ import annotations
 from .database import engine_options_for
 from .errors import ConfigurationError
 from .extension import CitizenCare, CitizenCareState, state
+from .i18n import chosen_locale
 from .security_headers import apply_security_headers, csp_nonce
 from .storage import LocalPhotoStore, PhotoStore
 from .user_info import UserInfo
@@ -17,6 +18,7 @@ __all__ = [
     "PhotoStore",
     "UserInfo",
     "apply_security_headers",
+    "chosen_locale",
     "csp_nonce",
     "engine_options_for",
     "state",

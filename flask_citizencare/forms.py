@@ -12,11 +12,11 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, FileField, IntegerField, MultipleFileField, TextAreaField
 from wtforms.validators import StopValidation
 
+from .i18n import lazy_gettext as _l
 from .parsing import InputError, check_int, check_text, date_in_range
 
 Validator = Callable[[Any, Field], None]

@@ -31,10 +31,10 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from .domain.lifecycle import Status
+from .i18n import lazy_gettext as _l
 from .models import Category, Report
 
 #: Rows fetched from the database cursor per batch (and written per chunk).

@@ -19,8 +19,9 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
+
+from .i18n import lazy_gettext as _l
 
 #: Largest value of our ``INTEGER`` columns (ids, versions) on PostgreSQL, where they are 32-bit;
 #: SQLite would take 64 bits, but the same input must get the same answer on both databases.

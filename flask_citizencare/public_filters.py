@@ -18,11 +18,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from .domain.geo import Area
 from .domain.lifecycle import CLOSED_STATUSES, OPEN_STATUSES, Kind, Status
+from .i18n import gettext as _
 from .models import Category, Photo, Report
 from .parsing import MAX_DATE, MIN_DATE, InputError, parse_date
 from .queries import public_reports_filter

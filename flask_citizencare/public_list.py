@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from .extension import db_session
 from .geojson import overdue_condition
+from .i18n import gettext as _
 from .models import Category, Report
 from .parsing import InputError, parse_id
 from .public_filters import FilterError, PublicFilter, filter_conditions, first_public_thumbnail

@@ -12,9 +12,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale
-from flask_babel import gettext as babel_gettext
 from sqlalchemy.orm import Session
 
+from flask_citizencare.i18n import gettext as cc_gettext
 from flask_citizencare.models import Category, Message, Report
 
 from .factories import create_category, create_office, create_photo, create_report
@@ -137,7 +137,7 @@ def test_labels_follow_the_visitors_language(app: Flask, language: str, category
     props = json.loads(response.get_data())["features"][0]["properties"]
     assert props["category_name"] == category_name
     with app.test_request_context(), force_locale(language):
-        assert props["status_label"] == babel_gettext("In progress")
+        assert props["status_label"] == cc_gettext("In progress")
     if language == "it":
         assert props["status_label"] == "In lavorazione"
 
@@ -394,7 +394,7 @@ def test_problem_messages_are_translated(app: Flask, client: FlaskClient) -> Non
     ).get_json()
     assert english["detail"] == source
     with app.test_request_context(), force_locale("it"):
-        assert italian["detail"] == babel_gettext(source)
+        assert italian["detail"] == cc_gettext(source)
     assert italian["detail"] != english["detail"]
     limit_it = client.get(API, query_string={"limit": "0"}).get_json()["detail"]
     limit_en = client.get(API, query_string={"limit": "0"}, headers={"Accept-Language": "en"}).get_json()

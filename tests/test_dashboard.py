@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask_babel import gettext
 from markupsafe import escape
 
 from flask_citizencare.domain import satisfaction
 from flask_citizencare.domain import statistics as st
+from flask_citizencare.i18n import gettext
 from flask_citizencare.models import Report, SurveyResponse
 from flask_citizencare.models.base import UTCDateTime
 from flask_citizencare.statistics import Figures, Scope, dashboard, local_day, refresh

@@ -15,17 +15,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from babel.dates import format_timedelta
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask.sansio.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
-from flask_babel import format_timedelta
-from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..domain.markdown import render as cc_markdown
 from ..formatting import cc_date, cc_datetime, cc_number
 from ..i18n import SESSION_KEY, current_language, languages
+from ..i18n import gettext as _
 from ..layout import checked_before_request, layout_lacks
 from ..parsing import CONVERTERS
 from ..ratelimit import RateLimited
@@ -182,7 +182,9 @@ _DATA_BLUEPRINTS = ("citizencare.api", "citizencare.opendata")
 def rate_limited(error: RateLimited) -> ResponseReturnValue:
     """429 with ``Retry-After``: a page in the user's language, or a problem document for the API."""
     title = _("Too many requests")
-    wait = format_timedelta(timedelta(seconds=error.seconds), threshold=1.0, add_direction=True)
+    wait = format_timedelta(
+        timedelta(seconds=error.seconds), threshold=1.0, add_direction=True, locale=current_language()
+    )
     if request.blueprint in _DATA_BLUEPRINTS and request.endpoint != "citizencare.opendata.index":
         response = problem(
             429, title, _("This address has sent too many requests. Try again %(wait)s.", wait=wait)

@@ -13,9 +13,9 @@ from typing import Literal
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from ..i18n import gettext as _
 from ..models import CannedReply, Category, Report
 from .errors import InvalidInput, NotFound
 

@@ -11,12 +11,12 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import gettext as _
 from geoalchemy2.shape import to_shape
 
 from .. import signals
 from ..domain.lifecycle import Priority, Role
 from ..extension import app_object, db_session
+from ..i18n import gettext as _
 from ..models import Category, Report
 from ..models.base import utcnow
 from .errors import Forbidden, InvalidInput

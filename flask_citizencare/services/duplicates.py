@@ -15,11 +15,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 from geoalchemy2.shape import to_shape
 from sqlalchemy.orm import Session
 
 from ..domain.lifecycle import OPEN_STATUSES
+from ..i18n import gettext as _
 from ..models import Report
 from ..models.base import utcnow
 from ..spatial import reports_in_box

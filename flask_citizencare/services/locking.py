@@ -17,12 +17,12 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extension import db_session, state
 from ..formatting import cc_datetime
+from ..i18n import gettext as _
 from ..models import Report, StatusEvent
 from .errors import ChangedMeanwhile
 

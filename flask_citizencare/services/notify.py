@@ -14,12 +14,12 @@ from typing import Any, cast
 import sqlalchemy as sa
 from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from ..domain.lifecycle import Action, Channel
 from ..domain.mail import reply_address
 from ..extension import app_object
+from ..i18n import gettext as _
 from ..models import Follower, Message, Office, OfficeMember, OutboxMail, Report, StaffMember, StatusEvent
 from ..models.base import utcnow
 from .following import Recipient, confirm_days, publicly_visible, recipients, unsubscribe_token

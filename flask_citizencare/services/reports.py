@@ -10,7 +10,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -22,6 +21,7 @@ from ..domain.geo import Area, check_point
 from ..domain.intake import received_at_problem
 from ..domain.lifecycle import Channel, Kind, Priority, Status
 from ..extension import app_object, db_session, state
+from ..i18n import gettext as _
 from ..models import Category, Counter, Message, Report, ReporterContact, StaffMember, StatusEvent
 from ..models.base import utcnow
 from ..storage.photos import ProcessedPhoto

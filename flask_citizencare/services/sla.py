@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext as _
 
 from ..domain.lifecycle import Action, Role, Status
 from ..domain.sla import BusinessCalendar, SlaPolicy, Suspension, due_times
 from ..extension import db_session
+from ..i18n import gettext as _
 from ..models import Category, Report
 from .errors import ChangedMeanwhile, Forbidden, InvalidInput
 from .locking import changing_case

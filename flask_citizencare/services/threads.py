@@ -18,10 +18,9 @@ change made by staff.
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
 from .. import signals
 from ..extension import app_object
+from ..i18n import gettext as _
 from ..models import Message
 from ..models.base import utcnow
 from .errors import InvalidInput

@@ -18,12 +18,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from blinker import Signal
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from .. import signals
 from ..domain.lifecycle import TRANSITIONS, Action, Need, Status, Transition, next_status
 from ..extension import app_object, db_session
+from ..i18n import gettext as _
 from ..models import Message, Office, Report, StaffMember, StatusEvent
 from ..models.base import utcnow
 from . import notify

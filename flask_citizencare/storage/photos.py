@@ -41,10 +41,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import BinaryIO, Final, Literal
 
-from flask_babel import format_decimal, lazy_gettext
+from babel.numbers import format_decimal
+from flask import has_app_context
 from flask_babel.speaklater import LazyString
 from PIL import Image, UnidentifiedImageError
 
+from ..i18n import current_language, lazy_gettext
 from . import images
 
 __all__ = ["PhotoRejected", "ProcessedPhoto", "RejectReason", "process_photo"]
@@ -297,8 +299,11 @@ def _unidentified_reason(raw: bytes) -> RejectReason:
 
 
 def _number(value: float) -> LazyString:
-    """A number formatted for the user's locale when the message is rendered (``2,5`` in Italian)."""
-    return LazyString(format_decimal, value)
+    """A number formatted for the user's locale when the message is rendered (``2,5`` in Italian).
+
+    Outside an app the message is its English source, and so is the number.
+    """
+    return LazyString(lambda: format_decimal(value, locale=current_language() if has_app_context() else "en"))
 
 
 def _reject(

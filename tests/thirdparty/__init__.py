@@ -29,7 +29,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import Mapped, mapped_column
 
-from flask_citizencare import CitizenCare
+from flask_citizencare import CitizenCare, chosen_locale
 
 HERE = Path(__file__).parent
 LANGUAGES = ["en", "es"]
@@ -89,8 +89,9 @@ def create_app(database_url: str, **config: Any) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(HERE / "migrations"))
     login.init_app(app)
-    babel.init_app(app, locale_selector=get_locale)
     # -- flask-citizencare (README, "Embedding it in your Flask site") --------
+    # Languages: the visitor's choice in our language menu first, then the host's own selector.
+    babel.init_app(app, locale_selector=lambda: chosen_locale() or get_locale())
     app.config.setdefault("CITIZENCARE_URL_PREFIX", "/segnalazioni")
     app.config.setdefault("CITIZENCARE_BASE_TEMPLATE", "base.html")
     citizencare.init_app(app, db=db)

@@ -9,10 +9,10 @@ which routing errors would otherwise bypass (they belong to no blueprint).
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request
-from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Response
 
+from ...i18n import gettext as _
 from ...ratelimit import limit_blueprint
 from . import views
 

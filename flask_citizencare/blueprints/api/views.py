@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Response, current_app, request, url_for
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from ... import geojson, map_cells
@@ -29,6 +28,7 @@ from ...domain.geo import Area
 from ...domain.lifecycle import Status
 from ...extension import db_session
 from ...i18n import current_language
+from ...i18n import gettext as _
 from ...models import Category, Report
 from ...public_filters import FilterError, PublicFilter, filter_conditions, parse_public_filter
 from ...tokens import InvalidToken, Purpose, sign, verify

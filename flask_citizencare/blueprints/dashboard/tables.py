@@ -18,11 +18,10 @@ from typing import Any
 
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
-from flask_babel import gettext as _
-from flask_babel import ngettext, pgettext
 
 from ...domain import statistics as st
-from ...i18n import current_language
+from ...i18n import current_language, ngettext, pgettext
+from ...i18n import gettext as _
 from ...statistics import Figures, Row
 
 #: Column kinds: how a cell is formatted.

@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import Response, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from ...domain.geo import Area
 from ...extension import db_session
 from ...i18n import current_language
+from ...i18n import gettext as _
 from ...models import Category, Office, StaffMember
 from ...models.base import utcnow
 from ...public_filters import FilterError, parse_public_filter

@@ -15,13 +15,13 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, make_response, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 
 from ...caching import public_page
 from ...domain.geo import Area
 from ...domain.lifecycle import Kind, Status
 from ...extension import db_session
 from ...i18n import current_language
+from ...i18n import gettext as _
 from ...models import Category
 from ...public_filters import FilterError, PublicFilter, parse_public_filter
 from ...public_list import ListedReport, decode_cursor, listed_reports

@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import Response, current_app, jsonify, render_template, request, stream_with_context, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 
 from ...caching import PUBLIC_DATA
 from ...domain.geo import Area
 from ...extension import db_session
 from ...i18n import current_language
+from ...i18n import gettext as _
 from ...models import Category
 from ...opendata import (
     FIELDS,

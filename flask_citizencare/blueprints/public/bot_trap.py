@@ -23,11 +23,11 @@ import time
 from typing import Any, ClassVar
 
 from flask import current_app, request
-from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, URLSafeSerializer
 from wtforms import HiddenField, StringField
 
 from ...forms import CitizenCareForm
+from ...i18n import lazy_gettext as _l
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,6 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     EmailField,
@@ -34,6 +33,7 @@ from wtforms.validators import (
 
 from ...domain.lifecycle import Kind
 from ...forms import CitizenCareForm
+from ...i18n import lazy_gettext as _l
 from ...models import Category
 from ...services.reports import Submission
 from .bot_trap import BotTrap

@@ -6,9 +6,9 @@ import unicodedata
 from collections.abc import Sequence
 
 from flask import current_app
-from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
+from ...i18n import gettext as _
 from ...storage.photos import PhotoRejected, ProcessedPhoto, process_photo
 
 

@@ -9,7 +9,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort, current_app, make_response, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms.validators import ValidationError
@@ -20,6 +19,7 @@ from ...domain.geo import Area, LocationError, check_point
 from ...domain.lifecycle import Kind
 from ...extension import db_session, state
 from ...i18n import current_language
+from ...i18n import gettext as _
 from ...models import Category, Photo
 from ...parsing import InputError, parse_id
 from ...queries import (

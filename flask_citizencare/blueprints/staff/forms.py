@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -21,6 +20,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from ...domain.lifecycle import Channel, Priority, Status
 from ...forms import CitizenCareForm
+from ...i18n import lazy_gettext as _l
 from ...parsing import optional_id
 from ...queue import SLA_STATES, SORTS
 

@@ -7,16 +7,15 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from wtforms import DateTimeLocalField, SelectChoice, SelectField
 from wtforms.validators import InputRequired
 
 from ...domain.geo import LocationError
 from ...domain.intake import ReceivedAtProblem, received_at_problem
 from ...domain.lifecycle import Channel
-from ...i18n import current_language
+from ...i18n import current_language, ngettext
+from ...i18n import gettext as _
+from ...i18n import lazy_gettext as _l
 from ...models.base import utcnow
 from ...queries import active_categories
 from ...services.errors import Forbidden

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from ...domain.lifecycle import Role
 from ...extension import db_session
+from ...i18n import gettext as _
 from ...parsing import InputError, optional_id
 from ...queries import active_categories
 from ...services.canned import UNSET, create_canned, deactivate_canned, list_canned, update_canned

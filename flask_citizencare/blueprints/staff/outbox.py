@@ -6,11 +6,11 @@ from datetime import datetime
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
 
 from ...extension import db_session
+from ...i18n import gettext as _
+from ...i18n import ngettext
 from ...models.base import utcnow
 from ...parsing import InputError, parse_id
 from ...services.outbox import dead_letter_page, outbox_health, retry_dead

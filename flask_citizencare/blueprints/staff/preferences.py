@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField
 
 from ...forms import CitizenCareForm
+from ...i18n import gettext as _
+from ...i18n import lazy_gettext as _l
 from ...services.preferences import set_mail_preferences
 
 

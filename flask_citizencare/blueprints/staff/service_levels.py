@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from ...domain.lifecycle import Role
+from ...i18n import gettext as _
 from ...parsing import InputError, parse_id
 from ...queries import active_categories
 from ...services import sla

@@ -9,13 +9,13 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from ...domain.lifecycle import Action, Priority, Status, available
 from ...extension import current_roles, db_session, is_staff
 from ...i18n import current_language
+from ...i18n import gettext as _
 from ...models import Office, Photo, Report, StaffMember
 from ...models.base import utcnow
 from ...parsing import InputError, parse_id
