@@ -85,15 +85,19 @@ def create_app(database_url: str, **config: Any) -> Flask:
         SQLALCHEMY_DATABASE_URI=database_url,
         LANGUAGES=LANGUAGES,
     )
-    app.config.update(config)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(HERE / "migrations"))
     login.init_app(app)
-    # -- flask-citizencare (README, "Embedding it in your Flask site") --------
-    # Languages: the visitor's choice in our language menu first, then the host's own selector.
+    # -- flask-citizencare (README, "Embedding it in your Flask site", step 2) ---
     babel.init_app(app, locale_selector=lambda: chosen_locale() or get_locale())
-    app.config.setdefault("CITIZENCARE_URL_PREFIX", "/segnalazioni")
-    app.config.setdefault("CITIZENCARE_BASE_TEMPLATE", "base.html")
+    app.config.update(
+        CITIZENCARE_URL_PREFIX="/segnalazioni",
+        CITIZENCARE_BASE_TEMPLATE="base.html",
+        CITIZENCARE_MUNICIPALITY_NAME="Comune di Esempio",
+        CITIZENCARE_AREA=(11.23, 44.42, 11.43, 44.56),
+        CITIZENCARE_SHOW_FLASHES=False,
+    )
+    app.config.update(config)  # tests only: a test's own settings
     citizencare.init_app(app, db=db)
     # -- end of flask-citizencare ------------------------------------------------
     _add_views(app)
