@@ -139,7 +139,6 @@ def _chained(ours: Callable[..., bool], theirs: Callable[..., bool] | None) -> C
     def both(*args: Any, **kwargs: Any) -> bool:
         return bool(ours(*args, **kwargs)) and bool(theirs(*args, **kwargs))
 
-    both.__doc__ = f"flask-citizencare's {ours.__name__}, then the host's {getattr(theirs, '__name__', theirs)}"
     return _mark(both)
 
 
@@ -195,12 +194,12 @@ def host_env_problem(app: Flask) -> str | None:
                 "would drop our tables: set them with `**flask_citizencare.alembic_filters()`"
             )
         return None
-    env = _alembic_ini_env(Path.cwd() / "alembic.ini")
-    if env is not None:
-        source = _read(env)
+    alembic_env = _alembic_ini_env(Path.cwd() / "alembic.ini")
+    if alembic_env is not None:
+        source = _read(alembic_env)
         if source is not None and "flask_citizencare" not in source:
             return (
-                f"{env} does not use flask_citizencare.alembic_filters(), so autogenerate would "
+                f"{alembic_env} does not use flask_citizencare.alembic_filters(), so autogenerate would "
                 "drop our tables: add `**flask_citizencare.alembic_filters()` to context.configure"
             )
     return None
