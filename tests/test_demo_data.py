@@ -8,6 +8,7 @@ from collections import Counter as Tally
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -375,6 +376,7 @@ def test_command_without_user_factory(app: Flask, db_session: Session) -> None:
     result = app.test_cli_runner().invoke(args=args)
     assert result.exit_code == 0, result.output
     assert "Added 50 reports" in result.output
+    assert f"Photos are stored in {Path(app.config['CITIZENCARE_PHOTO_DIR']).resolve()} " in result.output
     for account in ACCOUNTS:
         if account.role != "citizen":
             assert re.search(
