@@ -32,7 +32,7 @@ HOST_TABLES = {"user", "post", "alembic_version"}
 
 @pytest.fixture
 def connections() -> Iterator[list[str]]:
-    """Every connection any SQLAlchemy engine opens meanwhile (by URL)."""
+    """One entry for every connection any SQLAlchemy engine opens meanwhile."""
     opened: list[str] = []
 
     def record(dbapi_connection: object, record: object) -> None:
