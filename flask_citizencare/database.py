@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -267,6 +268,17 @@ def _ensure_postgis(connection: sa.Connection) -> None:
             f"({_first_line(exc)}): ask a superuser to run `CREATE EXTENSION postgis;` in it"
         ) from None
     log.info("created the PostGIS extension")
+
+
+#: How SQLite and PostgreSQL say that one of our tables is not there.
+_MISSING_TABLE = re.compile(
+    r'no such table: "?(cc_|alembic_version_citizencare)|relation "cc_\w+" does not exist'
+)
+
+
+def is_missing_schema(exc: sa.exc.DBAPIError) -> bool:
+    """The error is one of our tables missing: ``flask citizencare db upgrade`` has not run."""
+    return bool(_MISSING_TABLE.search(str(exc.orig) if exc.orig is not None else str(exc)))
 
 
 def _first_line(exc: sa.exc.DBAPIError) -> str:

@@ -128,3 +128,21 @@ def test_doctor_says_where_photos_are(thirdparty_app: Flask) -> None:
     folder = Path(thirdparty_app.config["CITIZENCARE_PHOTO_DIR"]).resolve()
     (line,) = [line for line in result.output.splitlines() if " photos " in line]
     assert line.startswith("ok") and f"stored in {folder}" in line
+
+
+def test_our_pages_before_our_upgrade_say_so(new_database: str, tmp_path: Path) -> None:
+    """The host migrated its own tables only: our pages answer 503 with a message, the host's work."""
+    app = create_app(new_database, CITIZENCARE_PHOTO_DIR=str(tmp_path / "photos"), **TEST_CONFIG)
+    try:
+        with app.app_context(), stock_env_warnings():
+            flask_migrate.upgrade()
+        client = app.test_client()
+        assert client.get("/index").status_code == 200
+        page = client.get("/segnalazioni/", headers={"Accept-Language": "en"})
+        assert page.status_code == 503
+        assert "Citizen care is not available yet" in page.get_data(as_text=True)
+        api = client.get("/segnalazioni/api/reports.geojson")
+        assert api.status_code == 503 and api.mimetype == "application/problem+json"
+        assert client.get("/index").status_code == 200  # the host's session was left usable
+    finally:
+        dispose_engines(app)
