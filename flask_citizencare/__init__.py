@@ -5,6 +5,7 @@ from __future__ import annotations
 from .database import engine_options_for
 from .errors import ConfigurationError
 from .extension import CitizenCare, CitizenCareState, state
+from .host_migrations import alembic_filters, include_name, include_object
 from .i18n import chosen_locale
 from .security_headers import apply_security_headers, csp_nonce
 from .storage import LocalPhotoStore, PhotoStore
@@ -17,9 +18,12 @@ __all__ = [
     "LocalPhotoStore",
     "PhotoStore",
     "UserInfo",
+    "alembic_filters",
     "apply_security_headers",
     "chosen_locale",
     "csp_nonce",
     "engine_options_for",
+    "include_name",
+    "include_object",
     "state",
 ]

@@ -179,6 +179,22 @@ def sla_sweep() -> None:
         click.echo(f"  {report.public_id}")
 
 
+@citizencare_cli.command("doctor")
+def doctor() -> None:
+    """Check the set-up: database, spatial support, schema, photo folder, the host's migrations.
+
+    Exits 1 when something needs doing; each line says what.
+    """
+    from .doctor import run_checks
+
+    checks = run_checks(app_object())
+    width = max(len(check.name) for check in checks)
+    for check in checks:
+        click.echo(f"{'ok' if check.ok else 'PROBLEM':<7}  {check.name:<{width}}  {check.detail}")
+    if not all(check.ok for check in checks):
+        sys.exit(1)
+
+
 @citizencare_cli.command("settings")
 def settings() -> None:
     """List every CITIZENCARE_ setting with its current value."""

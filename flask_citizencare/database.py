@@ -1,15 +1,25 @@
 """Connect the host's Flask-SQLAlchemy engine to a spatial database.
 
 ``SQLALCHEMY_DATABASE_URI`` decides: SQLite gets SpatiaLite loaded on every
-connection, PostgreSQL must offer PostGIS. Anything else is refused at start-up
-with a message that says what to install, never later inside a request.
+connection, PostgreSQL must offer PostGIS. An unsupported database, or a
+SpatiaLite that cannot be loaded, is refused at start-up with a message that
+says what to install, never later inside a request.
+
+Creating the app never connects to the host's database (``flask --help`` must
+not create files or tables in it): SpatiaLite is tried on a throwaway in-memory
+database, and what a new database needs (SpatiaLite's metadata tables, the
+PostGIS extension) is made by ``flask citizencare db upgrade``
+(:func:`prepare_spatial_database`).
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import re
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
@@ -97,10 +107,6 @@ def _spatialite_listener(library: str, busy_timeout: float, journal_mode: str): 
             cursor.execute("PRAGMA foreign_keys = ON")
             if journal_mode:
                 _set_journal_mode(cursor, journal_mode)
-            cursor.execute("SELECT CheckSpatialMetaData()")
-            if cursor.fetchone()[0] < 1:
-                # Once per database: the spatial metadata tables, in one transaction.
-                cursor.execute("SELECT InitSpatialMetaData(1)")
         finally:
             cursor.close()
 
@@ -168,6 +174,7 @@ def prepare_database(app: Flask, db: SQLAlchemy) -> str:
         else:
             engine.dispose()  # connections opened before the listener lack SpatiaLite
         config = app.config
+        check_spatialite_library(engine.dialect.loaded_dbapi, config["CITIZENCARE_SPATIALITE_LIBRARY"])
         sa.event.listen(
             engine,
             "connect",
@@ -177,58 +184,101 @@ def prepare_database(app: Flask, db: SQLAlchemy) -> str:
                 config["CITIZENCARE_SQLITE_JOURNAL_MODE"] or "",
             ),
         )
-    try:
-        _check_spatialite(engine) if backend == "spatialite" else _check_postgis(engine)
-    except ConfigurationError:
-        engine.dispose()  # the app will not start: leave no connection behind
-        raise
     return backend
 
 
-def _check_spatialite(engine: sa.Engine) -> None:
+def check_spatialite_library(module: Any, library: str) -> None:
+    """Load SpatiaLite into a throwaway in-memory database of ``module``: the host's is not touched."""
+    connection = module.connect(":memory:")
     try:
-        with engine.connect() as connection:
-            connection.execute(sa.text("SELECT spatialite_version()"))
+        connection.enable_load_extension(True)
+        connection.load_extension(library)
+        connection.execute("SELECT spatialite_version()").fetchone()
+    except module.Error as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigurationError(f"SpatiaLite could not be loaded ({message}): {SPATIALITE_HELP}") from None
+    finally:
+        connection.close()
+
+
+@contextmanager
+def connect(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A connection of ``engine``; failing to open one is a :class:`ConfigurationError` that says why."""
+    try:
+        connection = engine.connect()
     except sa.exc.OperationalError as exc:
-        message = _first_line(exc)
-        if (
-            "not authorized" in message
-            or "cannot open shared object" in message
-            or "no such file" in message.lower()
-        ):
+        if engine.dialect.name == "postgresql":
             raise ConfigurationError(
-                f"SpatiaLite could not be loaded ({message}): {SPATIALITE_HELP}"
+                f"cannot connect to PostgreSQL ({_first_line(exc)}): check SQLALCHEMY_DATABASE_URI"
             ) from None
-        raise ConfigurationError(f"cannot open the SQLite database: {message}") from None
+        raise ConfigurationError(f"cannot open the SQLite database: {_first_line(exc)}") from None
+    with connection:
+        yield connection
 
 
-def _check_postgis(engine: sa.Engine) -> None:
+def prepare_spatial_database(engine: sa.Engine) -> None:
+    """What a new database needs before our first migration: PostGIS, or SpatiaLite's metadata tables."""
+    with connect(engine) as connection:
+        if engine.dialect.name == "postgresql":
+            _ensure_postgis(connection)
+        else:
+            _init_spatial_metadata(connection)
+
+
+def _init_spatial_metadata(connection: sa.Connection) -> None:
+    """SpatiaLite's metadata tables (``geometry_columns``, ``spatial_ref_sys``, ...), once per database.
+
+    ``InitSpatialMetaData(1)`` runs in a transaction of its own, so it is called
+    outside ours (a ``SELECT`` opens none in the sqlite3 module).
+    """
+    if connection.exec_driver_sql("SELECT CheckSpatialMetaData()").scalar_one() < 1:
+        connection.exec_driver_sql("SELECT InitSpatialMetaData(1)")
+        connection.commit()
+        log.info("created SpatiaLite's metadata tables")
+
+
+def has_spatial_metadata(connection: sa.Connection) -> bool:
+    """SpatiaLite's metadata tables or the PostGIS extension are in the database."""
+    if connection.dialect.name == "postgresql":
+        return bool(
+            connection.execute(sa.text("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")).scalar()
+        )
+    return int(connection.exec_driver_sql("SELECT CheckSpatialMetaData()").scalar_one()) > 0
+
+
+def _ensure_postgis(connection: sa.Connection) -> None:
     """PostGIS must be in the database; create it if this user may (as the first migration would)."""
+    installed = connection.execute(
+        sa.text("SELECT extversion FROM pg_extension WHERE extname = 'postgis'")
+    ).scalar()
+    if installed:
+        connection.rollback()
+        return
+    available = connection.execute(
+        sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'")
+    ).scalar()
+    if not available:
+        raise ConfigurationError(f"the PostgreSQL server has no PostGIS: {POSTGIS_HELP}")
     try:
-        with engine.connect() as connection:
-            installed = connection.execute(
-                sa.text("SELECT extversion FROM pg_extension WHERE extname = 'postgis'")
-            ).scalar()
-            if installed:
-                return
-            available = connection.execute(
-                sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'")
-            ).scalar()
-            if not available:
-                raise ConfigurationError(f"the PostgreSQL server has no PostGIS: {POSTGIS_HELP}")
-            try:
-                connection.execute(sa.text("CREATE EXTENSION IF NOT EXISTS postgis"))
-                connection.commit()
-            except sa.exc.DBAPIError as exc:
-                raise ConfigurationError(
-                    f"the database has no PostGIS extension and this user may not create it "
-                    f"({_first_line(exc)}): ask a superuser to run `CREATE EXTENSION postgis;` in it"
-                ) from None
-            log.info("created the PostGIS extension")
-    except sa.exc.OperationalError as exc:
+        connection.execute(sa.text("CREATE EXTENSION IF NOT EXISTS postgis"))
+        connection.commit()
+    except sa.exc.DBAPIError as exc:
         raise ConfigurationError(
-            f"cannot connect to PostgreSQL ({_first_line(exc)}): check SQLALCHEMY_DATABASE_URI"
+            f"the database has no PostGIS extension and this user may not create it "
+            f"({_first_line(exc)}): ask a superuser to run `CREATE EXTENSION postgis;` in it"
         ) from None
+    log.info("created the PostGIS extension")
+
+
+#: How SQLite and PostgreSQL say that one of our tables is not there.
+_MISSING_TABLE = re.compile(
+    r'no such table: "?(cc_|alembic_version_citizencare)|relation "cc_\w+" does not exist'
+)
+
+
+def is_missing_schema(exc: sa.exc.DBAPIError) -> bool:
+    """The error is one of our tables missing: ``flask citizencare db upgrade`` has not run."""
+    return bool(_MISSING_TABLE.search(str(exc.orig) if exc.orig is not None else str(exc)))
 
 
 def _first_line(exc: sa.exc.DBAPIError) -> str:

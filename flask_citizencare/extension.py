@@ -16,6 +16,7 @@ from . import config
 from .database import prepare_database
 from .domain.lifecycle import STAFF_ROLES, Role
 from .errors import ConfigurationError
+from .host_migrations import install_when_ready
 from .i18n import setup_babel
 from .layout import LayoutReport, check_layout
 from .ratelimit import RateLimiter
@@ -176,6 +177,9 @@ class CitizenCare:
             # A site without accounts still works: everybody is an anonymous citizen.
             manager = LoginManager(app)
             manager.user_loader(lambda user_id: None)
+
+        # The host's own `flask db migrate` must not see (and propose to drop) our tables.
+        install_when_ready(app)
 
         from .cli import citizencare_cli
 

@@ -18,6 +18,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 
+from .database import connect, prepare_spatial_database
+
 VERSION_TABLE = "alembic_version_citizencare"
 
 _package = Path(__file__).resolve().parent
@@ -42,12 +44,17 @@ def alembic_config(app: Flask) -> Iterator[Config]:
     config.set_main_option("version_table", VERSION_TABLE)
     with app.app_context():
         engine = state(app).db.engine
-        with engine.begin() as connection:
+        with connect(engine) as connection, connection.begin():
             config.attributes["connection"] = connection
             yield config
 
 
 def upgrade(app: Flask, revision: str = "head", sql: bool = False) -> None:
+    """Bring our tables to ``revision``; a new database first gets PostGIS or SpatiaLite's metadata."""
+    from .extension import state
+
+    with app.app_context():
+        prepare_spatial_database(state(app).db.engine)
     with alembic_config(app) as config:
         command.upgrade(config, revision, sql=sql)
 

@@ -1,4 +1,8 @@
-"""Start-up against the database: SpatiaLite and PostGIS found, or a one-line reason why not."""
+"""Start-up against the database: SpatiaLite found, or a one-line reason why not.
+
+Creating the app never connects to the database; PostGIS (found or created) and
+an unreachable server are ``flask citizencare db upgrade``'s business.
+"""
 
 from __future__ import annotations
 
@@ -81,10 +85,11 @@ def test_missing_database_url_is_explained() -> None:
 
 
 @needs_postgres
-def test_unreachable_postgres_is_explained() -> None:
+def test_unreachable_postgres_is_explained_by_the_upgrade() -> None:
     url = make_url(os.environ[POSTGRES_ENV]).set(port=1).render_as_string(hide_password=False)
+    app, _ = bare_app(url)  # creating the app does not connect
     with pytest.raises(ConfigurationError, match="cannot connect to PostgreSQL"):
-        bare_app(url)
+        migrate.upgrade(app)
 
 
 @needs_postgres
@@ -98,8 +103,10 @@ def test_database_without_postgis_and_without_rights_is_explained() -> None:
         connection.execute(sa.text(f'CREATE DATABASE "{name}" OWNER "{name}"'))
     try:
         url = admin_url.set(database=name, username=name, password=None).render_as_string(hide_password=False)
+        app, _ = bare_app(url)
         with pytest.raises(ConfigurationError, match="ask a superuser to run `CREATE EXTENSION postgis;`"):
-            bare_app(url)
+            migrate.upgrade(app)
+        dispose(app)
     finally:
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -108,14 +115,16 @@ def test_database_without_postgis_and_without_rights_is_explained() -> None:
 
 
 @needs_postgres
-def test_postgis_is_created_when_the_user_may() -> None:
+def test_postgis_is_created_by_the_upgrade_when_the_user_may() -> None:
+    postgis = sa.text("SELECT extname FROM pg_extension WHERE extname = 'postgis'")
     with fresh_postgres_database() as url:
         app, db = bare_app(url)
         with app.app_context():
-            assert (
-                db.session.scalar(sa.text("SELECT extname FROM pg_extension WHERE extname = 'postgis'"))
-                == "postgis"
-            )
+            assert db.session.scalar(postgis) is None  # not at app creation
+            db.session.rollback()
+        migrate.upgrade(app)
+        with app.app_context():
+            assert db.session.scalar(postgis) == "postgis"
         dispose(app)
 
 

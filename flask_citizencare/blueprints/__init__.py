@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from babel.dates import format_timedelta
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask.sansio.blueprints import BlueprintSetupState
@@ -22,7 +23,9 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..database import is_missing_schema
 from ..domain.markdown import render as cc_markdown
+from ..extension import db_session
 from ..formatting import cc_date, cc_datetime, cc_number
 from ..i18n import SESSION_KEY, current_language, languages
 from ..i18n import gettext as _
@@ -203,6 +206,24 @@ def rate_limited(error: RateLimited) -> ResponseReturnValue:
         response = current_app.make_response((rendered, 429))
     response.headers["Retry-After"] = str(error.seconds)
     return response
+
+
+@blueprint.errorhandler(sa.exc.OperationalError)
+@blueprint.errorhandler(sa.exc.ProgrammingError)
+def schema_missing(error: sa.exc.DBAPIError) -> ResponseReturnValue:
+    """Our tables are not there yet: a 503 that says so, not a trace; the log says what to run."""
+    if not is_missing_schema(error):
+        raise error
+    db_session().rollback()
+    current_app.logger.error(
+        "flask-citizencare's tables are missing (%s): run `flask citizencare db upgrade`",
+        str(error.orig).strip().splitlines()[0] if error.orig is not None else error,
+    )
+    title = _("Citizen care is not available yet")
+    message = _("The service is being set up. Please come back later.")
+    if request.blueprint in _DATA_BLUEPRINTS:
+        return problem(503, title, message)
+    return _error_page(503, title, message)
 
 
 @blueprint.errorhandler(403)

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from .. import map_cells
 from ..bulk_load import AfterLoad, refresh_after_bulk_load
+from ..doctor import photo_location
 from ..extension import db_session, state
 from ..models import Category, Counter, Office, StaffMember
 from .data import ACCOUNTS, CATEGORIES, OFFICES, Account
@@ -419,6 +420,7 @@ def demo_data_command(count: int, seed: int, now: datetime | None) -> None:
         f"Demo reports of seed {seed}: {summary.after:,}. Offices: {summary.offices}, "
         f"categories: {summary.categories}, staff: {summary.staff}."
     )
+    click.echo(f"Photos are stored in {photo_location(state().photo_store)} (CITIZENCARE_PHOTO_DIR).")
     click.echo("")
     width = max(len(u) for u, _, _ in summary.accounts)
     click.echo(f"{'username':<{width}}  {'role':<10}  password")
