@@ -13,6 +13,7 @@ from . import migrate
 from .database import connect, has_spatial_metadata
 from .errors import ConfigurationError
 from .host_migrations import host_env_problem
+from .layout import layout_report
 from .storage import LocalPhotoStore, PhotoStore
 
 UPGRADE = "run `flask citizencare db upgrade`"
@@ -49,7 +50,20 @@ def run_checks(app: Flask) -> list[Check]:
         if problem
         else Check("host migrations", True, "the host's Alembic autogenerate does not see our tables")
     )
+    checks.append(_layout(app))
     return checks
+
+
+def _layout(app: Flask) -> Check:
+    """A layout without ``head``/``scripts``/``title`` works (our assets go into ``content``): said, not failed."""
+    with app.app_context():
+        report = layout_report(app)
+    if report.problem is not None or report.lacks("content"):
+        return Check("layout", False, report.message() or report.template)
+    message = report.message()
+    if message:
+        return Check("layout", True, f"works; {message}")
+    return Check("layout", True, f"{report.template} has every block our pages fill")
 
 
 def _database(engine: sa.Engine, backend: str) -> Check:
