@@ -1,10 +1,23 @@
 # Two commands do everything on a fresh Debian machine:
 #   make demo   set up, migrate, load demo data and serve the example site on http://127.0.0.1:5000
 #   make test   set up, then run the whole test suite on SpatiaLite and PostGIS
+#   make test-min  a quick subset of the tests on the lowest declared versions (constraints-min.txt)
 #   make fuzz   fuzz the photo pipeline and the mail parser, FUZZ_SECONDS each (not part of make test)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# A second virtualenv with the floors of setup.cfg (constraints-min.txt) for `make test-min`.
+VENV_MIN := .venv-min
+BIN_MIN := $(VENV_MIN)/bin
+# What test-min runs (a few minutes, no browser): start-up in a host, the public form with
+# photos and its body limits, triage, mail in and out, languages, migrations, the APIs.
+TEST_MIN_FILES := tests/test_versions.py tests/test_extension.py tests/test_database.py \
+	tests/test_models.py tests/test_migrations.py tests/test_reporting.py \
+	tests/test_reporting_bad_input.py tests/test_request_limits.py tests/test_submission_tokens.py \
+	tests/test_photo_pipeline.py tests/test_intake.py tests/test_security_headers.py \
+	tests/test_triage_services.py tests/test_triage_http.py tests/test_notifications.py \
+	tests/test_outbox.py tests/test_mail_parsing.py tests/test_ingest.py tests/test_i18n.py \
+	tests/test_api_geojson.py tests/test_example_site_login.py
 DEMO_REPORTS ?= 2000
 FUZZ_SECONDS ?= 60
 # The fuzzers' growing corpora and any crashing inputs; the committed seeds are only read.
@@ -13,7 +26,7 @@ FUZZ_WORK ?= build/fuzz
 INSTANCE := instance
 export FLASK_APP := example_site
 
-.PHONY: demo test test-quick setup system system-tests catalogs lint fuzz clean
+.PHONY: demo test test-quick test-min setup system system-tests catalogs lint fuzz clean
 
 setup: system $(VENV)/.installed catalogs
 
@@ -54,6 +67,19 @@ test: setup system-tests
 test-quick: setup
 	$(BIN)/pytest -m "not slow"
 
+# The lowest versions setup.cfg declares, in their own virtualenv: pip downgrades what is newer.
+test-min: system-tests $(VENV_MIN)/.installed
+	$(BIN_MIN)/pybabel compile -d flask_citizencare/translations >/dev/null
+	$(BIN_MIN)/pybabel compile -d example_site/translations >/dev/null
+	CITIZENCARE_TEST_POSTGRES_URL="$${CITIZENCARE_TEST_POSTGRES_URL:-$$(scripts/postgres-test-url.sh)}" \
+		$(BIN_MIN)/pytest -m "not slow and not browser" $(TEST_MIN_FILES)
+
+$(VENV_MIN)/.installed: setup.cfg pyproject.toml setup.py constraints-min.txt
+	test -x $(BIN_MIN)/python || $(PYTHON) -m venv $(VENV_MIN)
+	$(BIN_MIN)/python -m pip install -q -U pip
+	$(BIN_MIN)/python -m pip install -q -e '.[test,postgres]' -c constraints-min.txt
+	touch $@
+
 # One harness per target; libFuzzer writes new inputs to the first directory and reads the others.
 # A crash stops that harness and leaves $(FUZZ_WORK)/<target>-crash-<sha1>: turn it into a test.
 fuzz: setup $(VENV)/.installed-fuzz
@@ -72,4 +98,4 @@ lint: setup
 	$(BIN)/mypy flask_citizencare
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) $(VENV_MIN) build dist *.egg-info

@@ -71,11 +71,15 @@ def test_example_site_starts_from_the_installed_wheel(wheel: Path, tmp_path: Pat
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
+    # Without the caller's PYTHONPATH: pip would find the source tree's egg-info (the wheel
+    # build leaves it there) on it, take the package as installed and skip the wheel.
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
     subprocess.run(
         [str(python), "-m", "pip", "install", "-q", f"{wheel}[postgres,example]"],
         check=True,
         capture_output=True,
         timeout=900,
+        env=clean,
     )
 
     # The site alone, away from the source tree, so only the installed package can be imported.
@@ -85,7 +89,7 @@ def test_example_site_starts_from_the_installed_wheel(wheel: Path, tmp_path: Pat
     )
     shutil.copytree(ROOT / "templates" / "comune", site / "templates" / "comune")
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))},
+        **clean,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'site.sqlite'}",
         "SECRET_KEY": "wheel-test-only-key",
     }
