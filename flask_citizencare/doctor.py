@@ -55,7 +55,7 @@ def run_checks(app: Flask) -> list[Check]:
 
 
 def _layout(app: Flask) -> Check:
-    """A layout lacking ``head``, ``scripts`` or ``title`` works (assets go into ``content``): said, not failed."""
+    """A layout lacking ``head``, ``scripts`` or ``title`` works (assets go into ``content``)."""
     with app.app_context():
         report = layout_report(app)
     if report.problem is not None or report.lacks("content"):
