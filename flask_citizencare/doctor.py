@@ -14,6 +14,7 @@ from .database import connect, has_spatial_metadata
 from .errors import ConfigurationError
 from .host_migrations import host_env_problem
 from .layout import layout_report
+from .layout_assets import blocked_assets, blocked_message
 from .storage import LocalPhotoStore, PhotoStore
 
 UPGRADE = "run `flask citizencare db upgrade`"
@@ -60,6 +61,9 @@ def _layout(app: Flask) -> Check:
         report = layout_report(app)
     if report.problem is not None or report.lacks("content"):
         return Check("layout", False, report.message() or report.template)
+    blocked = blocked_message(report.template, blocked_assets(app.config, report.external))
+    if blocked is not None:
+        return Check("layout", False, blocked)
     message = report.message()
     if message:
         return Check("layout", True, f"works; {message}")

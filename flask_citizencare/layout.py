@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 from jinja2 import TemplateNotFound, TemplateSyntaxError, nodes
 
+from .layout_assets import blocked_assets, blocked_message, external_assets
+
 log = logging.getLogger(__name__)
 
 #: The blocks our pages fill, in the order a message names them.
@@ -59,6 +61,8 @@ class LayoutReport:
     problem: str | None = None
     #: The layout itself was not found (as opposed to unreadable).
     not_found: bool = False
+    #: ``(directive, origin)`` of the stylesheets and scripts the layout loads from other sites.
+    external: tuple[tuple[str, str], ...] = ()
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -96,6 +100,7 @@ def layout_report(app: Flask) -> LayoutReport:
     def stop(problem: str, *, not_found: bool = False) -> LayoutReport:
         return LayoutReport(name, tuple(chain), frozenset(blocks), problem, not_found)
 
+    sources: list[str] = []
     current: str | None = name
     while current is not None:
         if current in chain or len(chain) >= _MAX_CHAIN:
@@ -115,6 +120,7 @@ def layout_report(app: Flask) -> LayoutReport:
             )
         except TemplateSyntaxError as error:
             return stop(f"{current!r} does not parse: {error}")
+        sources.append(source)
         blocks.update(block.name for block in tree.find_all(nodes.Block))
         extends = tree.find(nodes.Extends)
         if extends is None:
@@ -123,7 +129,7 @@ def layout_report(app: Flask) -> LayoutReport:
             current = extends.template.value
         else:
             return stop(f"{current!r} extends a computed template name, so its blocks cannot be checked")
-    return LayoutReport(name, tuple(chain), frozenset(blocks))
+    return LayoutReport(name, tuple(chain), frozenset(blocks), external=tuple(external_assets(sources)))
 
 
 def check_layout(app: Flask, *, at_start_up: bool = False) -> LayoutReport | None:
@@ -145,6 +151,9 @@ def check_layout(app: Flask, *, at_start_up: bool = False) -> LayoutReport | Non
     if message is not None:
         level = logging.ERROR if report.problem is not None or report.lacks("content") else logging.WARNING
         log.log(level, message)
+    blocked = blocked_message(report.template, blocked_assets(app.config, report.external))
+    if blocked is not None:
+        log.warning(blocked)
     return report
 
 

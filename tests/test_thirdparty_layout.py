@@ -16,7 +16,9 @@ import pytest
 from flask import Blueprint, Flask
 from jinja2 import TemplateNotFound
 
+from flask_citizencare.config import SETTINGS
 from flask_citizencare.layout import layout_report
+from flask_citizencare.layout_assets import blocked_assets, external_assets
 
 from .conftest import dispose
 from .factories import create_report
@@ -318,3 +320,58 @@ def test_the_readme_lines_give_the_content_only_layout_our_title_and_assets_in_p
     assert len(asset_tags(head_html, "/segnalazioni", "css/citizencare.css")) == 1
     assert len(asset_tags(html, "/segnalazioni", "css/citizencare.css")) == 1
     assert "Microblog" not in head_html.split("<title>")[1].split("</title>")[0]
+
+
+def test_the_readmes_csp_line_lets_the_hosts_cdn_assets_load_on_our_pages(thirdparty_app: Flask) -> None:
+    policy = thirdparty_app.test_client().get("/segnalazioni/new").headers["Content-Security-Policy"]
+    directives = {part.split()[0]: part.split()[1:] for part in policy.split(";") if part.strip()}
+    assert "https://cdn.jsdelivr.net" in directives["style-src"]
+    assert "https://cdn.jsdelivr.net" in directives["script-src"]
+    assert layout_report(thirdparty_app).external == (
+        ("style-src", "https://cdn.jsdelivr.net"),
+        ("script-src", "https://cdn.jsdelivr.net"),
+    )
+
+
+def test_start_up_and_doctor_name_what_our_csp_would_block(
+    new_database: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        app = create_app(new_database, CITIZENCARE_CSP={}, CITIZENCARE_PHOTO_DIR=str(tmp_path), **TEST_CONFIG)
+    try:
+        blocked = [
+            r.getMessage() for r in layout_records(caplog) if "Content-Security-Policy" in r.getMessage()
+        ]
+        assert blocked == [
+            "CITIZENCARE_BASE_TEMPLATE 'base.html' loads from other sites what our Content-Security-Policy "
+            "blocks on our pages (style-src https://cdn.jsdelivr.net; script-src https://cdn.jsdelivr.net): "
+            "allow them with CITIZENCARE_CSP={'style-src': ['https://cdn.jsdelivr.net'], "
+            "'script-src': ['https://cdn.jsdelivr.net']}"
+        ]
+        doctor = app.test_cli_runner().invoke(args=["citizencare", "doctor"])
+        assert doctor.exit_code == 1
+        assert re.search(
+            r"PROBLEM\s+layout\s+CITIZENCARE_BASE_TEMPLATE 'base.html' loads from", doctor.output
+        )
+    finally:
+        dispose(app)
+
+
+CDN = "https://cdn.jsdelivr.net"
+
+
+@pytest.mark.parametrize(
+    ("allowed", "blocked"),
+    [
+        ({"style-src": ["https:"], "script-src": ["https:"]}, []),
+        ({"style-src": ["https://*.jsdelivr.net"], "script-src": "*"}, []),
+        ({"script-src": [CDN]}, [("style-src", CDN)]),
+        ({"style-src": [f"{CDN}.evil.example"]}, [("style-src", CDN), ("script-src", CDN)]),
+    ],
+)
+def test_which_sources_allow_an_asset(allowed: dict[str, object], blocked: list[tuple[str, str]]) -> None:
+    layout = (Path(__file__).parent / "thirdparty" / "templates" / "base.html").read_text(encoding="utf-8")
+    assets = external_assets([layout, '<link rel="icon" href="https://x.example/i.png"><script>1</script>'])
+    assert assets == [("style-src", CDN), ("script-src", CDN)]
+    config = {f"CITIZENCARE_{name}": setting.default for name, setting in SETTINGS.items()}
+    assert blocked_assets({**config, "CITIZENCARE_CSP": allowed}, assets) == blocked

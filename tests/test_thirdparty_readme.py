@@ -54,7 +54,7 @@ def test_the_hosts_lines_are_the_readmes_step_two() -> None:
 def test_every_setting_the_checklist_names_is_in_the_snippet() -> None:
     table = embedding_section().split("| setting | why you set it |", 1)[1].split("\n\n", 1)[0]
     named = re.findall(r"^\s*\| `(CITIZENCARE_[A-Z_]+)`", table, re.M)
-    assert len(named) == 5
+    assert len(named) == 6
     snippet = "\n".join(step_two_snippet())
     assert all(f"{name}=" in snippet for name in named)
 
