@@ -108,9 +108,3 @@ def test_the_language_menu_can_be_included_in_a_host_page(thirdparty_app: Flask)
     assert 'aria-label="Idioma"' in content and 'hreflang="ca" aria-current="true"' in content
     assert 'placeholder="Search"' in navbar  # the host follows the choice; it has no Catalan
 
-
-def test_our_content_says_its_language_inside_a_host_page_in_another(thirdparty_app: Flask) -> None:
-    page = thirdparty_app.test_client().get("/segnalazioni/new", headers={"Accept-Language": "es"})
-    html = page.get_data(as_text=True)
-    assert '<html lang="es">' in html
-    assert '<div class="cc-page" lang="it">' in html
