@@ -107,4 +107,3 @@ def test_the_language_menu_can_be_included_in_a_host_page(thirdparty_app: Flask)
     navbar, content = page(client, "/with-menu", **{"Accept-Language": "es"})
     assert 'aria-label="Idioma"' in content and 'hreflang="ca" aria-current="true"' in content
     assert 'placeholder="Search"' in navbar  # the host follows the choice; it has no Catalan
-
