@@ -142,6 +142,10 @@ def _error_messages() -> dict[int, tuple[str, str]]:
         403: (_("Access denied"), _("You are not allowed to see this page.")),
         404: (_("Page not found"), _("The page you asked for does not exist or has been moved.")),
         405: (_("Method not allowed"), _("This page cannot be used this way.")),
+        413: (
+            _("Too much sent at once"),
+            _("What you sent is larger than this page accepts. Go back and send less."),
+        ),
     }
 
 
@@ -176,6 +180,6 @@ def too_many_attempts(error: HTTPException) -> ResponseReturnValue:
 
 
 def register_error_handlers(app: Flask) -> None:
-    for code in (400, 403, 404, 405):
+    for code in (400, 403, 404, 405, 413):
         app.register_error_handler(code, handle_http_error)
     app.register_error_handler(429, too_many_attempts)

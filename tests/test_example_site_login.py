@@ -97,3 +97,12 @@ def test_the_sites_limiter_and_the_extensions_are_apart(database_url: str, tmp_p
         assert client.get("/").status_code == 200 and client.get("/").status_code == 200
         assert app.extensions["citizencare"].rate_limiter is not None
         assert limiter.enabled is False
+
+
+def test_an_oversized_log_in_gets_the_sites_own_413_page(site: Flask) -> None:
+    """MAX_CONTENT_LENGTH (1 MB) on the site's own pages: its layout and language, not Werkzeug's page."""
+    client = site.test_client()
+    page = client.post(LOGIN, data={"username": "olga", "password": "x" * (2 * 1024 * 1024)})
+    assert page.status_code == 413
+    html = page.get_data(as_text=True)
+    assert "Hai inviato troppo in una volta" in html and "Codice di errore: 413" in html
