@@ -7,6 +7,9 @@ the other's strings, and our language menu must work with the host's selector.
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from flask import Flask, render_template_string
 from flask.testing import FlaskClient
 
@@ -107,3 +110,11 @@ def test_the_language_menu_can_be_included_in_a_host_page(thirdparty_app: Flask)
     navbar, content = page(client, "/with-menu", **{"Accept-Language": "es"})
     assert 'aria-label="Idioma"' in content and 'hreflang="ca" aria-current="true"' in content
     assert 'placeholder="Search"' in navbar  # the host follows the choice; it has no Catalan
+
+
+@pytest.mark.parametrize("path", ["/segnalazioni/new", "/segnalazioni/map", "/segnalazioni/"])
+def test_our_content_says_its_language_in_a_host_page_in_another(thirdparty_app: Flask, path: str) -> None:
+    """WCAG 3.1.2 (language of parts): the host's page is Spanish, our part of it Italian."""
+    html = thirdparty_app.test_client().get(path, headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert '<html lang="es">' in html
+    assert re.search(r'<div lang="it" class="cc-page[ "]', html)
