@@ -114,6 +114,11 @@ SETTINGS: dict[str, Setting] = {
     ),
     # Languages
     "LANGUAGES": Setting(("it", "en", "ca"), "Languages offered to users; the first is the default."),
+    "TRANSLATION_DIRECTORIES": Setting(
+        (),
+        "Folders of the host's own catalogs of our messages, `<lang>/LC_MESSAGES/citizencare.mo`: they "
+        "reword our strings or add a language (list it in LANGUAGES too); ours fill in the rest.",
+    ),
     # Database
     "SPATIALITE_LIBRARY": Setting(
         "mod_spatialite",

@@ -137,11 +137,32 @@ class CitizenCareDomain(Domain):
         if not has_app_context():
             return NullTranslations()
         language = current_language()
-        translations: NullTranslations | None = self.cache.get(language)
+        extra = tuple(str(folder) for folder in current_app.config.get(HOST_DIRECTORIES_SETTING) or ())
+        key = (language, extra)
+        translations: NullTranslations | None = self.cache.get(key)
         if translations is None:
-            translations = Translations.load(str(TRANSLATIONS), [language], "messages")
-            self.cache[language] = translations
+            translations = _load(language, extra)
+            self.cache[key] = translations
         return translations
+
+
+HOST_DIRECTORIES_SETTING = "CITIZENCARE_TRANSLATION_DIRECTORIES"
+#: The gettext domain of a host's own catalogs of our messages, apart from its ``messages``.
+HOST_DOMAIN = "citizencare"
+
+
+def _load(language: str, host_directories: tuple[str, ...]) -> NullTranslations:
+    """Our catalog for ``language`` under the host's ``citizencare`` catalogs (the first folder wins)."""
+    translations = Translations.load(str(TRANSLATIONS), [language], "messages")
+    for folder in reversed(host_directories):
+        host = Translations.load(folder, [language], HOST_DOMAIN)
+        if not isinstance(host, Translations):
+            continue  # no catalog for this language in that folder
+        if isinstance(translations, Translations):
+            translations.merge(host)
+        else:
+            translations = host
+    return translations
 
 
 domain = CitizenCareDomain()

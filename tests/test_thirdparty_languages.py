@@ -8,13 +8,17 @@ the other's strings, and our language menu must work with the host's selector.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
 from flask import Flask, render_template_string
 from flask.testing import FlaskClient
 
 from .thirdparty import add_user
 from .thirdparty import get_locale as hosts_own_selector
+from .thirdparty.fixtures import dispose_engines, migrated_app
 
 HOST_SPANISH = ("Mensajes", "Buscar", "Publicar un problema del blog")
 
@@ -118,3 +122,44 @@ def test_our_content_says_its_language_in_a_host_page_in_another(thirdparty_app:
     html = thirdparty_app.test_client().get(path, headers={"Accept-Language": "es"}).get_data(as_text=True)
     assert '<html lang="es">' in html
     assert re.search(r'<div lang="it" class="cc-page[ "]', html)
+
+
+def _host_catalog(folder: Path, language: str, messages: dict[str, str]) -> None:
+    catalog = Catalog(locale=language, domain="citizencare")
+    for msgid, text in messages.items():
+        catalog.add(msgid, text)
+    target = folder / language / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    with open(target / "citizencare.mo", "wb") as mo:
+        write_mo(mo, catalog)
+
+
+def test_a_hosts_own_catalog_rewords_our_strings_and_adds_a_language(
+    new_database: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "host-translations"
+    heading = "Report a problem or propose an improvement"
+    _host_catalog(folder, "it", {heading: "Scrivi al Comune"})
+    _host_catalog(folder, "es", {heading: "Escribe al Ayuntamiento"})
+    app = migrated_app(
+        new_database,
+        tmp_path / "photos",
+        CITIZENCARE_TRANSLATION_DIRECTORIES=[str(folder)],
+        CITIZENCARE_LANGUAGES=("it", "en", "ca", "es"),
+    )
+    try:
+        client = app.test_client()
+        client.get("/segnalazioni/language/it")  # the host's own selector knows only en and es
+        italian = client.get("/segnalazioni/new").get_data(as_text=True)
+        assert "Scrivi al Comune" in italian and "Che cosa vuoi inviare?" in italian  # the rest is ours
+        spanish = (
+            app.test_client()
+            .get("/segnalazioni/new", headers={"Accept-Language": "es"})
+            .get_data(as_text=True)
+        )
+        assert "Escribe al Ayuntamiento" in spanish and '<div lang="es" class="cc-page' in spanish
+        client.get("/segnalazioni/language/ca")
+        catalan = client.get("/segnalazioni/new").get_data(as_text=True)
+        assert heading not in catalan and "Escribe" not in catalan and "Scrivi al Comune" not in catalan
+    finally:
+        dispose_engines(app)
