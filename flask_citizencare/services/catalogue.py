@@ -9,13 +9,15 @@ The whole file goes in one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..domain.catalogue_file import FORMAT, VERSION, Catalogue
 from ..models import Category, Office
+
+Row = TypeVar("Row", Office, Category)
 
 
 @dataclass(frozen=True)
@@ -31,22 +33,16 @@ def import_catalogue(session: Session, catalogue: Catalogue, *, commit: bool = T
     offices = {o.code: o for o in session.scalars(sa.select(Office))}
     offices_created = 0
     for entry in catalogue.offices:
-        office = offices.get(entry.code)
-        if office is None:
-            office = offices[entry.code] = Office(code=entry.code)
-            session.add(office)
-            offices_created += 1
+        office, created = _find_or_add(session, offices, Office, entry.code)
+        offices_created += created
         office.name, office.email, office.active = entry.name, entry.email, entry.active
     session.flush()
 
     categories = {c.code: c for c in session.scalars(sa.select(Category))}
     categories_created = 0
     for item in catalogue.categories:
-        category = categories.get(item.code)
-        if category is None:
-            category = categories[item.code] = Category(code=item.code)
-            session.add(category)
-            categories_created += 1
+        category, created = _find_or_add(session, categories, Category, item.code)
+        categories_created += created
         category.name = item.name
         category.group = item.group
         category.help_text = item.help_text
@@ -69,6 +65,16 @@ def import_catalogue(session: Session, catalogue: Catalogue, *, commit: bool = T
     else:
         session.flush()
     return summary
+
+
+def _find_or_add(session: Session, existing: dict[str, Row], model: type[Row], code: str) -> tuple[Row, bool]:
+    """The row of ``code`` among ``existing``, or a new one added to the session (and to ``existing``)."""
+    row = existing.get(code)
+    if row is not None:
+        return row, False
+    row = existing[code] = model(code=code)
+    session.add(row)
+    return row, True
 
 
 def export_catalogue(session: Session) -> dict[str, Any]:
