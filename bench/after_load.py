@@ -20,7 +20,7 @@ load: the old behaviour. Right then:
 - the whole-city map (clusters from the cells plus the overdue count's
   index-only scan).
 
-Then :func:`flask_citizencare.bulk_load.refresh_after_bulk_load` (timed),
+Then :func:`flask_citizencare.queries.bulk_load.refresh_after_bulk_load` (timed),
 autovacuum back on, and the same requests again: the dashboard now from the
 summary. Requests go through the WSGI app (Flask test client), the HTML or
 JSON rendered whole.
@@ -44,9 +44,9 @@ from bench.load_demo import recreate_database
 from bench.public_map import CITY
 from bench.timing import percentile, server_url, timed
 from example_site import create_app
-from flask_citizencare import migrate
-from flask_citizencare.bulk_load import BULK_TABLES, refresh_after_bulk_load
+from flask_citizencare.database import migrate
 from flask_citizencare.demo import load_demo
+from flask_citizencare.queries.bulk_load import BULK_TABLES, refresh_after_bulk_load
 
 PREFIX = "/segnalazioni"
 DASHBOARD = f"{PREFIX}/dashboard"

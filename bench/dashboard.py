@@ -36,7 +36,7 @@ from bench.timing import BenchUser, bench_app, percentile, server_url, timed
 from flask_citizencare import state
 from flask_citizencare.models import Report
 from flask_citizencare.models.statistics import stats_state
-from flask_citizencare.statistics import refresh
+from flask_citizencare.queries.statistics import refresh
 
 DISTRICTS = (
     {"name": "Santo Stefano", "bbox": (11.340, 44.470, 11.375, 44.495)},

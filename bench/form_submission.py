@@ -36,7 +36,8 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask_citizencare import CitizenCare, migrate, state
+from flask_citizencare import CitizenCare, state
+from flask_citizencare.database import migrate
 from flask_citizencare.models import Category, Office
 
 

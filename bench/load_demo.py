@@ -13,7 +13,7 @@ Usage::
     --now     reference time (UTC, ISO) for a reproducible data set (default: now)
 
 The database is dropped and created again, migrated with
-``flask_citizencare.migrate.upgrade`` and loaded through the same function the
+``flask_citizencare.database.migrate.upgrade`` and loaded through the same function the
 ``flask citizencare demo-data`` command uses, which ends with
 ``refresh_after_bulk_load`` (``VACUUM ANALYZE`` of the loaded tables: planner
 statistics and the visibility map, as a database in steady use would have
@@ -34,7 +34,8 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.engine import make_url
 
-from flask_citizencare import CitizenCare, migrate
+from flask_citizencare import CitizenCare
+from flask_citizencare.database import migrate
 from flask_citizencare.demo import load_demo
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1/postgres"

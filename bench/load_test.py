@@ -95,10 +95,10 @@ def database_exists(server: str, name: str) -> bool:
 def prepare(database_url: str, reports: int, folder: Path) -> Path:
     """Migrate, load what is missing, and write what the visitors need; returns the data file."""
     from example_site import create_app
-    from flask_citizencare import migrate
+    from flask_citizencare.database import migrate
     from flask_citizencare.demo import load_demo
     from flask_citizencare.models import Category, Report
-    from flask_citizencare.queries import public_reports_filter
+    from flask_citizencare.queries.reports import public_reports_filter
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": secrets.token_hex(16)})
     migrate.upgrade(app)

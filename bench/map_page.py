@@ -40,8 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.timing import bench_app, percentile, server_url
 from flask_citizencare import state
 from flask_citizencare.domain.geo import Area
-from flask_citizencare.public_filters import parse_public_filter
-from flask_citizencare.public_list import PAGE_SIZE, decode_cursor, listed_query
+from flask_citizencare.queries.filters import parse_public_filter
+from flask_citizencare.queries.listing import PAGE_SIZE, decode_cursor, listed_query
 
 PAGE = "/citizencare/map"
 AREA = (11.23, 44.42, 11.43, 44.56)

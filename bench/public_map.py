@@ -41,8 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.timing import bench_app, interleaved, percentile, server_url
 from flask_citizencare import state
-from flask_citizencare.geojson import cell_size, zoom_for
-from flask_citizencare.map_cells import LEVELS, cell_range
+from flask_citizencare.queries.geojson import cell_size, zoom_for
+from flask_citizencare.queries.map_cells import LEVELS, cell_range
 
 NEIGHBOURHOOD = (11.340, 44.490, 11.345, 44.495)
 CITY = (11.23, 44.42, 11.43, 44.56)

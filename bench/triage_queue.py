@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.timing import BenchUser, bench_app, percentile, server_url, timed
 from flask_citizencare import state
-from flask_citizencare.queue import decode_cursor
+from flask_citizencare.queries.triage_queue import decode_cursor
 from flask_citizencare.services import sla
 
 OPEN = "('new', 'acknowledged', 'in_progress', 'suspended')"
@@ -39,7 +39,7 @@ PAGE_SQL = (
     f" WHERE r.status IN {OPEN} {{extra}}"
     " ORDER BY r.due_at NULLS LAST, r.id LIMIT 51"
 )
-# The app counts open statuses exactly and finished ones up to 10,000 (as flask_citizencare.queue does).
+# The app counts open statuses exactly and finished ones up to 10,000 (as flask_citizencare.queries.triage_queue does).
 COUNT_SQL = f"SELECT status, count(*) FROM cc_reports r WHERE r.status IN {OPEN} {{extra}} GROUP BY status"
 CAPPED_SQL = "SELECT count(*) FROM (SELECT r.id FROM cc_reports r WHERE r.status = %(finished)s {extra} LIMIT 10001) capped"
 

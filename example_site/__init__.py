@@ -21,7 +21,7 @@ from . import accounts  # noqa: F401  (user loader and the extension's user fact
 from . import config as settings
 from .extensions import babel, citizencare, csrf, db, limiter, login_manager
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 __all__ = ["citizencare", "create_app", "db"]
 

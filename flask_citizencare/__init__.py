@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from .database import engine_options_for
+from .context import CitizenCareState, state
+from .database.engine import engine_options_for
+from .database.host_migrations import alembic_filters, include_name, include_object
 from .errors import ConfigurationError
-from .extension import CitizenCare, CitizenCareState, state
-from .host_migrations import alembic_filters, include_name, include_object
+from .extension import CitizenCare
 from .i18n import chosen_locale
-from .security_headers import apply_security_headers, csp_nonce
 from .storage import LocalPhotoStore, PhotoStore
 from .user_info import UserInfo
+from .web.security_headers import apply_security_headers, csp_nonce
 
 __all__ = [
     "CitizenCare",

@@ -2,73 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
 
-from flask import Flask, current_app
-from flask_login import LoginManager, current_user
+from flask import Flask
+from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy.orm import Session
 
 from . import config
-from .database import prepare_database
-from .domain.lifecycle import STAFF_ROLES, Role
+from .blueprints import blueprint
+from .cli import citizencare_cli
+from .context import CitizenCareState, Geocoder, HostHooks, ReverseGeocoder, UserFactory
+from .database.engine import prepare_database
+from .database.host_migrations import install_when_ready
 from .errors import ConfigurationError
-from .host_migrations import install_when_ready
-from .i18n import setup_babel
-from .layout import LayoutReport, check_layout
-from .ratelimit import RateLimiter
-from .ratelimit import build as build_rate_limiter
-from .roles import RoleLoader, normalise, staff_table_roles
+from .jinja_i18n import setup_babel
+from .roles import RoleLoader
 from .storage import LocalPhotoStore, PhotoStore
 from .tokens import check_secret_key
-from .user_info import UserInfoHook, default_user_info
-
-Geocoder = Callable[[str], "tuple[float, float] | None"]
-#: ``(username, display_name, email, password) -> host user id``: creates an account in the host.
-UserFactory = Callable[[str, str, str, str], str]
-
-
-@dataclass
-class CitizenCareState:
-    """What the extension keeps per application, in ``app.extensions["citizencare"]``."""
-
-    extension: CitizenCare
-    db: SQLAlchemy
-    backend: str
-    photo_store: PhotoStore
-    #: None when ``CITIZENCARE_RATELIMIT_ENABLED`` is off.
-    rate_limiter: RateLimiter | None = None
-    #: What the host's layout offers our pages; None until checked (:mod:`.layout`).
-    layout: LayoutReport | None = None
-
-    # Hooks are read from the extension on every use, so a host may register
-    # them with the decorators before or after ``init_app``.
-    @property
-    def role_loader(self) -> RoleLoader:
-        return self.extension._role_loader or staff_table_roles(self.db)
-
-    @property
-    def user_info(self) -> UserInfoHook:
-        """The host's ``@citizencare.user_info`` hook, else our ``default_user_info``."""
-        return self.extension._user_info or default_user_info
-
-    @property
-    def user_factory(self) -> UserFactory | None:
-        return self.extension._user_factory
-
-    @property
-    def geocoder(self) -> Geocoder | None:
-        return self.extension._geocoder
-
-    @property
-    def reverse_geocoder(self) -> Callable[[float, float], str | None] | None:
-        return self.extension._reverse_geocoder
-
-    def roles_for(self, user: Any) -> frozenset[Role]:
-        return normalise(self.role_loader(user))
+from .user_info import UserInfoHook
+from .web.layout_check import check_layout
+from .web.limiter import build as build_rate_limiter
 
 
 class CitizenCare:
@@ -101,11 +54,8 @@ class CitizenCare:
     ) -> None:
         self.db = db
         self.photo_store = photo_store
-        self._role_loader = role_loader
-        self._geocoder: Geocoder | None = None
-        self._reverse_geocoder: Callable[[float, float], str | None] | None = None
-        self._user_factory: UserFactory | None = None
-        self._user_info: UserInfoHook | None = None
+        #: Shared with the state of every app this object is initialised on.
+        self.hooks = HostHooks(role_loader=role_loader)
         if app is not None:
             self.init_app(app)
 
@@ -113,20 +63,15 @@ class CitizenCare:
 
     def role_loader(self, callback: RoleLoader) -> RoleLoader:
         """Decorator: ``callback(user) -> iterable of role names`` maps host users to our roles."""
-        self._role_loader = callback
-        return callback
+        return self.hooks.role_loader(callback)
 
     def geocoder(self, callback: Geocoder) -> Geocoder:
         """Decorator: ``callback(address) -> (lat, lon) | None``. No network call happens by default."""
-        self._geocoder = callback
-        return callback
+        return self.hooks.geocoder(callback)
 
-    def reverse_geocoder(
-        self, callback: Callable[[float, float], str | None]
-    ) -> Callable[[float, float], str | None]:
+    def reverse_geocoder(self, callback: ReverseGeocoder) -> ReverseGeocoder:
         """Decorator: ``callback(lat, lon) -> address | None``."""
-        self._reverse_geocoder = callback
-        return callback
+        return self.hooks.reverse_geocoder(callback)
 
     def user_info(self, callback: UserInfoHook) -> UserInfoHook:
         """Decorator: ``callback(user) -> UserInfo | None``, a logged-in user's name, e-mail, phone, locale.
@@ -136,8 +81,7 @@ class CitizenCare:
         the usual attributes (``display_name`` ... ``username``, ``email``,
         ``phone``, ``locale``); ``None`` means nothing is known.
         """
-        self._user_info = callback
-        return callback
+        return self.hooks.user_info(callback)
 
     def user_factory(self, callback: UserFactory) -> UserFactory:
         """Decorator: create (or find) a host account; used by ``demo-data`` and ``staff add``.
@@ -146,8 +90,7 @@ class CitizenCare:
         user's id as Flask-Login's ``get_id()`` would. Without it, staff rows
         are created for user ids that the host must provide itself.
         """
-        self._user_factory = callback
-        return callback
+        return self.hooks.user_factory(callback)
 
     # -- set-up -------------------------------------------------------------
 
@@ -166,8 +109,8 @@ class CitizenCare:
         check_secret_key(app)
         backend = prepare_database(app, db)
         app.extensions["citizencare"] = CitizenCareState(
-            extension=self,
             db=db,
+            hooks=self.hooks,
             backend=backend,
             photo_store=app.config["CITIZENCARE_PHOTO_STORAGE"] or self.photo_store or _default_store(app),
             rate_limiter=rate_limiter,
@@ -181,13 +124,9 @@ class CitizenCare:
         # The host's own `flask db migrate` must not see (and propose to drop) our tables.
         install_when_ready(app)
 
-        from .cli import citizencare_cli
-
         app.cli.add_command(citizencare_cli)
 
         if app.config["CITIZENCARE_REGISTER_BLUEPRINTS"]:
-            from .blueprints import blueprint
-
             app.register_blueprint(blueprint, url_prefix=app.config["CITIZENCARE_URL_PREFIX"] or None)
         # Now if the layout is already there; otherwise on the first request to our pages.
         check_layout(app, at_start_up=True)
@@ -196,31 +135,3 @@ class CitizenCare:
 def _default_store(app: Flask) -> PhotoStore:
     folder = app.config["CITIZENCARE_PHOTO_DIR"] or Path(app.instance_path) / "citizencare-photos"
     return LocalPhotoStore(folder)
-
-
-def state(app: Flask | None = None) -> CitizenCareState:
-    """The extension's state on ``app`` (the current app by default)."""
-    app = app or current_app
-    try:
-        return app.extensions["citizencare"]  # type: ignore[no-any-return]
-    except KeyError:
-        raise RuntimeError("CitizenCare is not initialised on this app") from None
-
-
-def db_session() -> Session:
-    """The host's Flask-SQLAlchemy session (a scoped session, typed as the session it proxies)."""
-    return cast(Session, state().db.session)
-
-
-def app_object() -> Flask:
-    """The real app behind ``current_app``: signals are sent with it as sender."""
-    return current_app._get_current_object()  # type: ignore[attr-defined,no-any-return]
-
-
-def current_roles() -> frozenset[Role]:
-    """Roles of the user of this request."""
-    return state().roles_for(current_user._get_current_object() if current_user else None)
-
-
-def is_staff(roles: Iterable[Role]) -> bool:
-    return bool(STAFF_ROLES & set(roles))

@@ -20,11 +20,12 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.support import NullTranslations, Translations
-from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
-from flask_babel import Babel, Domain, get_locale
+from flask import current_app, g, has_app_context, has_request_context, request, session
+from flask_babel import Domain, get_locale
 from flask_babel.speaklater import LazyString
 
 from .config import SETTINGS
+from .context import current_user_info
 
 TRANSLATIONS = Path(__file__).parent / "translations"
 SESSION_KEY = "citizencare_locale"
@@ -94,8 +95,6 @@ def select_locale() -> str:
     The visitor's explicit choice, then their profile (the ``user_info`` hook), then
     Accept-Language, then the default.
     """
-    from .user_info import current_user_info
-
     offered = languages()
     if not has_request_context():
         return offered[0]
@@ -194,18 +193,3 @@ def lazy_ngettext(singular: str, plural: str, num: int, **variables: Any) -> Laz
 
 def lazy_pgettext(context: str, string: str, **variables: Any) -> LazyString:
     return LazyString(pgettext, context, string, **variables)
-
-
-def setup_babel(app: Flask) -> None:
-    """Use the host's Flask-Babel if it has one, else set one up; our templates use our domain either way.
-
-    The host's Babel keeps its own translation directories: ours are read by
-    :data:`domain` only.
-    """
-    from .jinja_i18n import install
-
-    if "babel" not in app.extensions:
-        app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["CITIZENCARE_LANGUAGES"][0])
-        app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
-        Babel(app, locale_selector=select_locale)
-    install(app.jinja_env)

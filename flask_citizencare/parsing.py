@@ -7,7 +7,7 @@ cannot contain NUL"), and dates at the ends of the calendar (year 1, year
 9999) overflow the time-zone and day arithmetic done on them. Every query
 argument, form field and path segment goes through these helpers (directly,
 through the URL converter :class:`DatabaseIdConverter`, or through the form
-mixin in :mod:`flask_citizencare.forms`), so the answer is always the same
+mixin in :mod:`flask_citizencare.web.forms`), so the answer is always the same
 400 (404 for a path) in the visitor's language, never a 500.
 
 Plain Python: no request objects here; messages are lazy, translated when shown.

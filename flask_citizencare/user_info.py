@@ -3,8 +3,8 @@
 The host owns its user model, and models differ (``username`` and ``email``
 only, ``first_name`` and ``last_name``, ``full_name``...). Everything that
 needs those details (pre-filled forms, the page language, the staff row made
-for a staff user) asks :func:`user_info_of` here, so there is one rule: the
-host's ``@citizencare.user_info`` hook when it registered one, else
+for a staff user) asks :func:`~flask_citizencare.context.user_info_of`, so
+there is one rule: the host's ``@citizencare.user_info`` hook when it registered one, else
 :func:`default_user_info`.
 """
 
@@ -13,9 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-from flask import has_request_context
-from flask_login import current_user
 
 #: Attributes read by :func:`default_user_info`, in order; the first one set wins.
 NAME_ATTRIBUTES = ("display_name", "full_name", "name")
@@ -77,29 +74,3 @@ def default_user_info(user: Any) -> UserInfo:
         phone=_first(user, PHONE_ATTRIBUTES),
         locale=_first(user, LOCALE_ATTRIBUTES),
     )
-
-
-def _is_logged_in(user: Any) -> bool:
-    return user is not None and bool(getattr(user, "is_authenticated", False))
-
-
-def user_info_of(user: Any) -> UserInfo:
-    """What we know about ``user``: empty for anonymous users or when the hook returns None."""
-    if not _is_logged_in(user):
-        return UserInfo()
-    from .extension import state
-
-    hook = state().user_info
-    info = hook(user)
-    if info is None:
-        return UserInfo()
-    if not isinstance(info, UserInfo):
-        raise TypeError(f"the user_info hook must return a UserInfo or None, not {type(info).__name__}")
-    return info
-
-
-def current_user_info() -> UserInfo:
-    """:func:`user_info_of` the user of this request (empty outside a request)."""
-    if not has_request_context():
-        return UserInfo()
-    return user_info_of(current_user._get_current_object() if current_user else None)

@@ -57,7 +57,7 @@ def example_app(database_url: str, tmp_path: Path, **config: Any) -> Flask:
 def migrated_example_app(database_url: str, tmp_path: Path, **config: Any) -> Iterator[Flask]:
     """The example site on a migrated database; its rows and the site's own table removed afterwards."""
     from example_site import db as site_db
-    from flask_citizencare import migrate
+    from flask_citizencare.database import migrate
 
     from .conftest import dispose, empty_tables
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.engine import make_url
 
-from flask_citizencare import migrate
+from flask_citizencare.database import migrate
 from flask_citizencare.models import metadata
 
 from .host import HostUser, host_db, make_host_app

@@ -19,7 +19,7 @@ from example_site import db as site_db
 from flask_citizencare.demo import load_demo
 from flask_citizencare.domain.lifecycle import CLOSED_STATUSES
 from flask_citizencare.models import Category, Report
-from flask_citizencare.queries import public_reports_filter
+from flask_citizencare.queries.reports import public_reports_filter
 
 from .browser import PHONE, LiveServer, migrated_example_app
 from .test_browser_accessibility import violations

@@ -12,11 +12,11 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from flask_citizencare.bulk_load import refresh_after_bulk_load
 from flask_citizencare.demo import load_demo
 from flask_citizencare.models import Office
 from flask_citizencare.models.base import utcnow
-from flask_citizencare.statistics import Scope, dashboard, last_refresh
+from flask_citizencare.queries.bulk_load import refresh_after_bulk_load
+from flask_citizencare.queries.statistics import Scope, dashboard, last_refresh
 
 from .factories import create_report
 from .host import host_db

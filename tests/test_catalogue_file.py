@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from flask_citizencare.catalogue_cli import SHIPPED
+from flask_citizencare.cli.catalogue import SHIPPED
 from flask_citizencare.domain.catalogue_file import CatalogueFileError, parse_catalogue
 from flask_citizencare.models import Category, Office
 

@@ -19,7 +19,7 @@ from flask_citizencare.domain import statistics as st
 from flask_citizencare.i18n import gettext
 from flask_citizencare.models import Report, SurveyResponse
 from flask_citizencare.models.base import UTCDateTime
-from flask_citizencare.statistics import Figures, Scope, dashboard, local_day, refresh
+from flask_citizencare.queries.statistics import Figures, Scope, dashboard, local_day, refresh
 
 from .factories import create_report
 from .host import host_db

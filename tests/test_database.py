@@ -19,7 +19,8 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.engine import make_url
 
-from flask_citizencare import CitizenCare, ConfigurationError, migrate, state
+from flask_citizencare import CitizenCare, ConfigurationError, state
+from flask_citizencare.database import migrate
 from flask_citizencare.models import Report
 
 from .conftest import POSTGRES_ENV, dispose, fresh_postgres_database

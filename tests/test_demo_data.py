@@ -408,7 +408,7 @@ def test_command_with_user_factory(app: Flask, db_session: Session) -> None:
             host_db.session.flush()
         return str(user.id)
 
-    app.extensions["citizencare"].extension.user_factory(make_user)
+    app.extensions["citizencare"].hooks.user_factory(make_user)
     result = app.test_cli_runner().invoke(args=["citizencare", "demo-data", "--reports", "50", "--seed", "3"])
     assert result.exit_code == 0, result.output
     assert re.search(r"^cittadino\s+citizen\s+demo-cittadino$", result.output, re.MULTILINE)

@@ -10,6 +10,7 @@ from flask_sqlalchemy import SQLAlchemy
 
 from flask_citizencare import CitizenCare, ConfigurationError, signals, state
 from flask_citizencare.config import SETTINGS
+from flask_citizencare.context import HostHooks
 from flask_citizencare.domain.lifecycle import Role
 
 from .conftest import dispose, empty_tables
@@ -20,7 +21,7 @@ from .host import HERE, host_db, make_host_app
 def test_state_lives_in_app_extensions(app: Flask) -> None:
     cc = app.extensions["citizencare"]
     assert cc is state(app)
-    assert isinstance(cc.extension, CitizenCare)
+    assert isinstance(cc.hooks, HostHooks)
     assert cc.db is host_db
     assert cc.backend in {"spatialite", "postgis"}
     assert app.config["CITIZENCARE_URL_PREFIX"] == "/citizencare"
@@ -108,7 +109,7 @@ def test_default_role_loader_reads_the_staff_table(database_url: str) -> None:
 
 def test_two_apps_in_one_process_do_not_leak(database_url: str, new_database: str, tmp_path: Path) -> None:
     """Different prefixes, databases and settings; data written in one is invisible in the other."""
-    from flask_citizencare import migrate
+    from flask_citizencare.database import migrate
 
     first = make_host_app(
         database_url, CITIZENCARE_URL_PREFIX="/segnalazioni", CITIZENCARE_MUNICIPALITY_NAME="Comune A"

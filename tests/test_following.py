@@ -21,10 +21,10 @@ from itsdangerous import TimestampSigner
 from flask_citizencare import tokens
 from flask_citizencare.domain.lifecycle import Action
 from flask_citizencare.models import Category, Follower, OutboxMail, Report, StaffMember
-from flask_citizencare.queries import tracked_report
-from flask_citizencare.services.following import address_key
-from flask_citizencare.services.ingest import ingest_message
-from flask_citizencare.services.outbox import deliver_pending
+from flask_citizencare.queries.reports import tracked_report
+from flask_citizencare.services.mail.ingest import ingest_message
+from flask_citizencare.services.mail.outbox import deliver_pending
+from flask_citizencare.services.mail.recipients import address_key
 from flask_citizencare.services.threads import post_message
 from flask_citizencare.tokens import Purpose
 
@@ -448,7 +448,7 @@ def test_one_click_unsubscribe(mail_app: Flask, team: Team, smtp: SmtpSink) -> N
 def test_unsubscribe_works_under_the_hosts_csrf_protection(database_url: str, tmp_path: Path) -> None:
     from flask_wtf.csrf import CSRFProtect
 
-    from flask_citizencare.services.following import unsubscribe_token
+    from flask_citizencare.services.mail.recipients import unsubscribe_token
 
     from .browser import migrated_example_app
     from .factories import create_category

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.engine import make_url
 
-from flask_citizencare import migrate
+from flask_citizencare.database import migrate
 from flask_citizencare.models import Message, Report, StatusEvent
 
 from .conftest import POSTGRES_ENV, dispose

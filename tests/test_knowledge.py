@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
-from flask_citizencare import migrate, state
+from flask_citizencare import state
+from flask_citizencare.database import migrate
 from flask_citizencare.models import Category, Message, Report, StaffMember
 from flask_citizencare.services.knowledge import (
     MAX_QUERY_CHARS,

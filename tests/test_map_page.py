@@ -17,8 +17,8 @@ from werkzeug.datastructures import MultiDict
 
 from flask_citizencare.domain.geo import Area
 from flask_citizencare.models import Category, Photo
-from flask_citizencare.public_filters import FilterError, parse_public_filter
-from flask_citizencare.public_list import PAGE_SIZE
+from flask_citizencare.queries.filters import FilterError, parse_public_filter
+from flask_citizencare.queries.listing import PAGE_SIZE
 
 from .factories import create_category, create_office, create_report
 from .host import host_db

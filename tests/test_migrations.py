@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Flask
 
-from flask_citizencare import migrate, state
+from flask_citizencare import state
+from flask_citizencare.database import migrate
 from flask_citizencare.models import metadata
 
 from .conftest import dispose

@@ -12,7 +12,7 @@ from flask import Flask
 from flask_citizencare.domain.lifecycle import Action
 from flask_citizencare.domain.mail import parse_reply_address
 from flask_citizencare.models import Category, OutboxMail, Report, StaffMember
-from flask_citizencare.services.outbox import deliver_pending
+from flask_citizencare.services.mail.outbox import deliver_pending
 
 from .factories import create_report
 from .host import host_db

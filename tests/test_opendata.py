@@ -15,8 +15,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from flask_citizencare import opendata
-from flask_citizencare.opendata import FIELD_NAMES
+from flask_citizencare.queries import opendata
+from flask_citizencare.queries.opendata import FIELD_NAMES
 
 from .factories import create_category, create_report
 from .host import host_db

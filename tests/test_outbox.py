@@ -14,11 +14,11 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from flask_citizencare.context import db_session
 from flask_citizencare.errors import ConfigurationError
-from flask_citizencare.extension import db_session
 from flask_citizencare.models import OutboxMail
 from flask_citizencare.models.base import utcnow
-from flask_citizencare.services.outbox import claim_due, dead_letters, deliver_pending
+from flask_citizencare.services.mail.outbox import claim_due, dead_letters, deliver_pending
 
 from .host import host_db
 from .smtp import SmtpSink, free_port, running_smtp_server
@@ -319,7 +319,7 @@ def test_sent_mail_is_recognised_as_ours_if_it_comes_back(app: Flask) -> None:
 
     from flask_citizencare.domain.mail import is_automatic
     from flask_citizencare.models import OutboxMail
-    from flask_citizencare.services.outbox import build_message
+    from flask_citizencare.services.mail.outbox import build_message
 
     mail = OutboxMail(
         message_id="<loop-test@segnalazioni.example>",

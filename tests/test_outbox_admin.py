@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from flask_citizencare.extension import db_session
+from flask_citizencare.context import db_session
 from flask_citizencare.models import OutboxMail, Report
 from flask_citizencare.models.base import utcnow
-from flask_citizencare.services.outbox import deliver_pending, outbox_health
+from flask_citizencare.services.mail.outbox import deliver_pending, outbox_health
 
 from .factories import create_report
 from .host import host_db

@@ -87,7 +87,6 @@ def test_example_site_starts_from_the_installed_wheel(wheel: Path, tmp_path: Pat
     shutil.copytree(
         ROOT / "example_site", site / "example_site", ignore=shutil.ignore_patterns("__pycache__")
     )
-    shutil.copytree(ROOT / "templates" / "comune", site / "templates" / "comune")
     env = {
         **clean,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'site.sqlite'}",

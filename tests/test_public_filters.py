@@ -12,7 +12,12 @@ from werkzeug.datastructures import MultiDict
 
 from flask_citizencare.domain.geo import Area
 from flask_citizencare.models import Photo, Report
-from flask_citizencare.public_filters import FilterError, PublicFilter, filter_conditions, parse_public_filter
+from flask_citizencare.queries.filters import (
+    FilterError,
+    PublicFilter,
+    filter_conditions,
+    parse_public_filter,
+)
 
 from .conftest import BOLOGNA
 from .factories import create_category, create_report

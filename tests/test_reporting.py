@@ -276,7 +276,7 @@ def test_a_photo_whose_publication_failed_after_the_commit_is_published_by_the_s
 def test_geocoding_hooks_fill_the_point_and_the_address(
     app: Flask, client: FlaskClient, category: Category
 ) -> None:
-    extension = state(app).extension
+    extension = state(app).hooks
     asked: list[object] = []
 
     @extension.geocoder

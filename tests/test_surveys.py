@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from itsdangerous.timed import TimestampSigner
 
 from flask_citizencare import signals, tokens
+from flask_citizencare.context import db_session
 from flask_citizencare.domain.satisfaction import average, nps, summary
-from flask_citizencare.extension import db_session
 from flask_citizencare.models import Category, Report, SurveyResponse
 from flask_citizencare.services import surveys
 from flask_citizencare.tokens import Purpose

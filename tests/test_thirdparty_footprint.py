@@ -20,7 +20,7 @@ from flask import Flask
 from sqlalchemy.engine import make_url
 
 from flask_citizencare import engine_options_for
-from flask_citizencare import migrate as citizencare_migrate
+from flask_citizencare.database import migrate as citizencare_migrate
 
 from .conftest import POSTGRES_ENV
 from .thirdparty import create_app

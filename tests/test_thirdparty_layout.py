@@ -1,4 +1,4 @@
-"""Host layouts that lack our blocks (:mod:`flask_citizencare.layout`).
+"""Host layouts that lack our blocks (:mod:`flask_citizencare.web.layout`).
 
 The third-party host's ``base.html`` defines only ``content``: our pages must
 still carry their stylesheets and scripts (inside ``content``), and start-up
@@ -17,8 +17,8 @@ from flask import Blueprint, Flask
 from jinja2 import TemplateNotFound
 
 from flask_citizencare.config import SETTINGS
-from flask_citizencare.layout import layout_report
-from flask_citizencare.layout_assets import blocked_assets, external_assets
+from flask_citizencare.web.layout import layout_report
+from flask_citizencare.web.layout_assets import blocked_assets, external_assets
 
 from .conftest import dispose
 from .factories import create_report
@@ -26,7 +26,7 @@ from .host import make_host_app
 from .thirdparty import create_app
 from .thirdparty.fixtures import TEST_CONFIG
 
-LOGGER = "flask_citizencare.layout"
+LOGGER = "flask_citizencare.web.layout"
 NEW_ASSETS = (
     "vendor/leaflet/leaflet.css",
     "css/citizencare.css",
@@ -291,7 +291,7 @@ def test_the_readme_lines_give_the_content_only_layout_our_title_and_assets_in_p
 ) -> None:
     from jinja2 import ChoiceLoader, FileSystemLoader
 
-    from flask_citizencare.layout import check_layout
+    from flask_citizencare.web.layout_check import check_layout
 
     title, head, scripts = readme_layout_lines()
     original = (Path(__file__).parent / "thirdparty" / "templates" / "base.html").read_text()

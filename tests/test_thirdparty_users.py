@@ -14,7 +14,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_login import FlaskLoginClient
 
-from flask_citizencare import CitizenCare, UserInfo, state
+from flask_citizencare import UserInfo, state
+from flask_citizencare.context import HostHooks
 from flask_citizencare.domain.lifecycle import Role
 from flask_citizencare.models import ReporterContact, StaffMember
 from flask_citizencare.services.staff import staff_member_for
@@ -52,10 +53,10 @@ def public_report_id(app: Flask) -> str:
 
 
 @pytest.fixture
-def hook(thirdparty_app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[CitizenCare]:
+def hook(thirdparty_app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[HostHooks]:
     """The host's module-level ``citizencare`` object, its ``user_info`` hook put back afterwards."""
-    extension = state(thirdparty_app).extension
-    assert extension is thirdparty.citizencare
+    extension = state(thirdparty_app).hooks
+    assert extension is thirdparty.citizencare.hooks
     monkeypatch.setattr(extension, "_user_info", None)
     yield extension
 
@@ -133,7 +134,7 @@ def test_the_prefilled_report_reaches_the_contact(thirdparty_app: Flask) -> None
 # -- a hook of the host's own -----------------------------------------------------------------
 
 
-def test_the_hosts_hook_fills_name_email_and_phone(thirdparty_app: Flask, hook: CitizenCare) -> None:
+def test_the_hosts_hook_fills_name_email_and_phone(thirdparty_app: Flask, hook: HostHooks) -> None:
     seen: list[Any] = []
 
     @hook.user_info
@@ -152,13 +153,13 @@ def test_the_hosts_hook_fills_name_email_and_phone(thirdparty_app: Flask, hook: 
     assert field_value(page, "email") == "s.public@example.org"
 
 
-def test_a_hook_returning_none_means_nothing_is_known(thirdparty_app: Flask, hook: CitizenCare) -> None:
+def test_a_hook_returning_none_means_nothing_is_known(thirdparty_app: Flask, hook: HostHooks) -> None:
     hook.user_info(lambda user: None)
     page = susan(thirdparty_app).get(NEW).get_data(as_text=True)
     assert [field_value(page, f) for f in ("name", "email", "phone")] == ["", "", ""]
 
 
-def test_the_hook_is_not_asked_about_anonymous_visitors(thirdparty_app: Flask, hook: CitizenCare) -> None:
+def test_the_hook_is_not_asked_about_anonymous_visitors(thirdparty_app: Flask, hook: HostHooks) -> None:
     @hook.user_info
     def info(user: Any) -> UserInfo:
         raise AssertionError("asked about an anonymous visitor")
@@ -166,7 +167,7 @@ def test_the_hook_is_not_asked_about_anonymous_visitors(thirdparty_app: Flask, h
     assert thirdparty_app.test_client().get(NEW).status_code == 200
 
 
-def test_a_hook_returning_something_else_is_a_clear_error(thirdparty_app: Flask, hook: CitizenCare) -> None:
+def test_a_hook_returning_something_else_is_a_clear_error(thirdparty_app: Flask, hook: HostHooks) -> None:
     hook.user_info(lambda user: {"name": "Susan"})
     client = susan(thirdparty_app)
     with pytest.raises(TypeError, match="UserInfo or None"):
@@ -193,15 +194,15 @@ def test_the_hooks_locale_picks_the_page_language(app: Flask, host_user: HostUse
     english = "<title>Send a report"
     assert english not in client.get("/citizencare/new").get_data(as_text=True)  # Italian by default
 
-    state(app).extension.user_info(lambda user: UserInfo(locale="en_GB"))
+    state(app).hooks.user_info(lambda user: UserInfo(locale="en_GB"))
     assert english in client.get("/citizencare/new").get_data(as_text=True)
 
-    state(app).extension.user_info(lambda user: UserInfo(locale="xx"))  # not offered: the default
+    state(app).hooks.user_info(lambda user: UserInfo(locale="xx"))  # not offered: the default
     assert english not in client.get("/citizencare/new").get_data(as_text=True)
 
 
 def test_a_new_staff_row_takes_the_name_email_and_locale(app: Flask) -> None:
-    state(app).extension.user_info(
+    state(app).hooks.user_info(
         lambda user: UserInfo(name="Olga Operatrice", email="olga@comune.example", locale="ca")
     )
     user = SimpleNamespace(is_authenticated=True, get_id=lambda: "77")

@@ -511,7 +511,7 @@ def test_only_managers_change_service_levels(app: Flask, team: Team, client: Fla
 def test_finished_statuses_are_counted_up_to_a_cap(
     app: Flask, team: Team, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flask_citizencare import queue
+    from flask_citizencare.queries import triage_queue as queue
 
     for i in range(4):
         post_report(client, team.potholes.id, title=f"Buca {i}")

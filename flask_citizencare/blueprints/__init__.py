@@ -3,9 +3,9 @@
 One parent blueprint, ``citizencare``, carries the templates, static files and
 template context; feature blueprints hang under it (``citizencare.public``,
 later ``citizencare.staff``, ``citizencare.api`` ...). The host mounts it at
-``CITIZENCARE_URL_PREFIX``. Template folder: the installed package's
-``templates`` (the wheel maps the repository's top-level ``templates/`` there)
-or, in a source checkout, the top-level ``templates/`` itself.
+``CITIZENCARE_URL_PREFIX``. Template folder: the package's ``templates``;
+the host's own ``templates/citizencare/`` comes first, so a host overrides a
+page by writing a file of the same name.
 """
 
 from __future__ import annotations
@@ -17,47 +17,42 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from babel.dates import format_timedelta
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask.sansio.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..database import is_missing_schema
+from ..context import db_session
+from ..database.engine import is_missing_schema
 from ..domain.markdown import render as cc_markdown
-from ..extension import db_session
 from ..formatting import cc_date, cc_datetime, cc_number
 from ..i18n import SESSION_KEY, current_language, languages
 from ..i18n import gettext as _
-from ..layout import checked_before_request, layout_lacks
+from ..labels import public_status_label
 from ..parsing import CONVERTERS
-from ..ratelimit import RateLimited
-from ..security_headers import apply_security_headers, csp_nonce
 from ..services.photos import PhotoStoreUnavailable
+from ..web.layout_check import checked_before_request, layout_lacks
+from ..web.ratelimit import RateLimited
+from ..web.requests import guard, takes_photos
+from ..web.security_headers import apply_security_headers, csp_nonce
 from .api import blueprint as api_blueprint
 from .api.views import problem
 from .dashboard import blueprint as dashboard_blueprint
 from .map import blueprint as map_blueprint
 from .opendata import blueprint as opendata_blueprint
 from .public import blueprint as public_blueprint
-from .requests import guard, takes_photos
 from .staff import blueprint as staff_blueprint
 
-_package = Path(__file__).resolve().parent.parent
-
-
-def _templates_folder() -> Path:
-    shipped = _package / "templates"
-    if (shipped / "citizencare").is_dir():
-        return shipped
-    return _package.parent / "templates"
+#: Our templates, inside the package; a host's own ``templates/citizencare/`` comes first.
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 blueprint = Blueprint(
     "citizencare",
     __name__,
-    template_folder=str(_templates_folder()),
-    static_folder=str(_package / "static" / "citizencare"),
+    template_folder=str(TEMPLATES),
+    static_folder=str(TEMPLATES.parent / "static" / "citizencare"),
     static_url_path="/static",
 )
 
@@ -91,22 +86,6 @@ blueprint.before_request(checked_before_request)
 blueprint.after_request(apply_security_headers)
 
 
-def status_label(status: str) -> str:
-    """The citizen-facing name of a status, translated once per request."""
-    labels = g.get("cc_status_labels")
-    if labels is None:
-        labels = g.cc_status_labels = {
-            "new": _("Received"),
-            "acknowledged": _("Taken in charge"),
-            "in_progress": _("In progress"),
-            "suspended": _("Suspended"),
-            "resolved": _("Resolved"),
-            "closed": _("Closed"),
-            "rejected": _("Rejected"),
-        }
-    return str(labels.get(status, status))
-
-
 @blueprint.app_template_filter("cc_point_json")
 def cc_point_json(point: Any) -> str:
     """``{"lat": .., "lon": ..}`` of a stored point, for the maps' data attributes."""
@@ -126,7 +105,7 @@ def template_context() -> dict[str, Any]:
         "cc_municipality": config["CITIZENCARE_MUNICIPALITY_NAME"],
         "cc_languages": languages(),
         "cc_locale": current_language(),
-        "cc_status_label": status_label,
+        "cc_status_label": public_status_label,
     }
 
 

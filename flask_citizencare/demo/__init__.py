@@ -34,11 +34,11 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
-from .. import map_cells
-from ..bulk_load import AfterLoad, refresh_after_bulk_load
-from ..doctor import photo_location
-from ..extension import db_session, state
+from ..cli.doctor import photo_location
+from ..context import db_session, state
 from ..models import Category, Counter, Office, StaffMember
+from ..queries import map_cells
+from ..queries.bulk_load import AfterLoad, refresh_after_bulk_load
 from .data import ACCOUNTS, CATEGORIES, OFFICES, Account
 from .generate import Area, CategoryRef, Chunk, ReportFactory, Setting
 from .writers import writer_for

@@ -1,6 +1,6 @@
 """``cc_map_cells``: public reports counted per grid cell, kept exact by database triggers.
 
-See :mod:`flask_citizencare.map_cells`: the public map's clusters are read
+See :mod:`flask_citizencare.queries.map_cells`: the public map's clusters are read
 from here instead of aggregating every report of the view.
 """
 

@@ -1,6 +1,6 @@
 """Dashboard summary tables: per-day counts and duration histograms, refreshed by a command.
 
-``flask citizencare stats refresh`` fills them (see :mod:`flask_citizencare.statistics`);
+``flask citizencare stats refresh`` fills them (see :mod:`flask_citizencare.queries.statistics`);
 the dashboards read them instead of scanning every report. They are plain
 Core tables: nothing but that command writes them, and their many histogram
 columns (one per bucket of :mod:`flask_citizencare.domain.statistics`) are

@@ -14,8 +14,8 @@ from typing import Any
 from geoalchemy2.shape import to_shape
 
 from .. import signals
+from ..context import app_object, db_session
 from ..domain.lifecycle import Priority, Role
-from ..extension import app_object, db_session
 from ..i18n import gettext as _
 from ..models import Category, Report
 from ..models.base import utcnow

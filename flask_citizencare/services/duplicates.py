@@ -18,11 +18,11 @@ from flask import current_app
 from geoalchemy2.shape import to_shape
 from sqlalchemy.orm import Session
 
+from ..database.spatial import reports_in_box
 from ..domain.lifecycle import OPEN_STATUSES
 from ..i18n import gettext as _
 from ..models import Report
 from ..models.base import utcnow
-from ..spatial import reports_in_box
 from .errors import InvalidInput
 from .knowledge import search_reports
 from .staff import Actor, visible_reports

@@ -4,8 +4,9 @@ Anyone may follow a public report with double opt-in: :func:`request_follow`
 writes an unconfirmed :class:`~flask_citizencare.models.Follower` and queues a
 confirmation mail with a signed link that expires after
 ``CITIZENCARE_FOLLOW_CONFIRM_DAYS``; :func:`confirm_follow` sets
-``confirmed_at``. :func:`recipients` is the one place that decides who gets
-the mail of an event, and :func:`unsubscribe` takes one address off one report.
+``confirmed_at``. :func:`~.mail.recipients.recipients` is the one place that
+decides who gets the mail of an event, and :func:`unsubscribe` takes one
+address off one report.
 
 A reporter who unsubscribed is remembered as a ``Follower`` row with the
 reporter's address and ``unsubscribed_at`` set; such a row is never a
@@ -35,13 +36,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import Session
 
-from ..extension import db_session
+from ..context import db_session
 from ..models import Follower, OutboxMail, Report
 from ..models.base import utcnow
-from ..tokens import ExpiredToken, InvalidToken, Purpose, digest, same, sign, verify
+from ..tokens import ExpiredToken, InvalidToken, Purpose, same, sign, verify
+from .mail.notify import queue_follow_confirmation
+from .mail.recipients import (
+    address_key,
+    confirm_days,
+    followers_of,
+    normalise,
+    publicly_visible,
+    reporter_address,
+)
 
 #: Confirmation mails for one address and one report within :data:`RESEND_WINDOW`.
 MAX_CONFIRMATIONS_PER_REPORT = 2
@@ -49,15 +58,6 @@ MAX_CONFIRMATIONS_PER_REPORT = 2
 MAX_PENDING_PER_ADDRESS = 5
 RESEND_WINDOW = timedelta(hours=24)
 _TOKEN_MAX = 300
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """One address that gets an event's mail; ``follower`` picks the public variant of the mail."""
-
-    email: str
-    language: str
-    follower: bool
 
 
 class FollowLinkError(Exception):
@@ -68,74 +68,7 @@ class FollowLinkError(Exception):
         self.expired = expired
 
 
-def normalise(address: str) -> str:
-    return address.strip().lower()
-
-
-def publicly_visible(report: Report) -> bool:
-    """The public page of ``report`` exists (the rule of ``queries.public_reports_filter``)."""
-    return bool(report.is_public) and report.duplicate_of_id is None
-
-
-def address_key(address: str) -> str:
-    """A keyed hash of the address: what the links carry instead of the address."""
-    return digest(Purpose.ADDRESS, normalise(address))[:24]
-
-
-def _language(locale: str | None) -> str:
-    languages = [str(code) for code in current_app.config["CITIZENCARE_LANGUAGES"]]
-    return locale if locale in languages else languages[0]
-
-
-def _followers(session: Session, report_id: int) -> list[Follower]:
-    return list(session.scalars(sa.select(Follower).where(Follower.report_id == report_id)))
-
-
-def _reporter_address(report: Report) -> str | None:
-    contact = report.contact
-    if contact is None or not contact.email or contact.erased_at is not None:
-        return None
-    return normalise(contact.email)
-
-
-# -- who gets an event's mail ---------------------------------------------------
-
-
-def recipients(session: Session, report: Report, *, public: bool, merge: bool = False) -> list[Recipient]:
-    """Who gets the mail of an event on ``report``, each address once.
-
-    The reporter gets every event (with their tracking link) unless they
-    unsubscribed from the report. Confirmed followers get only ``public``
-    events, and only while the report has a public page (``merge``: the
-    "joined to another report" mail of a public report that just became a
-    duplicate). A follower whose address is the reporter's gets the
-    reporter's mail only.
-    """
-    if report.id is None:
-        session.flush()
-    rows = _followers(session, report.id)
-    opted_out = {normalise(row.email) for row in rows if row.opted_out}
-    found: list[Recipient] = []
-    reporter = _reporter_address(report)
-    if reporter is not None and reporter not in opted_out:
-        locale = report.contact.locale if report.contact is not None else None
-        found.append(Recipient(reporter, _language(locale), follower=False))
-    if public and (publicly_visible(report) or (merge and report.is_public)):
-        seen = {r.email for r in found} | opted_out
-        for row in sorted(rows, key=lambda r: r.id):
-            address = normalise(row.email)
-            if row.confirmed_at is None or row.opted_out or address in seen:
-                continue
-            seen.add(address)
-            found.append(Recipient(address, _language(row.locale), follower=True))
-    return found
-
-
 # -- following ------------------------------------------------------------------
-
-
-def confirm_days() -> float:
-    return float(current_app.config.get("CITIZENCARE_FOLLOW_CONFIRM_DAYS") or 7)
 
 
 def confirm_token(follower: Follower) -> str:
@@ -181,8 +114,6 @@ def request_follow(report: Report, address: str, language: str, *, now: datetime
     confirmations for this report in the last day, or when it has
     :data:`MAX_PENDING_PER_ADDRESS` unconfirmed requests on other reports.
     """
-    from .notify import queue_follow_confirmation  # notify imports this module
-
     if not publicly_visible(report):
         raise ValueError("only reports with a public page can be followed")
     session = db_session()
@@ -256,15 +187,15 @@ def follow_master(session: Session, duplicate: Report, master: Report, now: date
     mail about the same problem). Not committed.
     """
     wanted: dict[str, str | None] = {}
-    reporter = _reporter_address(duplicate)
+    reporter = reporter_address(duplicate)
     if reporter is not None and duplicate.contact is not None:
         wanted[reporter] = duplicate.contact.locale
-    for row in _followers(session, duplicate.id):
+    for row in followers_of(session, duplicate.id):
         if row.confirmed_at is not None and not row.opted_out:
             wanted.setdefault(normalise(row.email), row.locale)
     if not wanted:
         return
-    existing = {normalise(row.email): row for row in _followers(session, master.id)}
+    existing = {normalise(row.email): row for row in followers_of(session, master.id)}
     for address, locale in wanted.items():
         found = existing.get(address)
         if found is None:
@@ -274,11 +205,6 @@ def follow_master(session: Session, duplicate: Report, master: Report, now: date
 
 
 # -- unsubscribing --------------------------------------------------------------
-
-
-def unsubscribe_token(report: Report, address: str) -> str:
-    """The link's token for one address and one report; it does not expire."""
-    return sign(Purpose.UNSUBSCRIBE, {"r": report.id, "a": address_key(address)})
 
 
 @dataclass(frozen=True)
@@ -315,10 +241,10 @@ def unsubscribe(token: str) -> Report:
     session = db_session()
     subscription = subscription_for(token)
     report, key = subscription.report, subscription.key
-    reporter = _reporter_address(report)
+    reporter = reporter_address(report)
     is_reporter = reporter is not None and same(address_key(reporter), key)
     marked = False
-    for row in _followers(session, report.id):
+    for row in followers_of(session, report.id):
         if not same(address_key(row.email), key):
             continue
         if is_reporter and row.opted_out:

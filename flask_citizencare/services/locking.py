@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..extension import db_session, state
+from ..context import db_session, state
 from ..formatting import cc_datetime
 from ..i18n import gettext as _
 from ..models import Report, StatusEvent

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..extension import db_session
+from ..context import db_session
 from ..models import StaffMember
 
 

@@ -17,16 +17,16 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .. import signals
+from ..context import app_object, db_session, state
 from ..domain.geo import Area, check_point
 from ..domain.intake import received_at_problem
 from ..domain.lifecycle import Channel, Kind, Priority, Status
-from ..extension import app_object, db_session, state
 from ..i18n import gettext as _
 from ..models import Category, Counter, Message, Report, ReporterContact, StaffMember, StatusEvent
 from ..models.base import utcnow
 from ..storage.photos import ProcessedPhoto
-from . import notify
 from .errors import Forbidden
+from .mail import notify
 from .photos import discard, publish, staged_photos
 from .routing import office_for
 from .sla import recompute_due_times

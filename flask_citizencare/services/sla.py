@@ -5,15 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app
 
+from .. import signals
+from ..context import app_object, db_session
 from ..domain.lifecycle import Action, Role, Status
 from ..domain.sla import BusinessCalendar, SlaPolicy, Suspension, due_times
-from ..extension import db_session
 from ..i18n import gettext as _
-from ..models import Category, Report
+from ..models import Category, Report, StatusEvent
 from .errors import ChangedMeanwhile, Forbidden, InvalidInput
 from .locking import changing_case
+from .mail.notify import queue_staff_reminder
 from .staff import Actor
 
 _CALENDARS: dict[object, BusinessCalendar] = {}
@@ -122,13 +125,6 @@ def sweep(now: datetime) -> list[Report]:
     own transaction, so a case changed meanwhile by an operator is simply
     picked up again at the next run.
     """
-    import sqlalchemy as sa
-
-    from .. import signals
-    from ..extension import app_object, db_session
-    from ..models import StatusEvent
-    from .notify import queue_staff_reminder
-
     session = db_session()
     ids = list(
         session.scalars(

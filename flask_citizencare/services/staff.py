@@ -9,10 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from ..context import user_info_of
 from ..domain.lifecycle import INTAKE_ROLES, STAFF_ROLES, Role
 from ..i18n import offered_language
 from ..models import Office, Report, StaffMember
-from ..user_info import user_info_of
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def save_staff_member(
     user_id: str, *, role: str, display_name: str, email: str | None = None, office_codes: Iterable[str] = ()
 ) -> StaffMember:
     """Create or update the staff row of a host user; raises ``ValueError`` for unknown offices or roles."""
-    from ..extension import db_session
+    from ..context import db_session
 
     session = db_session()
     if role not in {r.value for r in STAFF_ROLES}:
@@ -134,7 +134,7 @@ def save_staff_member(
 
 
 def deactivate_staff_member(user_id: str) -> bool:
-    from ..extension import db_session
+    from ..context import db_session
 
     session = db_session()
     member = session.scalar(

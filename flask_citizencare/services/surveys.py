@@ -18,9 +18,9 @@ from flask import current_app, url_for
 from sqlalchemy.exc import IntegrityError
 
 from .. import signals
+from ..context import app_object, db_session
 from ..domain.lifecycle import Status
 from ..domain.satisfaction import check_score, is_unresolved
-from ..extension import app_object, db_session
 from ..models import Report, SurveyResponse
 from ..tokens import ExpiredToken, InvalidToken, Purpose, same, sign, verify
 

@@ -19,13 +19,13 @@ change made by staff.
 from __future__ import annotations
 
 from .. import signals
-from ..extension import app_object
+from ..context import app_object
 from ..i18n import gettext as _
 from ..models import Message
 from ..models.base import utcnow
 from .errors import InvalidInput
 from .locking import changing_case, check_version
-from .notify import queue_event_mails
+from .mail.notify import queue_event_mails
 from .staff import Actor
 from .triage import load_case, record_change
 

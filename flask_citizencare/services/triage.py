@@ -21,15 +21,16 @@ from blinker import Signal
 from sqlalchemy.orm import Session
 
 from .. import signals
+from ..context import app_object, db_session
 from ..domain.lifecycle import TRANSITIONS, Action, Need, Status, Transition, next_status
-from ..extension import app_object, db_session
 from ..i18n import gettext as _
+from ..labels import status_in_sentence
 from ..models import Message, Office, Report, StaffMember, StatusEvent
 from ..models.base import utcnow
-from . import notify
 from .errors import Forbidden, InvalidInput, NotFound, NotNow
 from .following import follow_master
 from .locking import changing_case, check_version
+from .mail import notify
 from .sla import recompute_due_times
 from .staff import Actor, can_see, is_assigned
 
@@ -78,7 +79,7 @@ def _check_allowed(actor: Actor, report: Report, transition: Transition) -> None
         raise Forbidden(_("Your role does not allow this action."))
     if status not in transition.sources or report.level not in transition.levels:
         raise NotNow(
-            _("This action is not possible on a case that is %(status)s.", status=_status_label(status))
+            _("This action is not possible on a case that is %(status)s.", status=status_in_sentence(status))
         )
     if transition.assigned_only and not is_assigned(actor, report):
         raise Forbidden(_("Only the staff the case is assigned to can do this."))
@@ -289,19 +290,6 @@ def send_reopened(report: Report, event: StatusEvent) -> None:
 def _follow_master(session: Session, duplicate: Report, master: Report, now: datetime) -> None:
     """The duplicate's reporter and followers now hear about the master case ("me too")."""
     follow_master(session, duplicate, master, now)
-
-
-def _status_label(status: Status) -> str:
-    labels: dict[Status, str] = {
-        Status.NEW: _("new"),
-        Status.ACKNOWLEDGED: _("taken in charge"),
-        Status.IN_PROGRESS: _("in progress"),
-        Status.SUSPENDED: _("suspended"),
-        Status.RESOLVED: _("resolved"),
-        Status.CLOSED: _("closed"),
-        Status.REJECTED: _("rejected"),
-    }
-    return labels[status]
 
 
 def record_change(

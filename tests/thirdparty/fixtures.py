@@ -12,7 +12,7 @@ import flask_migrate
 import pytest
 from flask import Flask
 
-from flask_citizencare import migrate as citizencare_migrate
+from flask_citizencare.database import migrate as citizencare_migrate
 
 from . import create_app
 

@@ -1,6 +1,6 @@
 """``/api/reports.geojson``: public reports as GeoJSON points, or grid clusters when a view holds too many.
 
-Thin: parse the query string, ask :mod:`flask_citizencare.geojson` for the
+Thin: parse the query string, ask :mod:`flask_citizencare.queries.geojson` for the
 features, wrap them, and make the answer cheap to send again (strong ETag,
 ``304``, gzip). Every refusal is a ``400`` problem document
 (``application/problem+json``, RFC 9457) naming the parameter, in the
@@ -22,16 +22,16 @@ import sqlalchemy as sa
 from flask import Response, current_app, request, url_for
 from sqlalchemy.orm import Session
 
-from ... import geojson, map_cells
-from ...caching import PUBLIC_DATA
+from ...context import db_session
 from ...domain.geo import Area
-from ...domain.lifecycle import Status
-from ...extension import db_session
 from ...i18n import current_language
 from ...i18n import gettext as _
+from ...labels import public_status_labels
 from ...models import Category, Report
-from ...public_filters import FilterError, PublicFilter, filter_conditions, parse_public_filter
+from ...queries import geojson, map_cells
+from ...queries.filters import FilterError, PublicFilter, filter_conditions, parse_public_filter
 from ...tokens import InvalidToken, Purpose, sign, verify
+from ...web.caching import PUBLIC_DATA
 
 MEDIA_TYPE = "application/geo+json"
 PROBLEM_TYPE = "application/problem+json"
@@ -112,15 +112,13 @@ def _cursor() -> geojson.Key | None:
 
 
 def _labels(language: str) -> geojson.Labels:
-    from .. import status_label  # the parent package imports this one
-
     report = url_for("citizencare.public.report", public_id=_PLACEHOLDER)
     photo = url_for("citizencare.public.photo", key=_PLACEHOLDER)
     report_prefix, report_suffix = report.split(_PLACEHOLDER)
     photo_prefix, photo_suffix = photo.split(_PLACEHOLDER)
     return geojson.Labels(
         language=language,
-        statuses={s.value: status_label(s.value) for s in Status},
+        statuses=public_status_labels(),
         report_prefix=report_prefix,
         report_suffix=report_suffix,
         photo_prefix=photo_prefix,

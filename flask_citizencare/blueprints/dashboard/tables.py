@@ -22,7 +22,7 @@ from babel.numbers import format_decimal, format_percent
 from ...domain import statistics as st
 from ...i18n import current_language, ngettext, pgettext
 from ...i18n import gettext as _
-from ...statistics import Figures, Row
+from ...queries.statistics import Figures, Row
 
 #: Column kinds: how a cell is formatted.
 TEXT, COUNT, SHARE, DURATION, SCORE = "text", "count", "share", "duration", "score"

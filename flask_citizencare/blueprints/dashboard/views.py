@@ -1,7 +1,7 @@
 """The public dashboard: how many requests, how fast they are handled (reference 001).
 
 Thin: read the period and category from the query string, ask
-:mod:`flask_citizencare.statistics` for the figures, render charts, tables
+:mod:`flask_citizencare.queries.statistics` for the figures, render charts, tables
 and CSV. The staff dashboard (``blueprints/staff/dashboard.py``) reuses
 :func:`render_dashboard` over every report.
 """
@@ -17,14 +17,14 @@ from flask import Response, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
+from ...context import db_session
 from ...domain.geo import Area
-from ...extension import db_session
 from ...i18n import current_language
 from ...i18n import gettext as _
 from ...models import Category, Office, StaffMember
 from ...models.base import utcnow
-from ...public_filters import FilterError, parse_public_filter
-from ...statistics import Scope, dashboard
+from ...queries.filters import FilterError, parse_public_filter
+from ...queries.statistics import Scope, dashboard
 from .tables import Table, build_tables, format_cell, format_duration
 
 #: Period presets offered as links; ``all`` means no dates.

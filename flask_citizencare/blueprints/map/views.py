@@ -16,15 +16,16 @@ import sqlalchemy as sa
 from flask import current_app, make_response, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from ...caching import public_page
+from ...context import db_session
 from ...domain.geo import Area
 from ...domain.lifecycle import Kind, Status
-from ...extension import db_session
 from ...i18n import current_language
 from ...i18n import gettext as _
+from ...labels import public_status_label
 from ...models import Category
-from ...public_filters import FilterError, PublicFilter, parse_public_filter
-from ...public_list import ListedReport, decode_cursor, listed_reports
+from ...queries.filters import FilterError, PublicFilter, parse_public_filter
+from ...queries.listing import ListedReport, decode_cursor, listed_reports
+from ...web.caching import public_page
 
 #: Widest zoom range a shared URL may ask for (Leaflet and common tile servers).
 MIN_ZOOM, MAX_ZOOM = 1, 19
@@ -146,6 +147,4 @@ def _chosen(args: Any) -> dict[str, list[str]]:
 
 
 def _status_labels() -> dict[Status, str]:
-    from .. import status_label
-
-    return {s: status_label(s.value) for s in Status}
+    return {s: public_status_label(s) for s in Status}

@@ -11,13 +11,13 @@ import sqlalchemy as sa
 from flask import Response, current_app, jsonify, render_template, request, stream_with_context, url_for
 from flask.typing import ResponseReturnValue
 
-from ...caching import PUBLIC_DATA
+from ...context import db_session
 from ...domain.geo import Area
-from ...extension import db_session
 from ...i18n import current_language
 from ...i18n import gettext as _
 from ...models import Category
-from ...opendata import (
+from ...queries.filters import FilterError, PublicFilter, filter_conditions, parse_public_filter
+from ...queries.opendata import (
     FIELDS,
     RowMaker,
     category_labels,
@@ -26,8 +26,8 @@ from ...opendata import (
     geojson_chunks,
     stream_rows,
 )
-from ...public_filters import FilterError, PublicFilter, filter_conditions, parse_public_filter
-from ...queries import active_categories
+from ...queries.reports import active_categories
+from ...web.caching import PUBLIC_DATA
 
 _ID = "00000000-000000"
 

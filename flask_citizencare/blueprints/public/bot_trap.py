@@ -26,8 +26,8 @@ from flask import current_app, request
 from itsdangerous import BadData, URLSafeSerializer
 from wtforms import HiddenField, StringField
 
-from ...forms import CitizenCareForm
 from ...i18n import lazy_gettext as _l
+from ...web.forms import CitizenCareForm
 
 log = logging.getLogger(__name__)
 

@@ -32,10 +32,10 @@ from wtforms.validators import (
 )
 
 from ...domain.lifecycle import Kind
-from ...forms import CitizenCareForm
 from ...i18n import lazy_gettext as _l
 from ...models import Category
 from ...services.reports import Submission
+from ...web.forms import CitizenCareForm
 from .bot_trap import BotTrap
 from .submission_tokens import is_own_submission_token, new_submission_token
 

@@ -13,16 +13,14 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms.validators import ValidationError
 
-from ... import ratelimit
-from ...caching import PUBLIC_DATA, public_page
+from ...context import current_user_info, db_session, state
 from ...domain.geo import Area, LocationError, check_point
 from ...domain.lifecycle import Kind
-from ...extension import db_session, state
 from ...i18n import current_language
 from ...i18n import gettext as _
 from ...models import Category, Photo
 from ...parsing import InputError, parse_id
-from ...queries import (
+from ...queries.reports import (
     active_categories,
     public_photo_by_key,
     public_report,
@@ -30,10 +28,11 @@ from ...queries import (
     reports_of_user,
     tracked_report,
 )
-from ...ratelimit import form_value
 from ...services.reports import SubmissionRefused, add_reporter_information, submit_report
-from ...user_info import current_user_info
-from ..requests import accepts_photos
+from ...web import ratelimit
+from ...web.caching import PUBLIC_DATA, public_page
+from ...web.ratelimit import form_value
+from ...web.requests import accepts_photos
 from .forms import (
     AddInformationForm,
     CitizenReportForm,
@@ -333,7 +332,7 @@ def _photo_by_key(key: str) -> Photo | None:
 
 
 def public_photo(key: str) -> ResponseReturnValue:
-    """Only the photos the public may see (:func:`~flask_citizencare.queries.public_photo_by_key`)."""
+    """Only the photos the public may see (:func:`~flask_citizencare.queries.reports.public_photo_by_key`)."""
     photo = public_photo_by_key(key) or abort(404)
     # Hiding the photo or its report must reach shared caches at once: they ask again each time.
     return _send_photo(photo, key, PUBLIC_DATA)

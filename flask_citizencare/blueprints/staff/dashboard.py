@@ -12,7 +12,7 @@ from dataclasses import replace
 from flask import g, request
 from flask.typing import ResponseReturnValue
 
-from ...public_filters import FilterError
+from ...queries.filters import FilterError
 from ..dashboard.views import filter_error_page, parse_scope, render_dashboard
 
 

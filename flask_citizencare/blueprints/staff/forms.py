@@ -18,11 +18,12 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ...domain.lifecycle import Channel, Priority, Status
-from ...forms import CitizenCareForm
+from ...domain.lifecycle import Channel, Priority
 from ...i18n import lazy_gettext as _l
+from ...labels import staff_status_labels
 from ...parsing import optional_id
-from ...queue import SLA_STATES, SORTS
+from ...queries.triage_queue import SLA_STATES, SORTS
+from ...web.forms import CitizenCareForm
 
 
 def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
@@ -85,22 +86,10 @@ class QueueFilterForm(CitizenCareForm):
         return None
 
 
-def status_labels() -> dict[Status, Any]:
-    return {
-        Status.NEW: _l("New"),
-        Status.ACKNOWLEDGED: _l("Taken in charge"),
-        Status.IN_PROGRESS: _l("In progress"),
-        Status.SUSPENDED: _l("Suspended"),
-        Status.RESOLVED: _l("Resolved"),
-        Status.CLOSED: _l("Closed"),
-        Status.REJECTED: _l("Rejected"),
-    }
-
-
 def fill_queue_choices(
     form: QueueFilterForm, categories: list[Any], offices: list[Any], language: str
 ) -> None:
-    form.status.choices = [SelectChoice(s.value, label) for s, label in status_labels().items()]
+    form.status.choices = [SelectChoice(s.value, label) for s, label in staff_status_labels().items()]
     form.category.choices = [SelectChoice("", _l("Any"))] + [
         SelectChoice(str(c.id), c.label(language), optgroup=c.group or None) for c in categories
     ]

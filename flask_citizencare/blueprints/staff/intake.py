@@ -17,7 +17,7 @@ from ...i18n import current_language, ngettext
 from ...i18n import gettext as _
 from ...i18n import lazy_gettext as _l
 from ...models.base import utcnow
-from ...queries import active_categories
+from ...queries.reports import active_categories
 from ...services.errors import Forbidden
 from ...services.reports import SubmissionRefused, register_request
 from ..public.forms import ReportForm, report_form_class

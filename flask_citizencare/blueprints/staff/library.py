@@ -6,11 +6,11 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 
+from ...context import db_session
 from ...domain.lifecycle import Role
-from ...extension import db_session
 from ...i18n import gettext as _
 from ...parsing import InputError, optional_id
-from ...queries import active_categories
+from ...queries.reports import active_categories
 from ...services.canned import UNSET, create_canned, deactivate_canned, list_canned, update_canned
 from ...services.errors import ActionRefused
 from ...services.knowledge import search_resolved

@@ -8,12 +8,12 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 
-from ...extension import db_session
+from ...context import db_session
 from ...i18n import gettext as _
 from ...i18n import ngettext
 from ...models.base import utcnow
 from ...parsing import InputError, parse_id
-from ...services.outbox import dead_letter_page, outbox_health, retry_dead
+from ...services.mail.outbox import dead_letter_page, outbox_health, retry_dead
 from .forms import CsrfForm
 
 PAGE_SIZE = 50

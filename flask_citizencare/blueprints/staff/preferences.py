@@ -6,10 +6,10 @@ from flask import flash, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from wtforms import BooleanField
 
-from ...forms import CitizenCareForm
 from ...i18n import gettext as _
 from ...i18n import lazy_gettext as _l
 from ...services.preferences import set_mail_preferences
+from ...web.forms import CitizenCareForm
 
 
 class PreferencesForm(CitizenCareForm):

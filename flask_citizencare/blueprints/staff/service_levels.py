@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFError
 from ...domain.lifecycle import Role
 from ...i18n import gettext as _
 from ...parsing import InputError, parse_id
-from ...queries import active_categories
+from ...queries.reports import active_categories
 from ...services import sla
 from ...services.errors import ActionRefused
 from .forms import CsrfForm

@@ -12,15 +12,16 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from ...context import current_roles, db_session, is_staff
 from ...domain.lifecycle import Action, Priority, Status, available
-from ...extension import current_roles, db_session, is_staff
 from ...i18n import current_language
 from ...i18n import gettext as _
+from ...labels import staff_status_labels
 from ...models import Office, Photo, Report, StaffMember
 from ...models.base import utcnow
 from ...parsing import InputError, parse_id
-from ...queries import active_categories
-from ...queue import QueueFilters, queue_counts, queue_page
+from ...queries.reports import active_categories
+from ...queries.triage_queue import QueueFilters, queue_counts, queue_page
 from ...services import sla
 from ...services.canned import list_canned, render_canned
 from ...services.cases import Classification, Moderation
@@ -31,8 +32,8 @@ from ...services.errors import ActionRefused
 from ...services.staff import Actor, can_see, is_assigned, staff_member_for
 from ...services.threads import post_message
 from ...services.triage import ActionInput, apply_action, load_case
+from ...web.requests import accepts_photos
 from ..public.views import _send_photo
-from ..requests import accepts_photos
 from .forms import (
     ActionForm,
     BulkForm,
@@ -42,7 +43,6 @@ from .forms import (
     QueueFilterForm,
     fill_queue_choices,
     priority_labels,
-    status_labels,
 )
 
 
@@ -135,7 +135,7 @@ def queue() -> ResponseReturnValue:
         now=now,
         soon=soon,
         bulk=bulk,
-        status_labels=status_labels(),
+        status_labels=staff_status_labels(),
         priority_labels=priority_labels(),
     ), status
 
@@ -207,7 +207,7 @@ def _case_context(report: Report) -> dict[str, Any]:
         "sla_state": sla_state(due, now, calendar) if Status(report.status).is_open else None,
         "remaining": remaining(due, now, calendar) if due is not None else None,
         "nearby": similar_reports(session, report, actor=me),
-        "status_labels": status_labels(),
+        "status_labels": staff_status_labels(),
         "priority_labels": priority_labels(),
         "priorities": list(Priority),
         "action_form": ActionForm(),
@@ -274,7 +274,7 @@ def act(report_id: int, action: str) -> ResponseReturnValue:
             master_number=form.master.data or None,
         )
         report = apply_action(actor(), report_id, Action(action), data)
-        status = status_labels()[Status(report.status)]
+        status = staff_status_labels()[Status(report.status)]
         return str(_("Done: %(number)s is now %(status)s.", number=report.public_id, status=status))
 
     return _submit_case_form(report_id, form, change)

@@ -1,0 +1,1 @@
+"""Mail, both ways: the outbox written with each change, its delivery, and replies read back into threads."""

@@ -1,0 +1,108 @@
+"""Who gets the mail of an event on a report, and the unsubscribe link each of them gets.
+
+The reporter gets every event of their report; people who follow it by e-mail
+(:mod:`~flask_citizencare.services.following`) get the public ones. Both the
+mail writer (:mod:`.notify`) and following need these rules, so they live
+here, below both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from ...models import Follower, Report
+from ...tokens import Purpose, digest, sign
+
+__all__ = [
+    "Recipient",
+    "address_key",
+    "confirm_days",
+    "followers_of",
+    "normalise",
+    "publicly_visible",
+    "recipients",
+    "reporter_address",
+    "unsubscribe_token",
+]
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One address that gets an event's mail; ``follower`` picks the public variant of the mail."""
+
+    email: str
+    language: str
+    follower: bool
+
+
+def normalise(address: str) -> str:
+    return address.strip().lower()
+
+
+def publicly_visible(report: Report) -> bool:
+    """The public page of ``report`` exists (the rule of ``queries.public_reports_filter``)."""
+    return bool(report.is_public) and report.duplicate_of_id is None
+
+
+def address_key(address: str) -> str:
+    """A keyed hash of the address: what the links carry instead of the address."""
+    return digest(Purpose.ADDRESS, normalise(address))[:24]
+
+
+def _language(locale: str | None) -> str:
+    languages = [str(code) for code in current_app.config["CITIZENCARE_LANGUAGES"]]
+    return locale if locale in languages else languages[0]
+
+
+def followers_of(session: Session, report_id: int) -> list[Follower]:
+    return list(session.scalars(sa.select(Follower).where(Follower.report_id == report_id)))
+
+
+def reporter_address(report: Report) -> str | None:
+    contact = report.contact
+    if contact is None or not contact.email or contact.erased_at is not None:
+        return None
+    return normalise(contact.email)
+
+
+def recipients(session: Session, report: Report, *, public: bool, merge: bool = False) -> list[Recipient]:
+    """Who gets the mail of an event on ``report``, each address once.
+
+    The reporter gets every event (with their tracking link) unless they
+    unsubscribed from the report. Confirmed followers get only ``public``
+    events, and only while the report has a public page (``merge``: the
+    "joined to another report" mail of a public report that just became a
+    duplicate). A follower whose address is the reporter's gets the
+    reporter's mail only.
+    """
+    if report.id is None:
+        session.flush()
+    rows = followers_of(session, report.id)
+    opted_out = {normalise(row.email) for row in rows if row.opted_out}
+    found: list[Recipient] = []
+    reporter = reporter_address(report)
+    if reporter is not None and reporter not in opted_out:
+        locale = report.contact.locale if report.contact is not None else None
+        found.append(Recipient(reporter, _language(locale), follower=False))
+    if public and (publicly_visible(report) or (merge and report.is_public)):
+        seen = {r.email for r in found} | opted_out
+        for row in sorted(rows, key=lambda r: r.id):
+            address = normalise(row.email)
+            if row.confirmed_at is None or row.opted_out or address in seen:
+                continue
+            seen.add(address)
+            found.append(Recipient(address, _language(row.locale), follower=True))
+    return found
+
+
+def confirm_days() -> float:
+    return float(current_app.config.get("CITIZENCARE_FOLLOW_CONFIRM_DAYS") or 7)
+
+
+def unsubscribe_token(report: Report, address: str) -> str:
+    """The link's token for one address and one report; it does not expire."""
+    return sign(Purpose.UNSUBSCRIBE, {"r": report.id, "a": address_key(address)})
