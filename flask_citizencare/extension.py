@@ -10,6 +10,7 @@ from flask_sqlalchemy import SQLAlchemy
 
 from . import config
 from .blueprints import blueprint
+from .blueprints.layout_check import check_layout
 from .cli import citizencare_cli
 from .context import CitizenCareState, Geocoder, HostHooks, ReverseGeocoder, UserFactory
 from .database.engine import prepare_database
@@ -20,7 +21,6 @@ from .roles import RoleLoader
 from .storage import LocalPhotoStore, PhotoStore
 from .tokens import check_secret_key
 from .user_info import UserInfoHook
-from .web.layout_check import check_layout
 from .web.limiter import build as build_rate_limiter
 
 

@@ -286,7 +286,7 @@ def test_an_unreachable_store_does_not_block_citizens(
         CITIZENCARE_RATELIMIT_REPORT_PER_EMAIL="1 per hour",
     )
     client = app.test_client()
-    with caplog.at_level(logging.WARNING, logger="flask_citizencare.web.ratelimit"):
+    with caplog.at_level(logging.WARNING, logger="flask_citizencare.blueprints.ratelimit"):
         assert post_report(client, category.id, title="Prima").status_code == 303
         assert post_report(client, category.id, title="Seconda").status_code == 303
     assert "rate limit store unreachable" in caplog.text

@@ -291,7 +291,7 @@ def test_the_readme_lines_give_the_content_only_layout_our_title_and_assets_in_p
 ) -> None:
     from jinja2 import ChoiceLoader, FileSystemLoader
 
-    from flask_citizencare.web.layout_check import check_layout
+    from flask_citizencare.blueprints.layout_check import check_layout
 
     title, head, scripts = readme_layout_lines()
     original = (Path(__file__).parent / "thirdparty" / "templates" / "base.html").read_text()

@@ -32,16 +32,16 @@ from ..i18n import gettext as _
 from ..labels import public_status_label
 from ..parsing import CONVERTERS
 from ..services.photos import PhotoStoreUnavailable
-from ..web.layout_check import checked_before_request, layout_lacks
-from ..web.ratelimit import RateLimited
 from ..web.requests import guard, takes_photos
 from ..web.security_headers import apply_security_headers, csp_nonce
 from .api import blueprint as api_blueprint
 from .api.views import problem
 from .dashboard import blueprint as dashboard_blueprint
+from .layout_check import checked_before_request, layout_lacks
 from .map import blueprint as map_blueprint
 from .opendata import blueprint as opendata_blueprint
 from .public import blueprint as public_blueprint
+from .ratelimit import RateLimited
 from .staff import blueprint as staff_blueprint
 
 #: Our templates, inside the package; a host's own ``templates/citizencare/`` comes first.

@@ -1,1 +1,6 @@
-"""What our answers pass through in the host: headers, caching, rate limits, body limits, layout."""
+"""Plumbing of the answers we serve: security headers, caching, body limits, forms, layout inspection.
+
+Nothing here reads the per-app state (:mod:`flask_citizencare.context`): the
+state stores what :mod:`.layout` and :mod:`.limiter` make, and the blueprints
+apply them (``blueprints.layout_check``, ``blueprints.ratelimit``).
+"""

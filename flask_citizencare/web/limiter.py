@@ -1,7 +1,7 @@
 """The counters of our rate limits: one ``RateLimiter`` per app, built from its settings.
 
 Why our own limiter and not Flask-Limiter's, and who is counted: see
-:mod:`.ratelimit`, which applies these counters to requests.
+:mod:`flask_citizencare.blueprints.ratelimit`, which applies these counters to requests.
 """
 
 from __future__ import annotations

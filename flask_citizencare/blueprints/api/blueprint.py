@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Response
 
 from ...i18n import gettext as _
-from ...web.ratelimit import limit_blueprint
+from ..ratelimit import limit_blueprint
 from . import views
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")

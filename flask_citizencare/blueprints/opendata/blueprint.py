@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from ...web.ratelimit import limited
+from ..ratelimit import limited
 from . import views
 
 # The exports count with the API's requests: they are the same data, and the heaviest answers.

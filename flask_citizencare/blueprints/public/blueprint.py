@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint
 from flask.sansio.blueprints import BlueprintSetupState
 
-from ...web.ratelimit import form_value, limited, view_arg
+from ..ratelimit import form_value, limited, view_arg
 from . import views
 
 # Rate limits: posts of the forms per client and per address or report; every
-# request of the one-use links per client (see flask_citizencare.web.ratelimit).
+# request of the one-use links per client (see flask_citizencare.blueprints.ratelimit).
 # (The report form's limit per e-mail address is checked in the view, under its upload limit.)
 new_report = limited("RATELIMIT_REPORT_PER_IP")(views.new_report)
 track = limited("RATELIMIT_ADD_INFORMATION_PER_REPORT", view_arg("token"))(

@@ -29,10 +29,10 @@ from ...queries.reports import (
     tracked_report,
 )
 from ...services.reports import SubmissionRefused, add_reporter_information, submit_report
-from ...web import ratelimit
 from ...web.caching import PUBLIC_DATA, public_page
-from ...web.ratelimit import form_value
 from ...web.requests import accepts_photos
+from .. import ratelimit
+from ..ratelimit import form_value
 from .forms import (
     AddInformationForm,
     CitizenReportForm,

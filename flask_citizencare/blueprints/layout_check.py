@@ -12,8 +12,8 @@ import logging
 from flask import Flask, current_app
 
 from ..context import state
-from .layout import LayoutReport, layout_report
-from .layout_assets import blocked_assets, blocked_message
+from ..web.layout import LayoutReport, layout_report
+from ..web.layout_assets import blocked_assets, blocked_message
 
 log = logging.getLogger("flask_citizencare.web.layout")
 

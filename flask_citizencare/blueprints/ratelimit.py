@@ -31,7 +31,7 @@ from typing import Any, TypeVar, cast
 from flask import current_app, request
 
 from ..context import state
-from .limiter import LIMIT_SETTINGS, RateLimited, RateLimiter, build, parse_rates
+from ..web.limiter import LIMIT_SETTINGS, RateLimited, RateLimiter, build, parse_rates
 
 __all__ = [
     "LIMIT_SETTINGS",
