@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask
 
 from flask_citizencare import ConfigurationError, apply_security_headers, engine_options_for
-from flask_citizencare.i18n import select_locale
+from flask_citizencare.babel_setup import select_locale
 
 from . import accounts  # noqa: F401  (user loader and the extension's user factory)
 from . import config as settings

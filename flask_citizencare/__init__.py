@@ -8,9 +8,9 @@ from .database.host_migrations import alembic_filters, include_name, include_obj
 from .errors import ConfigurationError
 from .extension import CitizenCare
 from .i18n import chosen_locale
+from .security_headers import apply_security_headers, csp_nonce
 from .storage import LocalPhotoStore, PhotoStore
 from .user_info import UserInfo
-from .web.security_headers import apply_security_headers, csp_nonce
 
 __all__ = [
     "CitizenCare",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import ConfigurationError
-from .web.security_headers import check_policy_setting
+from .security_headers import check_policy_setting
 
 PREFIX = "CITIZENCARE_"
 SQLITE_JOURNAL_MODES = ("wal", "delete", "truncate", "persist")

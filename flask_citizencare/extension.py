@@ -9,6 +9,7 @@ from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 
 from . import config
+from .babel_setup import setup_babel
 from .blueprints import blueprint
 from .blueprints.layout_check import check_layout
 from .cli import citizencare_cli
@@ -16,7 +17,6 @@ from .context import CitizenCareState, Geocoder, HostHooks, ReverseGeocoder, Use
 from .database.engine import prepare_database
 from .database.host_migrations import install_when_ready
 from .errors import ConfigurationError
-from .jinja_i18n import setup_babel
 from .roles import RoleLoader
 from .storage import LocalPhotoStore, PhotoStore
 from .tokens import check_secret_key

@@ -20,12 +20,11 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.support import NullTranslations, Translations
-from flask import current_app, g, has_app_context, has_request_context, request, session
+from flask import current_app, g, has_app_context, has_request_context, session
 from flask_babel import Domain, get_locale
 from flask_babel.speaklater import LazyString
 
 from .config import SETTINGS
-from .context import current_user_info
 
 TRANSLATIONS = Path(__file__).parent / "translations"
 SESSION_KEY = "citizencare_locale"
@@ -87,23 +86,6 @@ def offered_language(locale: str | None) -> str | None:
         return locale
     language = locale.replace("-", "_").split("_")[0].lower()
     return language if language in offered else None
-
-
-def select_locale() -> str:
-    """Our locale selector, when we set up Flask-Babel ourselves (or a host adopts it).
-
-    The visitor's explicit choice, then their profile (the ``user_info`` hook), then
-    Accept-Language, then the default.
-    """
-    offered = languages()
-    if not has_request_context():
-        return offered[0]
-    return (
-        chosen_locale()
-        or offered_language(current_user_info().locale)
-        or request.accept_languages.best_match(offered)
-        or offered[0]
-    )
 
 
 def language_name(code: str) -> str:

@@ -18,15 +18,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import Flask
-from flask_babel import Babel
 from jinja2 import Environment, pass_context
 from jinja2.ext import Extension
 from jinja2.lexer import TOKEN_DOT, TOKEN_NAME, Token, TokenStream
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from .i18n import domain, language_choices, select_locale
+from .i18n import domain, language_choices
 
 PREFIX = "citizencare/"
 RENAMED = {name: f"cc_{name}" for name in ("gettext", "ngettext", "pgettext", "npgettext")} | {
@@ -104,16 +102,3 @@ def install(env: Environment) -> None:
     env.add_extension(CitizenCareI18n)
     env.globals.update(GLOBALS)
     env.globals["cc_language_choices"] = language_choices
-
-
-def setup_babel(app: Flask) -> None:
-    """Use the host's Flask-Babel if it has one, else set one up; our templates use our domain either way.
-
-    The host's Babel keeps its own translation directories: ours are read by
-    :data:`domain` only.
-    """
-    if "babel" not in app.extensions:
-        app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["CITIZENCARE_LANGUAGES"][0])
-        app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
-        Babel(app, locale_selector=select_locale)
-    install(app.jinja_env)

@@ -9,9 +9,9 @@ import pytest
 from flask import Flask
 from flask_login import FlaskLoginClient
 
+from flask_citizencare.access import Actor
 from flask_citizencare.domain.lifecycle import Action, Role
 from flask_citizencare.models import Category, Office, Report, StaffMember
-from flask_citizencare.services.staff import Actor
 from flask_citizencare.services.triage import ActionInput, apply_action
 
 from .factories import create_category, create_office

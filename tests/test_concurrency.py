@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from flask_citizencare.domain.lifecycle import Action, Status
 from flask_citizencare.models import Message, OutboxMail, Report, StatusEvent
 from flask_citizencare.services import sla
-from flask_citizencare.services.mail.ingest import ingest_message
+from flask_citizencare.services.replies import ingest_message
 
 from .factories import create_report
 from .host import host_db

@@ -22,9 +22,9 @@ from flask_citizencare import tokens
 from flask_citizencare.domain.lifecycle import Action
 from flask_citizencare.models import Category, Follower, OutboxMail, Report, StaffMember
 from flask_citizencare.queries.reports import tracked_report
-from flask_citizencare.services.mail.ingest import ingest_message
 from flask_citizencare.services.mail.outbox import deliver_pending
 from flask_citizencare.services.mail.recipients import address_key
+from flask_citizencare.services.replies import ingest_message
 from flask_citizencare.services.threads import post_message
 from flask_citizencare.tokens import Purpose
 

@@ -21,7 +21,7 @@ from flask import Flask
 from PIL import Image
 
 from flask_citizencare.domain import mail
-from flask_citizencare.services.mail.ingest import ingest_message
+from flask_citizencare.services.replies import ingest_message
 from flask_citizencare.storage import images as photo_images
 from flask_citizencare.storage.photos import PhotoRejected, ProcessedPhoto, process_photo
 from fuzz import mail_parser, photo_pipeline

@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 
 from flask_citizencare.domain.mail import reply_address
 from flask_citizencare.models import Report, metadata
-from flask_citizencare.services.mail.ingest import ingest_message
+from flask_citizencare.services.replies import ingest_message
 
 from . import images
 from .factories import create_photo, create_report

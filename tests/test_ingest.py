@@ -10,12 +10,12 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from flask_citizencare.access import Actor
 from flask_citizencare.domain.lifecycle import Action, Role, Status
 from flask_citizencare.domain.mail import reply_address
 from flask_citizencare.models import Message, Photo, Report, StaffMember, StatusEvent
-from flask_citizencare.services.mail.ingest import IngestResult, ingest_message
 from flask_citizencare.services.mail.reply_addresses import reply_secret
-from flask_citizencare.services.staff import Actor
+from flask_citizencare.services.replies import IngestResult, ingest_message
 from flask_citizencare.services.triage import ActionInput, apply_action
 
 from .factories import create_report

@@ -40,7 +40,7 @@ from flask_citizencare.demo import load_demo
 from flask_citizencare.domain.mail import reply_address
 from flask_citizencare.models import Category, Message, Office, Photo, Report, ReporterContact, StaffMember
 from flask_citizencare.models.reports import StatusEvent
-from flask_citizencare.services.mail.ingest import ingest_message
+from flask_citizencare.services.replies import ingest_message
 from flask_citizencare.services.surveys import answer_survey
 
 from .conftest import BOLOGNA

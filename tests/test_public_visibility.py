@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from flask_citizencare.domain.lifecycle import Action
 from flask_citizencare.models import Photo, Report
 from flask_citizencare.services.cases import Moderation, moderate
-from flask_citizencare.services.mail.ingest import ingest_message
+from flask_citizencare.services.replies import ingest_message
 
 from .conftest import BOLOGNA
 from .host import host_db

@@ -22,7 +22,7 @@ from flask_citizencare.models import (
     StatusEvent,
 )
 from flask_citizencare.services import surveys
-from flask_citizencare.services.mail.ingest import ingest_message
+from flask_citizencare.services.replies import ingest_message
 from flask_citizencare.services.retention import Erased, erase_address, run_retention
 
 from . import test_ingest

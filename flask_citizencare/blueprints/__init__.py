@@ -31,9 +31,9 @@ from ..i18n import SESSION_KEY, current_language, languages
 from ..i18n import gettext as _
 from ..labels import public_status_label
 from ..parsing import CONVERTERS
+from ..security_headers import apply_security_headers, csp_nonce
 from ..services.photos import PhotoStoreUnavailable
 from ..web.requests import guard, takes_photos
-from ..web.security_headers import apply_security_headers, csp_nonce
 from .api import blueprint as api_blueprint
 from .api.views import problem
 from .dashboard import blueprint as dashboard_blueprint

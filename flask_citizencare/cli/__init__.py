@@ -410,7 +410,7 @@ def mail_ingest(maildir: str | None, mbox: str | None, delete: bool, imap: bool,
     """
     import mailbox
 
-    from ..services.mail.ingest import ingest_message
+    from ..services.replies import ingest_message
 
     if sum((maildir is not None, mbox is not None, imap)) > 1:
         raise click.UsageError("give one of --maildir, --mbox and --imap")

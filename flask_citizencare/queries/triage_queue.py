@@ -17,11 +17,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
+from ..access import Actor, visible_reports
 from ..database.spatial import reports_in_box
 from ..domain.lifecycle import OPEN_STATUSES, Status
 from ..models import Report
 from ..parsing import InputError, check_int, parse_datetime
-from ..services.staff import Actor, visible_reports
 
 SORTS = ("due", "age", "priority")
 SLA_STATES = ("on_time", "due_soon", "breached", "paused")

@@ -14,6 +14,7 @@ from typing import Any
 from geoalchemy2.shape import to_shape
 
 from .. import signals
+from ..access import Actor, is_assigned
 from ..context import app_object, db_session
 from ..domain.lifecycle import Priority, Role
 from ..i18n import gettext as _
@@ -23,7 +24,6 @@ from .errors import Forbidden, InvalidInput
 from .locking import changing_case, check_version
 from .routing import office_for
 from .sla import recompute_due_times
-from .staff import Actor, is_assigned
 from .triage import load_case, record_change
 
 TITLE_MAX = 200

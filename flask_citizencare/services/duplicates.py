@@ -18,6 +18,7 @@ from flask import current_app
 from geoalchemy2.shape import to_shape
 from sqlalchemy.orm import Session
 
+from ..access import Actor, visible_reports
 from ..database.spatial import reports_in_box
 from ..domain.lifecycle import OPEN_STATUSES
 from ..i18n import gettext as _
@@ -25,7 +26,6 @@ from ..models import Report
 from ..models.base import utcnow
 from .errors import InvalidInput
 from .knowledge import search_reports
-from .staff import Actor, visible_reports
 
 DEFAULT_RADIUS_M = 50.0
 DEFAULT_MAX_AGE_DAYS = 30

@@ -38,19 +38,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ..access import publicly_visible
 from ..context import db_session
 from ..models import Follower, OutboxMail, Report
 from ..models.base import utcnow
 from ..tokens import ExpiredToken, InvalidToken, Purpose, same, sign, verify
 from .mail.notify import queue_follow_confirmation
-from .mail.recipients import (
-    address_key,
-    confirm_days,
-    followers_of,
-    normalise,
-    publicly_visible,
-    reporter_address,
-)
+from .mail.recipients import address_key, confirm_days, followers_of, normalise, reporter_address
 
 #: Confirmation mails for one address and one report within :data:`RESEND_WINDOW`.
 MAX_CONFIRMATIONS_PER_REPORT = 2

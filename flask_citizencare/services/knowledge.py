@@ -34,9 +34,9 @@ import sqlalchemy as sa
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
+from ..access import Actor, visible_reports
 from ..domain.lifecycle import Status
 from ..models import Message, Report
-from .staff import Actor, visible_reports
 
 #: Longer queries are cut here: nobody types more, and it bounds the work of a search.
 MAX_QUERY_CHARS = 500

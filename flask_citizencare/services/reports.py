@@ -17,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .. import signals
+from ..access import Actor
 from ..context import app_object, db_session, state
 from ..domain.geo import Area, check_point
 from ..domain.intake import received_at_problem
@@ -30,7 +31,6 @@ from .mail import notify
 from .photos import discard, publish, staged_photos
 from .routing import office_for
 from .sla import recompute_due_times
-from .staff import Actor
 
 
 class SubmissionRefused(ValueError):

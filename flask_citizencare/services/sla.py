@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from .. import signals
+from ..access import Actor
 from ..context import app_object, db_session
 from ..domain.lifecycle import Action, Role, Status
 from ..domain.sla import BusinessCalendar, SlaPolicy, Suspension, due_times
@@ -17,7 +18,6 @@ from ..models import Category, Report, StatusEvent
 from .errors import ChangedMeanwhile, Forbidden, InvalidInput
 from .locking import changing_case
 from .mail.notify import queue_staff_reminder
-from .staff import Actor
 
 _CALENDARS: dict[object, BusinessCalendar] = {}
 

@@ -1,48 +1,17 @@
-"""Who is acting: the staff member behind a host user, and what they may see."""
+"""Staff members: the row behind a host user with a staff role, made on first use; adding, removing."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from ..context import user_info_of
-from ..domain.lifecycle import INTAKE_ROLES, STAFF_ROLES, Role
+from ..domain.lifecycle import STAFF_ROLES, Role
 from ..i18n import offered_language
-from ..models import Office, Report, StaffMember
-
-
-@dataclass(frozen=True)
-class Actor:
-    """A staff member with the roles the host gave them for this request."""
-
-    staff: StaffMember
-    roles: frozenset[Role]
-
-    @property
-    def office_ids(self) -> frozenset[int]:
-        return frozenset(o.id for o in self.staff.offices)
-
-    @property
-    def sees_everything(self) -> bool:
-        return bool(self.roles & {Role.OPERATOR, Role.MANAGER, Role.ADMIN})
-
-    @property
-    def supervises(self) -> bool:
-        return bool(self.roles & {Role.MANAGER, Role.ADMIN})
-
-    @property
-    def registers_requests(self) -> bool:
-        """May register requests that arrived by phone, e-mail, letter or at the counter (the intake)."""
-        return bool(self.roles & INTAKE_ROLES)
-
-    @property
-    def is_admin(self) -> bool:
-        """Administrators run the installation: the outbox, for one."""
-        return Role.ADMIN in self.roles
+from ..models import Office, StaffMember
 
 
 def staff_member_for(session: Session, user: Any, roles: frozenset[Role]) -> StaffMember | None:
@@ -74,28 +43,6 @@ def staff_member_for(session: Session, user: Any, roles: frozenset[Role]) -> Sta
         session.add(member)
         session.commit()
     return member if member.active else None
-
-
-def visible_reports(actor: Actor) -> sa.ColumnElement[bool]:
-    """SQL condition: the cases this actor may see (technicians: their offices' and their own)."""
-    if actor.sees_everything:
-        return sa.true()
-    return sa.or_(Report.office_id.in_(actor.office_ids or {-1}), Report.assignee_id == actor.staff.id)
-
-
-def can_see(actor: Actor, report: Report) -> bool:
-    return (
-        actor.sees_everything or report.office_id in actor.office_ids or report.assignee_id == actor.staff.id
-    )
-
-
-def is_assigned(actor: Actor, report: Report) -> bool:
-    """Assigned staff: the assignee, or a member of the office when nobody is named; supervisors always."""
-    if actor.supervises or report.assignee_id == actor.staff.id:
-        return True
-    return (
-        report.assignee_id is None and report.office_id is not None and report.office_id in actor.office_ids
-    )
 
 
 def office_members(session: Session, office: Office) -> list[StaffMember]:

@@ -19,6 +19,7 @@ change made by staff.
 from __future__ import annotations
 
 from .. import signals
+from ..access import Actor
 from ..context import app_object
 from ..i18n import gettext as _
 from ..models import Message
@@ -26,7 +27,6 @@ from ..models.base import utcnow
 from .errors import InvalidInput
 from .locking import changing_case, check_version
 from .mail.notify import queue_event_mails
-from .staff import Actor
 from .triage import load_case, record_change
 
 VISIBILITIES = ("public", "private", "internal")

@@ -21,6 +21,7 @@ from blinker import Signal
 from sqlalchemy.orm import Session
 
 from .. import signals
+from ..access import Actor, can_see, is_assigned
 from ..context import app_object, db_session
 from ..domain.lifecycle import TRANSITIONS, Action, Need, Status, Transition, next_status
 from ..i18n import gettext as _
@@ -32,7 +33,6 @@ from .following import follow_master
 from .locking import changing_case, check_version
 from .mail import notify
 from .sla import recompute_due_times
-from .staff import Actor, can_see, is_assigned
 
 REASON_MAX = 2000
 REPLY_MAX = 10000

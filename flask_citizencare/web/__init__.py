@@ -1,4 +1,4 @@
-"""Plumbing of the answers we serve: security headers, caching, body limits, forms, layout inspection.
+"""Plumbing of the answers we serve: caching, body limits, forms, the layout and its assets.
 
 Nothing here reads the per-app state (:mod:`flask_citizencare.context`): the
 state stores what :mod:`.layout` and :mod:`.limiter` make, and the blueprints

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from .security_headers import policy
+from ..security_headers import policy
 
 _TAG = re.compile(r"<(link|script)\b([^>]*)>", re.I)
 _ATTRIBUTE = re.compile(r"""\b(rel|href|src)\s*=\s*["']([^"'{}]*)["']""", re.I)

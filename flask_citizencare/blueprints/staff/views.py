@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from ...access import Actor, can_see, is_assigned
 from ...context import current_roles, db_session, is_staff
 from ...domain.lifecycle import Action, Priority, Status, available
 from ...i18n import current_language
@@ -29,7 +30,7 @@ from ...services.cases import classify as classify_case
 from ...services.cases import moderate as moderate_case
 from ...services.duplicates import similar_reports
 from ...services.errors import ActionRefused
-from ...services.staff import Actor, can_see, is_assigned, staff_member_for
+from ...services.staff import staff_member_for
 from ...services.threads import post_message
 from ...services.triage import ActionInput, apply_action, load_case
 from ...web.requests import accepts_photos

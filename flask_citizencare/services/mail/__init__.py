@@ -1,1 +1,4 @@
-"""Mail, both ways: the outbox written with each change, its delivery, and replies read back into threads."""
+"""Mail: the outbox written with each change (notify), its delivery (outbox), who gets it and the
+Reply-To each mail carries; the IMAP fetch of replies. Applying a reply to its case is a use case of
+its own, :mod:`flask_citizencare.services.replies`.
+"""

@@ -16,6 +16,7 @@ from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
+from ...access import publicly_visible
 from ...context import app_object
 from ...domain.lifecycle import Action, Channel
 from ...domain.mail import reply_address
@@ -23,7 +24,7 @@ from ...i18n import gettext as _
 from ...models import Follower, Message, Office, OfficeMember, OutboxMail, Report, StaffMember, StatusEvent
 from ...models.base import utcnow
 from ..surveys import survey_url
-from .recipients import Recipient, confirm_days, publicly_visible, recipients, unsubscribe_token
+from .recipients import Recipient, confirm_days, recipients, unsubscribe_token
 from .reply_addresses import reply_local, reply_secret
 
 

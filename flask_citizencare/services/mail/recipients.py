@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from ...access import publicly_visible
 from ...models import Follower, Report
 from ...tokens import Purpose, digest, sign
 
@@ -23,7 +24,6 @@ __all__ = [
     "confirm_days",
     "followers_of",
     "normalise",
-    "publicly_visible",
     "recipients",
     "reporter_address",
     "unsubscribe_token",
@@ -41,11 +41,6 @@ class Recipient:
 
 def normalise(address: str) -> str:
     return address.strip().lower()
-
-
-def publicly_visible(report: Report) -> bool:
-    """The public page of ``report`` exists (the rule of ``queries.public_reports_filter``)."""
-    return bool(report.is_public) and report.duplicate_of_id is None
 
 
 def address_key(address: str) -> str:

@@ -1,7 +1,7 @@
 """The addresses our mails carry as Reply-To, one per report: ``risposte+<id>.<token>@<domain>``.
 
 The outbox writes them (:mod:`.notify`) and the reply-by-mail ingestion reads
-them back (:mod:`.ingest`); the address format itself is a pure rule of
+them back (:mod:`flask_citizencare.services.replies`); the address format itself is a pure rule of
 :mod:`flask_citizencare.domain.mail`. Here: the settings and the key.
 """
 

@@ -46,17 +46,17 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from ...context import db_session
-from ...domain.lifecycle import Action, Status
-from ...domain.mail import Incoming, parse_incoming
-from ...models import Message, Report, StatusEvent
-from ...models.base import utcnow
-from ...storage.photos import PhotoRejected, ProcessedPhoto, process_photo
-from ..errors import ChangedMeanwhile
-from ..locking import changing_case
-from ..reports import add_reporter_information
-from ..triage import reopen_by_citizen, send_reopened
-from .reply_addresses import reply_domain, reply_local, reply_secret
+from ..context import db_session
+from ..domain.lifecycle import Action, Status
+from ..domain.mail import Incoming, parse_incoming
+from ..models import Message, Report, StatusEvent
+from ..models.base import utcnow
+from ..storage.photos import PhotoRejected, ProcessedPhoto, process_photo
+from .errors import ChangedMeanwhile
+from .locking import changing_case
+from .mail.reply_addresses import reply_domain, reply_local, reply_secret
+from .reports import add_reporter_information
+from .triage import reopen_by_citizen, send_reopened
 
 __all__ = ["IngestResult", "ingest_message"]
 

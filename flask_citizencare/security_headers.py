@@ -54,7 +54,7 @@ from urllib.parse import urlsplit
 
 from flask import Response, current_app, g, request
 
-from ..errors import ConfigurationError
+from .errors import ConfigurationError
 
 SELF = "'self'"
 #: The policy of every answer, before ``CITIZENCARE_CSP`` adds to it. Leaflet sets its
