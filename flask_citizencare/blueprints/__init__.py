@@ -10,6 +10,7 @@ page by writing a file of the same name.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask.sansio.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
+from geoalchemy2.shape import to_shape
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..context import db_session
@@ -89,9 +91,6 @@ blueprint.after_request(apply_security_headers)
 @blueprint.app_template_filter("cc_point_json")
 def cc_point_json(point: Any) -> str:
     """``{"lat": .., "lon": ..}`` of a stored point, for the maps' data attributes."""
-    import json
-
-    from geoalchemy2.shape import to_shape
 
     shape = to_shape(point)
     return json.dumps({"lat": round(shape.y, 7), "lon": round(shape.x, 7)})

@@ -14,6 +14,7 @@ them fails on a connection without SpatiaLite ("no such module: VirtualElementar
 
 from __future__ import annotations
 
+import configparser
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -213,7 +214,6 @@ def _read(path: Path) -> str | None:
 
 
 def _alembic_ini_env(ini: Path) -> Path | None:
-    import configparser
 
     if not ini.is_file():
         return None

@@ -13,11 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 
+from ..context import state
+from ..models import metadata
+from .comparison import configure_comparison
 from .engine import connect, prepare_spatial_database
 
 VERSION_TABLE = "alembic_version_citizencare"
@@ -34,7 +38,6 @@ def migrations_folder() -> Path:
 @contextmanager
 def alembic_config(app: Flask) -> Iterator[Config]:
     """An Alembic config bound to one connection of the app's engine, in one transaction."""
-    from ..context import state
 
     folder = migrations_folder()
     config = Config()
@@ -49,7 +52,6 @@ def alembic_config(app: Flask) -> Iterator[Config]:
 
 def upgrade(app: Flask, revision: str = "head", sql: bool = False) -> None:
     """Bring our tables to ``revision``; a new database first gets PostGIS or SpatiaLite's metadata."""
-    from ..context import state
 
     with app.app_context():
         prepare_spatial_database(state(app).db.engine)
@@ -78,10 +80,6 @@ def head_revision() -> str | None:
 
 def pending_differences(app: Flask) -> list[Any]:
     """What autogenerate would change: empty when the models and the database agree."""
-    from alembic.autogenerate import compare_metadata
-
-    from ..models import metadata
-    from .comparison import configure_comparison
 
     with alembic_config(app) as config:
         context = MigrationContext.configure(

@@ -9,9 +9,9 @@ from __future__ import annotations
 from alembic import context
 from geoalchemy2 import alembic_helpers
 
-from ..database.comparison import configure_comparison
-from ..database.migrate import VERSION_TABLE
-from ..models import metadata
+from flask_citizencare.database.comparison import configure_comparison
+from flask_citizencare.database.migrate import VERSION_TABLE
+from flask_citizencare.models import metadata
 
 config = context.config
 

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from ..context import user_info_of
+from ..context import db_session, user_info_of
 from ..domain.lifecycle import STAFF_ROLES, Role
 from ..i18n import offered_language
 from ..models import Office, StaffMember
@@ -60,7 +60,6 @@ def save_staff_member(
     user_id: str, *, role: str, display_name: str, email: str | None = None, office_codes: Iterable[str] = ()
 ) -> StaffMember:
     """Create or update the staff row of a host user; raises ``ValueError`` for unknown offices or roles."""
-    from ..context import db_session
 
     session = db_session()
     if role not in {r.value for r in STAFF_ROLES}:
@@ -81,7 +80,6 @@ def save_staff_member(
 
 
 def deactivate_staff_member(user_id: str) -> bool:
-    from ..context import db_session
 
     session = db_session()
     member = session.scalar(

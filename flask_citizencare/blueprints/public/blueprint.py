@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, current_app
 from flask.sansio.blueprints import BlueprintSetupState
 
 from ..ratelimit import form_value, limited, view_arg
@@ -46,7 +46,6 @@ def _exempt_unsubscribe() -> None:
     Runs before every other ``before_request`` of the app, so the host's
     ``CSRFProtect`` (set up before or after us) sees the exemption in time.
     """
-    from flask import current_app
 
     csrf = current_app.extensions.get("csrf")
     if csrf is not None and hasattr(csrf, "exempt"):

@@ -7,7 +7,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, current_app, make_response, redirect, render_template, request, send_file, url_for
+from flask import (
+    abort,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -28,7 +38,22 @@ from ...queries.reports import (
     reports_of_user,
     tracked_report,
 )
+from ...services.duplicates import nearby_open_reports
+from ...services.errors import ActionRefused
+from ...services.following import FollowLinkError, request_follow, subscription_for
+from ...services.following import confirm_follow as confirm
+from ...services.following import unsubscribe as take_off
 from ...services.reports import SubmissionRefused, add_reporter_information, submit_report
+from ...services.surveys import (
+    AlreadyAnswered,
+    NotSurveyable,
+    SurveyLinkError,
+    answer_survey,
+    can_be_surveyed,
+    report_for_token,
+    response_of,
+    survey_days,
+)
 from ...web.caching import PUBLIC_DATA, public_page
 from ...web.requests import accepts_photos
 from .. import ratelimit
@@ -38,6 +63,7 @@ from .forms import (
     CitizenReportForm,
     FollowForm,
     ReportForm,
+    SurveyForm,
     parse_coordinate,
     question_field_name,
     report_form_class,
@@ -223,7 +249,6 @@ def follow(public_id: str) -> ResponseReturnValue:
     enumeration); :func:`~flask_citizencare.services.following.request_follow`
     decides whether a mail really goes out.
     """
-    from ...services.following import request_follow
 
     report = public_report(public_id) or abort(404)
     form = FollowForm()
@@ -257,8 +282,6 @@ def _link_error(error: Any) -> ResponseReturnValue:
 
 def confirm_follow(token: str) -> ResponseReturnValue:
     """Opening the link in the confirmation mail confirms (idempotent)."""
-    from ...services.following import FollowLinkError
-    from ...services.following import confirm_follow as confirm
 
     try:
         report = confirm(token, current_language())
@@ -271,8 +294,6 @@ def unsubscribe(token: str) -> ResponseReturnValue:
     """One-click unsubscribe (RFC 8058). GET only shows a button, since mail scanners open links;
     POST (the button, or the mail client's one-click POST, without a CSRF token: the signed token
     in the address is the proof) unsubscribes."""
-    from ...services.following import FollowLinkError, subscription_for
-    from ...services.following import unsubscribe as take_off
 
     try:
         if request.method == "POST":
@@ -353,10 +374,6 @@ def privacy() -> ResponseReturnValue:
 
 def nearby() -> ResponseReturnValue:
     """Open public reports of a category near a point: "is it one of these?" on the form."""
-    from flask import jsonify
-
-    from ...services.duplicates import nearby_open_reports
-    from ...services.errors import ActionRefused
 
     try:
         category_id = parse_id(request.args.get("category"))
@@ -392,17 +409,6 @@ def _survey_error(status: int, title: str, message: str) -> ResponseReturnValue:
 
 def survey(token: str) -> ResponseReturnValue:
     """The satisfaction survey of a finished case, reached from the signed link in the e-mail."""
-    from ...services.surveys import (
-        AlreadyAnswered,
-        NotSurveyable,
-        SurveyLinkError,
-        answer_survey,
-        can_be_surveyed,
-        report_for_token,
-        response_of,
-        survey_days,
-    )
-    from .forms import SurveyForm
 
     try:
         report = report_for_token(token)

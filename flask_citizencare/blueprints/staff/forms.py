@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask import current_app
@@ -27,7 +28,6 @@ from ...web.forms import CitizenCareForm
 
 
 def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
-    import math
 
     if not value:
         return None

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from ...access import Actor, can_see, is_assigned
 from ...context import current_roles, db_session, is_staff
 from ...domain.lifecycle import Action, Priority, Status, available
+from ...domain.sla import remaining, sla_state
 from ...i18n import current_language
 from ...i18n import gettext as _
 from ...labels import staff_status_labels
@@ -45,6 +46,7 @@ from .forms import (
     fill_queue_choices,
     priority_labels,
 )
+from .intake import intake_view
 
 
 def require_staff() -> ResponseReturnValue | None:
@@ -190,7 +192,6 @@ def _case_context(report: Report) -> dict[str, Any]:
     ]
     now = utcnow()
     calendar = sla.calendar()
-    from ...domain.sla import remaining, sla_state
 
     due = report.due_at
     canned = [
@@ -348,6 +349,5 @@ def photo(key: str) -> ResponseReturnValue:
 
 @accepts_photos
 def intake() -> ResponseReturnValue:
-    from .intake import intake_view
 
     return intake_view()

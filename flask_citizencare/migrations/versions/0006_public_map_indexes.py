@@ -8,7 +8,7 @@
   what the per-cell count reads included, for an index-only scan.
 - ``cc_map_cells``: public reports counted per grid cell at the zoom levels
   of :data:`LEVELS`, kept exact by triggers on ``cc_reports`` and filled here
-  for the reports already there (see :mod:`flask_citizencare.map_cells`).
+  for the reports already there (see :mod:`flask_citizencare.queries.map_cells`).
   The triggers and functions are not in the models: ``migrations_support``
   keeps them out of the schema comparison (Alembic does not compare them).
 
@@ -28,7 +28,7 @@ down_revision = '0005'
 branch_labels = None
 depends_on = None
 
-#: Frozen copy of ``flask_citizencare.map_cells.LEVELS`` as of this revision.
+#: Frozen copy of ``flask_citizencare.queries.map_cells.LEVELS`` as of this revision.
 LEVELS = (8, 9, 10, 11, 12, 13, 14, 15)
 OPEN = "status IN ('acknowledged', 'in_progress', 'new', 'suspended')"
 
