@@ -4,8 +4,8 @@ Bots fill every field and post at once. :class:`BotTrap` adds to a form
 
 - a field that people never see nor reach (off screen, ``aria-hidden``,
   ``tabindex=-1``, no autocomplete, labelled "leave this field empty"), and
-- the time the form was shown, signed (itsdangerous, with a salt of this
-  purpose and form), so that a post sooner than
+- the time the form was shown, signed (:mod:`flask_citizencare.tokens`,
+  naming the form it was made for), so that a post sooner than
   ``CITIZENCARE_FORM_MIN_SECONDS`` after it, or with the time missing or
   forged, is recognised.
 
@@ -23,27 +23,23 @@ import time
 from typing import Any, ClassVar
 
 from flask import current_app, request
-from itsdangerous import BadData, URLSafeSerializer
 from wtforms import HiddenField, StringField
 
 from ...i18n import lazy_gettext as _l
+from ...tokens import InvalidToken, Purpose, sign, verify
 from ...web.forms import CitizenCareForm
 
 log = logging.getLogger(__name__)
 
-SALT = "citizencare.form-time"
 HONEYPOT = "website"
 FORM_TIME = "form_time"
-
-
-def _serializer(purpose: str) -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key or "", salt=f"{SALT}.{purpose}")
 
 
 def form_time_token(purpose: str, at: float | None = None) -> str:
     """The signed time (now by default) a form of ``purpose`` was shown."""
     # Rounded down, never up: a form posted at once must not seem to be sent before it was shown.
-    return str(_serializer(purpose).dumps(math.floor((time.time() if at is None else at) * 10) / 10))
+    shown = math.floor((time.time() if at is None else at) * 10) / 10
+    return sign(Purpose.FORM_TIME, {"f": purpose, "t": shown})
 
 
 def shown_at(purpose: str, token: str | None) -> float | None:
@@ -51,9 +47,12 @@ def shown_at(purpose: str, token: str | None) -> float | None:
     if not token:
         return None
     try:
-        value = _serializer(purpose).loads(token)
-    except BadData:
+        payload = verify(Purpose.FORM_TIME, token)
+    except InvalidToken:
         return None
+    if not isinstance(payload, dict) or payload.get("f") != purpose:
+        return None
+    value = payload.get("t")
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
