@@ -61,6 +61,7 @@ demo: setup $(INSTANCE)/secret_key
 # The PostGIS half needs a PostgreSQL server: CITIZENCARE_TEST_POSTGRES_URL, or a local one set up here;
 # the browser tests need Debian's Chromium (system-tests installs both).
 test: setup system-tests
+	$(BIN)/lint-imports --no-cache
 	CITIZENCARE_TEST_POSTGRES_URL="$${CITIZENCARE_TEST_POSTGRES_URL:-$$(scripts/postgres-test-url.sh)}" \
 		$(BIN)/pytest
 
