@@ -26,14 +26,14 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ..config import SETTINGS
-from ..domain import statistics as st
-from ..domain.geo import Area
-from ..domain.lifecycle import OPEN_STATUSES, Status
-from ..domain.satisfaction import DETRACTOR_MAX, PROMOTER_MIN
-from ..models import Report, StatusEvent, SurveyResponse
-from ..models.base import utcnow
-from ..models.statistics import (
+from ...config import SETTINGS
+from ...domain import statistics as st
+from ...domain.geo import Area
+from ...domain.lifecycle import OPEN_STATUSES, Status
+from ...domain.satisfaction import DETRACTOR_MAX, PROMOTER_MIN
+from ...models import Report, StatusEvent, SurveyResponse
+from ...models.base import utcnow
+from ...models.statistics import (
     ACK_HISTOGRAM,
     AREA_COUNTS,
     DAILY_COUNTS,
@@ -42,7 +42,7 @@ from ..models.statistics import (
     stats_daily,
     stats_state,
 )
-from .reports import public_reports_filter
+from ..reports import public_reports_filter
 
 log = logging.getLogger(__name__)
 
