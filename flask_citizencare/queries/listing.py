@@ -19,7 +19,8 @@ from ..context import db_session
 from ..i18n import gettext as _
 from ..models import Category, Report
 from ..parsing import InputError, parse_id
-from .filters import FilterError, PublicFilter, filter_conditions, first_public_thumbnail
+from .filter_sql import filter_conditions, first_public_thumbnail
+from .filters import FilterError, PublicFilter
 from .geojson import overdue_condition
 
 #: Reports per page of the list shown without JavaScript.

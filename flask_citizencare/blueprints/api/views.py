@@ -29,7 +29,8 @@ from ...i18n import gettext as _
 from ...labels import public_status_labels
 from ...models import Category, Report
 from ...queries import geojson, map_cells
-from ...queries.filters import FilterError, PublicFilter, filter_conditions, parse_public_filter
+from ...queries.filter_sql import filter_conditions
+from ...queries.filters import FilterError, PublicFilter, parse_public_filter
 from ...tokens import InvalidToken, Purpose, sign, verify
 from ...web.caching import PUBLIC_DATA
 
