@@ -2,7 +2,7 @@
 
 Every link and address the extension hands out that must not be forged
 (follow confirmations, unsubscribe links, survey links, reply addresses, the
-API's page cursors) is signed here, and nowhere else. None of them is signed
+keyset page cursors) is signed here, and nowhere else. None of them is signed
 with the bare ``SECRET_KEY``: each purpose gets its own key,
 ``HMAC-SHA256(SECRET_KEY, "flask-citizencare " + purpose)``, so a token of one
 kind can never pass for another, and what leaks out of one purpose (a keyed
@@ -57,7 +57,8 @@ class Purpose(StrEnum):
     SURVEY = "survey"
     #: Reply-To addresses (the label is the one the reply secret was derived with before).
     REPLY_ADDRESS = "reply addresses"
-    API_CURSOR = "api cursor"
+    #: Keyset page cursors (:mod:`~flask_citizencare.queries.cursors`).
+    CURSOR = "page cursor"
 
 
 _LABEL = b"flask-citizencare "

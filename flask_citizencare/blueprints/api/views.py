@@ -15,7 +15,7 @@ import json
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -28,10 +28,9 @@ from ...i18n import current_language
 from ...i18n import gettext as _
 from ...labels import public_status_labels
 from ...models import Category, Report
-from ...queries import geojson, map_cells
+from ...queries import cursors, geojson, map_cells
 from ...queries.filter_sql import filter_conditions
 from ...queries.filters import FilterError, PublicFilter, parse_public_filter
-from ...tokens import InvalidToken, Purpose, sign, verify
 from ...web.caching import PUBLIC_DATA
 
 MEDIA_TYPE = "application/geo+json"
@@ -92,8 +91,12 @@ def _cluster() -> str:
     return text
 
 
+#: The points' order, newest first: ``(created_at, id)``.
+ORDER, KEY = "public map", (cursors.Field.MOMENT, cursors.Field.INTEGER)
+
+
 def encode_cursor(key: geojson.Key) -> str:
-    return sign(Purpose.API_CURSOR, [key[0].isoformat(), key[1]])
+    return cursors.encode(ORDER, key)
 
 
 def _cursor() -> geojson.Key | None:
@@ -103,13 +106,10 @@ def _cursor() -> geojson.Key | None:
         return None
     message = _("This page link is not valid: start again from the first page.")
     try:
-        moment_text, row_id = verify(Purpose.API_CURSOR, text, max_length=200)
-        moment = datetime.fromisoformat(moment_text)
-    except (InvalidToken, ValueError, TypeError):
+        moment, row_id = cursors.decode(text, ORDER, KEY)
+    except cursors.BadCursor:
         raise ParameterError("cursor", message) from None
-    if moment.tzinfo is None or not isinstance(row_id, int) or isinstance(row_id, bool):
-        raise ParameterError("cursor", message)
-    return moment.astimezone(UTC), row_id
+    return cast(datetime, moment), cast(int, row_id)
 
 
 def _labels(language: str) -> geojson.Labels:
