@@ -69,7 +69,8 @@ def main() -> int:
     cursor = re.search(r'href="([^"]+)" rel="next"', first)
     deep = cursor.group(1).replace("&amp;", "&") if cursor else "/citizencare/staff/"
     after = parse_qs(urlsplit(deep).query).get("after", [""])[0]
-    due, last_id = decode_cursor(after, ["due", "id"]) or (now, 0)
+    with app.test_request_context():  # cursors are signed with the app's key
+        due, last_id = decode_cursor(after, ["due", "id"]) or (now, 0)
 
     scenarios = [
         ("open cases, first page + counts", "/citizencare/staff/", ""),

@@ -1,9 +1,10 @@
 """Signed tokens and keyed hashes, each under a key derived for its purpose.
 
 Every link and address the extension hands out that must not be forged
-(follow confirmations, unsubscribe links, survey links, reply addresses, page
-cursors, the time a form was shown) is signed here, and nowhere else. None of them is signed
-with the bare ``SECRET_KEY``: each purpose gets its own key,
+(follow confirmations, unsubscribe links, survey links, reply addresses, the
+keyset page cursors, the time a form was shown) is signed here, and nowhere
+else. None of them is signed with the bare ``SECRET_KEY``: each purpose gets
+its own key,
 ``HMAC-SHA256(SECRET_KEY, "flask-citizencare " + purpose)``, so a token of one
 kind can never pass for another, and what leaks out of one purpose (a keyed
 hash in a URL, a reply address) says nothing about the session key that
@@ -57,7 +58,8 @@ class Purpose(StrEnum):
     SURVEY = "survey"
     #: Reply-To addresses (the label is the one the reply secret was derived with before).
     REPLY_ADDRESS = "reply addresses"
-    API_CURSOR = "api cursor"
+    #: Keyset page cursors (:mod:`~flask_citizencare.queries.cursors`).
+    CURSOR = "page cursor"
     #: When a citizen's form was shown (the bot trap's minimum fill time).
     FORM_TIME = "form time"
 

@@ -21,7 +21,8 @@ from flask_citizencare.demo import load_demo
 from flask_citizencare.domain.lifecycle import Action, Role
 from flask_citizencare.models import Category, MapCell, Report, StaffMember
 from flask_citizencare.queries import geojson, map_cells
-from flask_citizencare.queries.filters import PublicFilter, filter_conditions
+from flask_citizencare.queries.filter_sql import filter_conditions
+from flask_citizencare.queries.filters import PublicFilter
 from flask_citizencare.services.cases import Moderation, moderate
 from flask_citizencare.services.triage import ActionInput, apply_action
 

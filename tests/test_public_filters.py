@@ -12,10 +12,10 @@ from werkzeug.datastructures import MultiDict
 
 from flask_citizencare.domain.geo import Area
 from flask_citizencare.models import Photo, Report
+from flask_citizencare.queries.filter_sql import filter_conditions
 from flask_citizencare.queries.filters import (
     FilterError,
     PublicFilter,
-    filter_conditions,
     parse_public_filter,
 )
 

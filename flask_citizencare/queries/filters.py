@@ -1,12 +1,10 @@
-"""The filters of the public map, API and open data: parsed once, applied in SQL.
+"""The filters of the public map, API and open data: parsed once (their SQL is in :mod:`.filter_sql`).
 
 Every public output (``/api/reports.geojson``, the map page, ``/opendata``,
 the dashboard) reads its query string through :func:`parse_public_filter`, so
 the same words mean the same thing everywhere and bad input is refused the
 same way: a :class:`FilterError` naming the parameter, with a message in the
-visitor's language. :func:`filter_conditions` turns a filter into SQL
-conditions that always include :func:`~flask_citizencare.queries.reports.public_reports_filter`:
-no parameter can reach a hidden report.
+visitor's language.
 """
 
 from __future__ import annotations
@@ -14,19 +12,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
-
-from ..database.spatial import BBox, reports_in_box
+from ..database.spatial import BBox
 from ..domain.geo import Area
 from ..domain.lifecycle import CLOSED_STATUSES, OPEN_STATUSES, Kind, Status
 from ..i18n import gettext as _
-from ..models import Category, Photo, Report
 from ..parsing import MAX_DATE, MIN_DATE, InputError, parse_date
-from .reports import public_reports_filter
 
 #: Status groups a visitor can ask for.
 GROUPS = {"open": OPEN_STATUSES, "closed": CLOSED_STATUSES}
@@ -201,60 +194,3 @@ def parse_public_filter(
         until=until,
         has_photo=has_photo,
     )
-
-
-def _public_photo_of_report() -> sa.ColumnElement[bool]:
-    """A photo of the report the public may see (:meth:`~flask_citizencare.models.Photo.public_condition`)."""
-    return sa.and_(Photo.report_id == Report.id, Photo.public_condition())
-
-
-def public_photo_exists() -> sa.Exists:
-    """The report has a photo the public may see."""
-    return sa.select(Photo.id).where(_public_photo_of_report()).exists()
-
-
-def first_public_thumbnail() -> sa.ScalarSelect[Any]:
-    """The thumbnail key of the report's first photo the public may see (correlated subquery)."""
-    return (
-        sa.select(Photo.thumbnail_key)
-        .where(_public_photo_of_report())
-        .order_by(Photo.position, Photo.id)
-        .limit(1)
-        .correlate(Report)
-        .scalar_subquery()
-    )
-
-
-def _day_start(day: date, timezone: Any) -> datetime:
-    """Midnight of ``day`` in the municipality's time zone, as UTC (dates are local to the visitor)."""
-    return datetime.combine(day, time(0), tzinfo=timezone).astimezone(UTC)
-
-
-def filter_conditions(
-    session: Session, public_filter: PublicFilter, timezone: Any
-) -> list[sa.ColumnElement[bool]]:
-    """SQL conditions for ``public_filter`` on ``cc_reports``; the public-only condition comes first."""
-    f = public_filter
-    conditions: list[sa.ColumnElement[bool]] = [public_reports_filter()]
-    if f.bbox is not None:
-        conditions.append(reports_in_box(session, f.bbox))
-    if f.kinds:
-        conditions.append(Report.kind.in_(f.kinds))
-    if f.categories:
-        conditions.append(
-            Report.category_id.in_(sa.select(Category.id).where(Category.code.in_(f.categories)))
-        )
-    if f.statuses:
-        # Literals, not parameters (they are checked names): a prepared statement's generic plan
-        # can then still prove the partial index of open reports (ix_cc_reports_open_point) usable.
-        statuses: sa.BindParameter[list[str]] = sa.bindparam(
-            "statuses", list(f.statuses), expanding=True, literal_execute=True
-        )
-        conditions.append(Report.status.in_(statuses))
-    if f.since is not None:
-        conditions.append(Report.created_at >= _day_start(f.since, timezone))
-    if f.until is not None:
-        conditions.append(Report.created_at < _day_start(f.until + timedelta(days=1), timezone))
-    if f.has_photo is not None:
-        conditions.append(public_photo_exists() if f.has_photo else ~public_photo_exists())
-    return conditions

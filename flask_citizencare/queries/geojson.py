@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from ..database.spatial import BBox, reports_in_box
 from ..domain.lifecycle import Status
 from ..models import Category, Report
-from .filters import first_public_thumbnail
+from .filter_sql import first_public_thumbnail
 
 #: Decimal places of coordinates: 7 is about 1 cm, what a phone's GPS can tell.
 PRECISION = 7

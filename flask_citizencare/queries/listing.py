@@ -7,8 +7,8 @@ through the same filters as the API and the open data.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -18,13 +18,13 @@ from sqlalchemy.orm import Session
 from ..context import db_session
 from ..i18n import gettext as _
 from ..models import Category, Report
-from ..parsing import InputError, parse_id
-from .filters import FilterError, PublicFilter, filter_conditions, first_public_thumbnail
+from . import cursors
+from .filter_sql import filter_conditions, first_public_thumbnail
+from .filters import FilterError, PublicFilter
 from .geojson import overdue_condition
 
 #: Reports per page of the list shown without JavaScript.
 PAGE_SIZE = 25
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -41,22 +41,23 @@ class ListedReport:
     thumbnail_key: str | None
 
 
+#: The list's order, newest first: ``(created_at, id)``.
+ORDER, KEY = "public list", (cursors.Field.MOMENT, cursors.Field.INTEGER)
+
+
 def decode_cursor(text: str | None) -> tuple[datetime, int] | None:
-    """The next page's position, ``<created_at epoch microseconds>.<id>``; raises FilterError."""
+    """The next page's position (a cursor of :func:`encode_cursor`); raises FilterError."""
     if not text:
         return None
-    micros, _dot, ident = text.partition(".")
-    if len(text) > 40 or not micros.isdigit() or not ident.isdigit():
-        raise FilterError("cursor", _("This page link is damaged: go back to the first page."))
     try:
-        return EPOCH + timedelta(microseconds=int(micros)), parse_id(ident)
-    except (OverflowError, InputError):
+        created_at, report_id = cursors.decode(text, ORDER, KEY)
+    except cursors.BadCursor:
         raise FilterError("cursor", _("This page link is damaged: go back to the first page.")) from None
+    return cast(datetime, created_at), cast(int, report_id)
 
 
 def encode_cursor(created_at: datetime, report_id: int) -> str:
-    stamp = created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)
-    return f"{(stamp - EPOCH) // timedelta(microseconds=1)}.{report_id}"
+    return cursors.encode(ORDER, [created_at, report_id])
 
 
 def listed_query(

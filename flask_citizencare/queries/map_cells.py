@@ -31,7 +31,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ..models import Category, MapCell
+from ..database.spatial import BBox
+from ..models import MapCell
+from . import filter_sql
 from .filters import PublicFilter
 from .geojson import Cluster, cell_size
 
@@ -213,12 +215,6 @@ def resume_triggers(connection: sa.Connection) -> int:
     return rebuild(connection)
 
 
-def usable(public_filter: PublicFilter, zoom: int) -> bool:
-    """Whether the cells can answer: no date or photo condition, and a zoom no finer than stored."""
-    f = public_filter
-    return f.since is None and f.until is None and f.has_photo is None and zoom <= max(LEVELS)
-
-
 Range = tuple[int, int]
 
 
@@ -226,6 +222,43 @@ def cell_range(low: float, high: float, offset: int, zoom: int) -> Range:
     """The indexes of the cells of ``zoom`` that ``[low, high]`` touches."""
     cell = cell_size(zoom)
     return math.floor((low + offset) / cell), math.floor((high + offset) / cell)
+
+
+def _level(zoom: int) -> int:
+    """The stored level a view at ``zoom`` is summed up from: the same, or the next finer one."""
+    return min(stored for stored in LEVELS if stored >= zoom)
+
+
+def _view_cells(bbox: BBox, zoom: int) -> tuple[Range, Range]:
+    """The cells of ``zoom`` that ``bbox`` touches, ``((x0, x1), (y0, y1))``."""
+    west, south, east, north = bbox
+    return cell_range(west, east, 180, zoom), cell_range(south, north, 90, zoom)
+
+
+def filter_columns(zoom: int) -> filter_sql.FilterColumns:
+    """The public filters' columns on ``cc_map_cells``, for a view at ``zoom``: no dates, no photos."""
+    level = _level(zoom)
+    factor = 2 ** (level - zoom)
+
+    def in_box(bbox: BBox) -> sa.ColumnElement[bool]:
+        (x0, x1), (y0, y1) = _view_cells(bbox, zoom)
+        return sa.and_(
+            MapCell.cx.between(x0 * factor, (x1 + 1) * factor - 1),
+            MapCell.cy.between(y0 * factor, (y1 + 1) * factor - 1),
+        )
+
+    return filter_sql.FilterColumns(
+        kind=MapCell.kind,
+        category_id=MapCell.category_id,
+        status=MapCell.status,
+        in_box=in_box,
+        always=(MapCell.level == level,),
+    )
+
+
+def usable(public_filter: PublicFilter, zoom: int) -> bool:
+    """Whether the cells can answer: no date or photo condition, and a zoom no finer than stored."""
+    return zoom <= max(LEVELS) and filter_sql.answers(public_filter, filter_columns(zoom))
 
 
 @dataclass
@@ -242,27 +275,9 @@ class CellClusters:
 
 def clusters(session: Session, public_filter: PublicFilter, *, zoom: int) -> CellClusters:
     """The cells of ``zoom`` that the view touches, summed from the stored level at or just finer."""
-    f = public_filter
-    level = min(stored for stored in LEVELS if stored >= zoom)
-    factor = 2 ** (level - zoom)
-    conditions: list[sa.ColumnElement[bool]] = [MapCell.level == level]
-    ranges: tuple[Range, Range] | None = None
-    if f.bbox is not None:
-        west, south, east, north = f.bbox
-        ranges = cell_range(west, east, 180, zoom), cell_range(south, north, 90, zoom)
-        (x0, x1), (y0, y1) = ranges
-        conditions += [
-            MapCell.cx.between(x0 * factor, (x1 + 1) * factor - 1),
-            MapCell.cy.between(y0 * factor, (y1 + 1) * factor - 1),
-        ]
-    if f.kinds:
-        conditions.append(MapCell.kind.in_(f.kinds))
-    if f.categories:
-        conditions.append(
-            MapCell.category_id.in_(sa.select(Category.id).where(Category.code.in_(f.categories)))
-        )
-    if f.statuses:
-        conditions.append(MapCell.status.in_(f.statuses))
+    factor = 2 ** (_level(zoom) - zoom)
+    ranges = _view_cells(public_filter.bbox, zoom) if public_filter.bbox is not None else None
+    conditions = filter_sql.conditions(public_filter, filter_columns(zoom), timezone=None)
     gx = (MapCell.cx // factor if factor > 1 else MapCell.cx).label("gx")
     gy = (MapCell.cy // factor if factor > 1 else MapCell.cy).label("gy")
     query = (

@@ -88,7 +88,7 @@ FINISHED = frozenset({Status.RESOLVED.value, Status.CLOSED.value})
 def export_query(conditions: Sequence[sa.ColumnElement[bool]]) -> sa.Select[*tuple[Any, ...]]:
     """Plain columns of the public reports matching ``conditions``, oldest first.
 
-    ``conditions`` come from :func:`~flask_citizencare.queries.filters.filter_conditions`,
+    ``conditions`` come from :func:`~flask_citizencare.queries.filter_sql.filter_conditions`,
     which always includes the public-only condition.
     """
     return (

@@ -7,8 +7,6 @@ pages (``after`` the last row's sort key), so page 5000 costs what page 1 does.
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -21,7 +19,7 @@ from ..access import Actor, visible_reports
 from ..database.spatial import reports_in_box
 from ..domain.lifecycle import OPEN_STATUSES, Status
 from ..models import Report
-from ..parsing import InputError, check_int, parse_datetime
+from . import cursors
 
 SORTS = ("due", "age", "priority")
 SLA_STATES = ("on_time", "due_soon", "breached", "paused")
@@ -138,35 +136,26 @@ def _text_condition(text: str) -> sa.ColumnElement[bool]:
     )
 
 
-def encode_cursor(values: dict[str, Any]) -> str:
-    raw = json.dumps({k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()})
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+#: What each value of a queue cursor holds, by the names :func:`_order` gives them.
+_FIELDS = {
+    "due": cursors.Field.MOMENT_OR_NONE,
+    "received_at": cursors.Field.MOMENT,
+    "rank": cursors.Field.INTEGER,
+    "id": cursors.Field.INTEGER,
+}
+
+
+def _order_name(names: list[str]) -> str:
+    """The order a cursor is for: a cursor of another sort starts the queue over."""
+    return "queue " + ",".join(names)
 
 
 def decode_cursor(cursor: str, names: list[str]) -> list[Any] | None:
     """The sort key of the last row seen; ``None`` for a cursor that does not fit (start over)."""
     try:
-        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        values = [raw[name] for name in names]
-    except (ValueError, KeyError, TypeError):
+        return list(cursors.decode(cursor, _order_name(names), [_FIELDS[name] for name in names]))
+    except cursors.BadCursor:
         return None
-    parsed: list[Any] = []
-    for name, value in zip(names, values, strict=True):
-        if name == "due" and value is None:
-            parsed.append(None)
-        elif name in ("due", "received_at"):
-            if not isinstance(value, str):
-                return None
-            try:
-                moment = parse_datetime(value)
-            except InputError:
-                return None
-            parsed.append(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
-        elif check_int(value):
-            parsed.append(value)
-        else:
-            return None
-    return parsed
 
 
 def queue_page(
@@ -202,7 +191,7 @@ def queue_page(
     cursor = None
     if len(rows) > limit:
         key = rows[limit - 1][1:]
-        cursor = encode_cursor(dict(zip(names, key, strict=True)))
+        cursor = cursors.encode(_order_name(names), key)
     return QueuePage(reports=reports, next_cursor=cursor)
 
 

@@ -1,7 +1,7 @@
 """``/api/reports.geojson``: public reports as GeoJSON points, or grid clusters when a view holds too many.
 
-Thin: parse the query string, ask :mod:`flask_citizencare.queries.geojson` for the
-features, wrap them, and make the answer cheap to send again (strong ETag,
+Thin: parse the query string, ask :mod:`flask_citizencare.queries.public_map` for the
+points or clusters, wrap them, and make the answer cheap to send again (strong ETag,
 ``304``, gzip). Every refusal is a ``400`` problem document
 (``application/problem+json``, RFC 9457) naming the parameter, in the
 visitor's language.
@@ -13,24 +13,22 @@ import gzip
 import hashlib
 import json
 import re
-from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Response, current_app, request, url_for
-from sqlalchemy.orm import Session
 
 from ...context import db_session
 from ...domain.geo import Area
 from ...i18n import current_language
 from ...i18n import gettext as _
 from ...labels import public_status_labels
-from ...models import Category, Report
-from ...queries import geojson, map_cells
-from ...queries.filters import FilterError, PublicFilter, filter_conditions, parse_public_filter
-from ...tokens import InvalidToken, Purpose, sign, verify
+from ...models import Category
+from ...queries import geojson, public_map
+from ...queries.cursors import BadCursor
+from ...queries.filter_sql import filter_conditions
+from ...queries.filters import FilterError, parse_public_filter
 from ...web.caching import PUBLIC_DATA
 
 MEDIA_TYPE = "application/geo+json"
@@ -91,10 +89,6 @@ def _cluster() -> str:
     return text
 
 
-def encode_cursor(key: geojson.Key) -> str:
-    return sign(Purpose.API_CURSOR, [key[0].isoformat(), key[1]])
-
-
 def _cursor() -> geojson.Key | None:
     """The signed position after which the page starts; anything else is refused."""
     text = _one("cursor")
@@ -102,13 +96,9 @@ def _cursor() -> geojson.Key | None:
         return None
     message = _("This page link is not valid: start again from the first page.")
     try:
-        moment_text, row_id = verify(Purpose.API_CURSOR, text, max_length=200)
-        moment = datetime.fromisoformat(moment_text)
-    except (InvalidToken, ValueError, TypeError):
+        return public_map.decode_cursor(text)
+    except BadCursor:
         raise ParameterError("cursor", message) from None
-    if moment.tzinfo is None or not isinstance(row_id, int) or isinstance(row_id, bool):
-        raise ParameterError("cursor", message)
-    return moment.astimezone(UTC), row_id
 
 
 def _labels(language: str) -> geojson.Labels:
@@ -126,9 +116,9 @@ def _labels(language: str) -> geojson.Labels:
     )
 
 
-def _next_url(key: geojson.Key, limit: int) -> str:
+def _next_url(cursor: str, limit: int) -> str:
     params: dict[str, Any] = request.args.to_dict(flat=False)
-    params["cursor"] = [encode_cursor(key)]
+    params["cursor"] = [cursor]
     params["limit"] = [str(limit)]
     return url_for(".reports_geojson", **params)
 
@@ -136,11 +126,9 @@ def _next_url(key: geojson.Key, limit: int) -> str:
 def reports_geojson() -> Response:
     """Public reports in a bbox with the public filters: points (paginated) or clusters.
 
-    On a first page with ``cluster=auto`` a view holding more than
-    ``CITIZENCARE_API_MAX_LIMIT`` reports is clustered. The cluster cells
-    answer first when they can (a lower bound of the matches is enough to
-    know); otherwise the page of points is fetched, and only a full page of
-    fewer than the cap needs a probe to decide.
+    What the view holds decides which (:func:`~flask_citizencare.queries.public_map.public_map`):
+    on a first page with ``cluster=auto``, a view holding more than
+    ``CITIZENCARE_API_MAX_LIMIT`` reports is clustered.
     """
     config = current_app.config
     session = db_session()
@@ -156,66 +144,31 @@ def reports_geojson() -> Response:
     except FilterError as error:
         return problem(400, _("Invalid parameter"), error.message, error.parameter)
     timezone = ZoneInfo(config["CITIZENCARE_TIMEZONE"])
-    conditions = [*filter_conditions(session, public_filter, timezone), Report.point.is_not(None)]
-    now = datetime.now(UTC)
     cap = int(config["CITIZENCARE_API_MAX_LIMIT"])
-    clustering = mode == "auto" and after is None
-    view_zoom = zoom if zoom is not None else geojson.zoom_for(public_filter.bbox or area.bounds)
-    cells: map_cells.CellClusters | None = None
-    if clustering and map_cells.usable(public_filter, view_zoom):
-        cells = map_cells.clusters(session, public_filter, zoom=view_zoom)
-        if cells.surely_inside > cap:
-            return _cacheable(_clusters_body(session, public_filter, cells, view_zoom, now, timezone))
-    language = current_language()
-    features, last = geojson.feature_rows(
-        session, conditions, labels=_labels(language), now=now, after=after, limit=limit
+    found = public_map.public_map(
+        session,
+        public_filter,
+        area=area,
+        timezone=timezone,
+        labels=_labels(current_language()),
+        limit=limit,
+        cap=cap,
+        zoom=zoom,
+        after=after,
+        cluster=mode == "auto",
     )
-    if (
-        clustering
-        and last is not None
-        and (limit >= cap or len(geojson.probe_ids(session, conditions, cap + 1)) > cap)
-    ):
-        if cells is not None:
-            return _cacheable(_clusters_body(session, public_filter, cells, view_zoom, now, timezone))
-        found = geojson.cluster_features(session, conditions, zoom=view_zoom, now=now)
-        return _cacheable(_document(geojson.as_features(found, zoom=view_zoom)))
-    next_url = json.dumps(_next_url(last, limit) if last is not None else None)
+    if isinstance(found, public_map.MapClusters):
+        document = {"type": "FeatureCollection", "clustered": True, "features": found.features, "next": None}
+        return _cacheable(json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode())
+    next_url = json.dumps(_next_url(found.next_cursor, limit) if found.next_cursor is not None else None)
     body = (
         '{"type":"FeatureCollection","clustered":false,"features":['
-        + ",".join(features)
+        + ",".join(found.features)
         + '],"next":'
         + next_url
         + "}"
     ).encode()
     return _cacheable(body)
-
-
-def _document(features: list[dict[str, Any]]) -> bytes:
-    document = {"type": "FeatureCollection", "clustered": True, "features": features, "next": None}
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def _clusters_body(
-    session: Session,
-    public_filter: PublicFilter,
-    cells: map_cells.CellClusters,
-    zoom: int,
-    now: datetime,
-    timezone: ZoneInfo,
-) -> bytes:
-    """Clusters from the cells, with the overdue reports of those cells counted live."""
-    box = None
-    if cells.ranges is not None:
-        # The cells reach past the bbox: count the overdue ones of the whole cells.
-        (x0, x1), (y0, y1) = cells.ranges
-        west, south, _east, _north = geojson.cell_bounds(x0, y0, zoom)
-        _west, _south, east, north = geojson.cell_bounds(x1, y1, zoom)
-        box = (west, south, east, north)
-    conditions = filter_conditions(session, replace(public_filter, bbox=None), timezone)
-    overdue = geojson.overdue_by_cell(session, conditions, zoom=zoom, now=now, box=box)
-    for cluster in cells.clusters:
-        cluster.overdue = overdue.get((cluster.gx, cluster.gy), 0)
-    return _document(geojson.as_features(cells.clusters, zoom=zoom))
 
 
 def report_tile(z: int, x: int, y: int) -> Response:

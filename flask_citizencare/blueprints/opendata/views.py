@@ -16,7 +16,8 @@ from ...domain.geo import Area
 from ...i18n import current_language
 from ...i18n import gettext as _
 from ...models import Category
-from ...queries.filters import FilterError, PublicFilter, filter_conditions, parse_public_filter
+from ...queries.filter_sql import filter_conditions
+from ...queries.filters import FilterError, PublicFilter, parse_public_filter
 from ...queries.opendata import (
     FIELDS,
     RowMaker,
