@@ -205,9 +205,9 @@ def settings() -> None:
 
 
 def _register_feature_commands() -> None:
-    from ..demo import demo_data_command
     from .bulk_load import after_bulk_load_command
     from .catalogue import catalogue_group
+    from .demo import demo_data_command
     from .map import map_group
     from .retention import erase, retention_group
     from .stats import stats_group

@@ -14,6 +14,7 @@ from ..database.engine import connect, has_spatial_metadata
 from ..database.host_migrations import host_env_problem
 from ..errors import ConfigurationError
 from ..storage import LocalPhotoStore, PhotoStore
+from ..storage.local import photo_location
 from ..web.layout import layout_report
 from ..web.layout_assets import blocked_assets, blocked_message
 
@@ -25,13 +26,6 @@ class Check:
     name: str
     ok: bool
     detail: str
-
-
-def photo_location(store: PhotoStore) -> str:
-    """Where photos are kept, for people: the folder of the local store, else the store's class."""
-    if isinstance(store, LocalPhotoStore):
-        return str(store.root.resolve())
-    return f"{type(store).__module__}.{type(store).__qualname__}"
 
 
 def run_checks(app: Flask) -> list[Check]:
