@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import mailbox
 import os
-import signal
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +14,7 @@ from flask.cli import AppGroup
 from ..context import app_object, db_session
 from ..services.mail.imap import ImapSettings, ImapUnavailable, poll
 from ..services.mail.ingest import ingest_message
+from .loops import WorkerLoop
 
 mail_group = AppGroup("mail", help="Replies by mail from citizens.")
 
@@ -187,29 +186,24 @@ def _poll_imap(ingest: Callable[[str, bytes], bool], loop: bool, limit: int) -> 
         return
 
     interval = float(app.config.get("CITIZENCARE_IMAP_POLL_SECONDS") or 60)
-    stopping = False
+    worker_loop = WorkerLoop(interval)
 
-    def stop(signum: int, frame: object) -> None:
-        nonlocal stopping
-        stopping = True
+    def one_pass() -> bool:
+        try:
+            result = poll(
+                settings,
+                ingest,
+                stopping=lambda: worker_loop.stopping,
+                **sizes,  # type: ignore[arg-type]
+            )
+            if result.handled or result.failed:
+                click.echo(str(result))
+        except ImapUnavailable as exc:
+            click.echo(f"{exc}; trying again in {interval:g}s", err=True)
+        db_session().close()  # give the connection back: the next poll may be minutes away
+        return False
 
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    click.echo(f"polling {settings.folder} of {settings.where} every {interval:g}s")
-    try:
-        while not stopping:
-            try:
-                result = poll(settings, ingest, stopping=lambda: stopping, **sizes)  # type: ignore[arg-type]
-                if result.handled or result.failed:
-                    click.echo(str(result))
-            except ImapUnavailable as exc:
-                click.echo(f"{exc}; trying again in {interval:g}s", err=True)
-            db_session().close()  # give the connection back: the next poll may be minutes away
-            wake = time.monotonic() + interval
-            while not stopping and time.monotonic() < wake:
-                time.sleep(min(0.2, max(wake - time.monotonic(), 0)))
-    except KeyboardInterrupt:
-        pass
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    with worker_loop:
+        click.echo(f"polling {settings.folder} of {settings.where} every {interval:g}s")
+        worker_loop.run(one_pass)
     click.echo("stopped")

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import sys
-import time
 
 import click
 from flask.cli import AppGroup
@@ -14,6 +12,7 @@ from flask.cli import AppGroup
 from ..context import db_session
 from ..models.base import utcnow
 from ..services.mail.outbox import DeliveryRun, dead_letters, deliver_pending, retry_all_dead, retry_dead
+from .loops import WorkerLoop
 
 outbox_group = AppGroup("outbox", help="Mails waiting in the outbox.")
 
@@ -32,31 +31,19 @@ def outbox_send(loop: bool, interval: float, limit: int, worker: str | None) -> 
         click.echo(str(deliver_pending(worker=name, limit=limit)))
         return
 
-    stopping = False
-
-    def stop(signum: int, frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     total = DeliveryRun()
-    click.echo(f"outbox worker {name}: one pass every {interval:g}s")
-    try:
-        while not stopping:
-            run = deliver_pending(worker=name, limit=limit)
-            total += run
-            if run.sent or run.retried or run.dead:
-                click.echo(str(run))
-            if run.sent + run.retried + run.dead >= limit:
-                continue  # more may be due: no pause
-            wake = time.monotonic() + interval
-            while not stopping and time.monotonic() < wake:
-                time.sleep(min(0.2, max(wake - time.monotonic(), 0)))
-    except KeyboardInterrupt:
-        pass
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+
+    def one_pass() -> bool:
+        nonlocal total
+        run = deliver_pending(worker=name, limit=limit)
+        total += run
+        if run.sent or run.retried or run.dead:
+            click.echo(str(run))
+        return run.sent + run.retried + run.dead >= limit  # more may be due: no pause
+
+    with WorkerLoop(interval) as worker_loop:
+        click.echo(f"outbox worker {name}: one pass every {interval:g}s")
+        worker_loop.run(one_pass)
     click.echo(f"stopped; {total}")
 
 
