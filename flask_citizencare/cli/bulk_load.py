@@ -8,6 +8,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..context import db_session
+from ..queries.bulk_load import refresh_after_bulk_load
+
 
 @click.command("after-bulk-load")
 @click.option(
@@ -23,9 +26,6 @@ def after_bulk_load_command(rebuild_map_cells: bool) -> None:
     by itself. Until then plans, the map's index-only scans and the
     dashboards are slow or empty.
     """
-    from ..context import db_session
-    from ..queries.bulk_load import refresh_after_bulk_load
-
     config = current_app.config
     result = refresh_after_bulk_load(
         db_session(),

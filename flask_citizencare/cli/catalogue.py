@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from ..context import db_session
 from ..domain.catalogue_file import CatalogueFileError, parse_catalogue
 from ..services.catalogue import export_catalogue, import_catalogue
 
@@ -37,8 +38,6 @@ def import_command(file: Path | None, shipped: str | None, dry_run: bool) -> Non
     Nothing is deleted. The file is checked whole first: with any mistake,
     every problem is listed and nothing is written.
     """
-    from ..context import db_session
-
     if (file is None) == (shipped is None):
         raise click.UsageError("give a catalogue FILE or --shipped NAME")
     source = SHIPPED / f"{shipped}.json" if shipped else file
@@ -77,8 +76,6 @@ def import_command(file: Path | None, shipped: str | None, dry_run: bool) -> Non
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path), default="-")
 def export_command(file: Path) -> None:
     """Write every office and category as a catalogue file (standard output by default)."""
-    from ..context import db_session
-
     text = json.dumps(export_catalogue(db_session()), ensure_ascii=False, indent=2) + "\n"
     with click.open_file(str(file), "w", encoding="utf-8") as stream:
         stream.write(text)

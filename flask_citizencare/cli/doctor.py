@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import click
 import sqlalchemy as sa
 from flask import Flask
+from flask.cli import with_appcontext
 
+from ..context import app_object, state
 from ..database import migrate
 from ..database.engine import connect, has_spatial_metadata
 from ..database.host_migrations import host_env_problem
 from ..errors import ConfigurationError
 from ..storage import LocalPhotoStore, PhotoStore
+from ..storage.local import photo_location
 from ..web.layout import layout_report
 from ..web.layout_assets import blocked_assets, blocked_message
 
@@ -27,16 +32,22 @@ class Check:
     detail: str
 
 
-def photo_location(store: PhotoStore) -> str:
-    """Where photos are kept, for people: the folder of the local store, else the store's class."""
-    if isinstance(store, LocalPhotoStore):
-        return str(store.root.resolve())
-    return f"{type(store).__module__}.{type(store).__qualname__}"
+@click.command("doctor")
+@with_appcontext
+def doctor_command() -> None:
+    """Check the set-up: database, spatial support, schema, photo folder, the host's migrations.
+
+    Exits 1 when something needs doing; each line says what.
+    """
+    checks = run_checks(app_object())
+    width = max(len(check.name) for check in checks)
+    for check in checks:
+        click.echo(f"{'ok' if check.ok else 'PROBLEM':<7}  {check.name:<{width}}  {check.detail}")
+    if not all(check.ok for check in checks):
+        sys.exit(1)
 
 
 def run_checks(app: Flask) -> list[Check]:
-    from ..context import state
-
     cc = state(app)
     with app.app_context():
         engine = cc.db.engine
@@ -110,11 +121,11 @@ def _photos(store: PhotoStore) -> Check:
     existing = next((folder for folder in (root, *root.parents) if folder.exists()), None)
     if existing is None or not existing.is_dir() or not _writable(existing):
         return Check("photos", False, f"{where} cannot be created or written: set CITIZENCARE_PHOTO_DIR")
-    state = "" if root.exists() else " (created at the first upload)"
+    note = "" if root.exists() else " (created at the first upload)"
     return Check(
         "photos",
         True,
-        f"stored in {where}{state}; keep it out of version control and backed up, "
+        f"stored in {where}{note}; keep it out of version control and backed up, "
         "or set CITIZENCARE_PHOTO_DIR",
     )
 

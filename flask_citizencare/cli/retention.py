@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup, with_appcontext
 
+from ..context import db_session
 from ..services.retention import DEFAULT_BATCH_SIZE, Erased, erase_address, run_retention
 
 retention_group = AppGroup("retention", help="Retention of the citizens' personal data.")
@@ -20,8 +21,6 @@ def retention_run(dry_run: bool, batch_size: int) -> None:
     stopped, and a second run finds nothing to do. The reports, their public
     threads and the statistics stay.
     """
-    from ..context import db_session
-
     verb = "would erase" if dry_run else "erased"
 
     def progress(batch: Erased) -> None:
@@ -46,8 +45,6 @@ def erase(email: str, dry_run: bool) -> None:
     Idempotent: a second run erases nothing. The reports stay, without their
     reporter; their timeline records that an erasure happened.
     """
-    from ..context import db_session
-
     if "@" not in email or len(email) > 254:
         raise click.BadParameter("give an e-mail address", param_hint="--email")
     found = erase_address(db_session(), email, dry_run=dry_run)

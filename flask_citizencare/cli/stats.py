@@ -8,6 +8,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from ..context import db_session
+from ..queries.statistics import refresh
+
 stats_group = AppGroup("stats", help="Dashboard summary tables.")
 
 
@@ -19,9 +22,6 @@ def stats_refresh(full: bool) -> None:
     Only the days touched by changes since the previous run are recomputed;
     the first run, --full, or a change of CITIZENCARE_DISTRICTS rebuilds all.
     """
-    from ..context import db_session
-    from ..queries.statistics import refresh
-
     config = current_app.config
     session = db_session()
     result = refresh(

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from .base import PhotoStore
+
 _KEY = re.compile(r"^[A-Za-z0-9_-]{16,80}$")
 STAGING = ".staging"
 
@@ -76,3 +78,10 @@ class LocalPhotoStore:
         for file in sorted(folder.iterdir()):
             if _KEY.match(file.name) and file.stat().st_mtime < limit:
                 yield file.name
+
+
+def photo_location(store: PhotoStore) -> str:
+    """Where photos are kept, for people: the folder of the local store, else the store's class."""
+    if isinstance(store, LocalPhotoStore):
+        return str(store.root.resolve())
+    return f"{type(store).__module__}.{type(store).__qualname__}"

@@ -5,6 +5,9 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from ..context import db_session
+from ..queries.map_cells import rebuild
+
 map_group = AppGroup("map", help="The public map's cluster cells.")
 
 
@@ -15,9 +18,6 @@ def map_rebuild() -> None:
     Triggers keep the cells exact on every change; this is for after writes
     that bypassed them (a restore, a bulk load with triggers off).
     """
-    from ..context import db_session
-    from ..queries.map_cells import rebuild
-
     session = db_session()
     cells = rebuild(session.connection())
     session.commit()
