@@ -28,7 +28,6 @@ def site(tmp_path: Path) -> Path:
     shutil.copytree(
         ROOT / "example_site", folder / "example_site", ignore=shutil.ignore_patterns("__pycache__")
     )
-    shutil.copytree(ROOT / "templates" / "comune", folder / "templates" / "comune")
     return folder
 
 
