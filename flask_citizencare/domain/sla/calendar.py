@@ -67,7 +67,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_lib
 
-from .lifecycle import Channel
+from ..lifecycle import Channel
 
 __all__ = [
     "DEFAULT_ACKNOWLEDGEMENT",
