@@ -1,4 +1,4 @@
-"""The service-level clock: business time, due times and breaches.
+"""Business time: when the office works, and the clock's arithmetic over its opening hours.
 
 Everything here is plain Python (``zoneinfo`` and the ``holidays`` package);
 the models and views store and show what these functions compute.
@@ -33,24 +33,8 @@ The clock of a case (reference 002, the help-desk charter)
     that is what the charter says, and :meth:`BusinessCalendar.clock_start`
     applies it literally (``non_working_day_start=None`` switches it off).
 
-Service levels (:class:`SlaPolicy`, data only)
-    Acknowledgement (TP) by channel: web 30 min, email 45 min, phone 90 min of
-    business time (reference 002); api 30 min (it is the web form of other
-    software), counter 30 min (the citizen is in front of an operator), letter
-    and fax 8 business hours, one business day (paper is registered first).
-    Resolution (TR): 6 business hours at level 1, 8 at level 2, capped by a
-    calendar-day ceiling (reference 001): 7 days for simple requests, 40 days
-    for complex ones. Complex requests have no business-hours term by default
-    (``complex_resolution`` is empty), since "min(8 business hours, 40 days)"
-    would make the 40 days meaningless; a category may set one. Any figure may
-    be overridden per category code.
-
-Suspension (reference 001: the term is suspended until the other office answers)
-    :func:`resolution_due` takes the suspension intervals ``[(start, end)]``;
-    business time inside them does not count and the calendar ceiling moves
-    later by their wall-clock length. A suspension still running (``end`` None)
-    pauses the clock: the due time is ``None``, unless it had already passed
-    before the suspension began (a breach is not undone by suspending).
+The calendar's settings (weekly hours, holidays, the 09:00 rule) are read here
+too, by :meth:`BusinessCalendar.from_config`: they describe nothing else.
 """
 
 from __future__ import annotations
@@ -58,84 +42,29 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
-from enum import Enum, StrEnum
-from types import MappingProxyType
-from typing import Any, Final, NamedTuple
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_lib
 
-from ..lifecycle import Channel
+from .durations import _duration_us, _from_us, _to_us
 
-__all__ = [
-    "DEFAULT_ACKNOWLEDGEMENT",
-    "DEFAULT_HOURS",
-    "DEFAULT_RESOLUTION",
-    "BusinessCalendar",
-    "CategoryOverride",
-    "DueTimes",
-    "SlaPolicy",
-    "SlaState",
-    "Suspension",
-    "acknowledgement_due",
-    "due_times",
-    "parse_duration",
-    "remaining",
-    "resolution_due",
-    "sla_state",
-]
+__all__ = ["DEFAULT_HOURS", "BusinessCalendar"]
 
 #: An opening interval of one day: minutes after local midnight, ``[start, end)``, end at most 24:00.
 Interval = tuple[int, int]
-#: A suspension of the clock; ``end`` None means it is still suspended.
-Suspension = tuple[datetime, datetime | None]
 
 DAY_MINUTES: Final = 24 * 60
 _MORNING: Final[Interval] = (8 * 60, 13 * 60)
 _AFTERNOON: Final[Interval] = (14 * 60, 17 * 60)
 #: Opening hours by weekday (Monday first): reference 002.
 DEFAULT_HOURS: Final[tuple[tuple[Interval, ...], ...]] = ((_MORNING, _AFTERNOON),) * 5 + ((), ())
-#: Acknowledgement time (TP) by channel.
-DEFAULT_ACKNOWLEDGEMENT: Final[Mapping[Channel, timedelta]] = MappingProxyType(
-    {
-        Channel.WEB: timedelta(minutes=30),
-        Channel.EMAIL: timedelta(minutes=45),
-        Channel.PHONE: timedelta(minutes=90),
-        Channel.API: timedelta(minutes=30),
-        Channel.COUNTER: timedelta(minutes=30),
-        Channel.LETTER: timedelta(hours=8),
-        Channel.FAX: timedelta(hours=8),
-    }
-)
-#: Resolution time (TR) by level, in business time.
-DEFAULT_RESOLUTION: Final[Mapping[int, timedelta | None]] = MappingProxyType(
-    {1: timedelta(hours=6), 2: timedelta(hours=8)}
-)
 
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
-_US: Final = timedelta(microseconds=1)
 _SECOND_US: Final = 1_000_000
 #: Consecutive years without a single opening hour after which the clock gives up.
 _MAX_EMPTY_YEARS: Final = 8
-
-
-def _to_us(at: datetime) -> int:
-    """Microseconds since the Unix epoch of an aware datetime."""
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError(f"the service-level clock needs aware datetimes, got naive {at!r}")
-    return (at - _EPOCH) // _US
-
-
-def _from_us(us: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=us)
-
-
-def _duration_us(duration: timedelta, what: str = "duration") -> int:
-    if duration < timedelta(0):
-        raise ValueError(f"{what} must not be negative, got {duration}")
-    return duration // _US
 
 
 @dataclass(frozen=True, slots=True)
@@ -465,481 +394,11 @@ class BusinessCalendar:
         return total + self._year(last).business(b)
 
 
-# -- policy ---------------------------------------------------------------------
+# -- reading the settings ---------------------------------------------------------
 
-
-class _Unset(Enum):
-    UNSET = "unset"
-
-
-UNSET: Final = _Unset.UNSET
-
-
-@dataclass(frozen=True, slots=True)
-class CategoryOverride:
-    """What one category changes in the policy; anything left out keeps the policy's value.
-
-    Duration mappings are partial (only the channels or levels given change);
-    a level mapped to None has no business-time term. ``complex`` sets whether
-    the category's cases are complex unless the caller says otherwise.
-    """
-
-    acknowledgement: Mapping[Channel, timedelta] = field(default_factory=dict)
-    resolution: Mapping[int, timedelta | None] = field(default_factory=dict)
-    complex_resolution: Mapping[int, timedelta | None] = field(default_factory=dict)
-    ceiling_simple: timedelta | _Unset | None = UNSET
-    ceiling_complex: timedelta | _Unset | None = UNSET
-    complex: bool | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SlaPolicy:
-    """Service-level terms as data (see the module docstring for the defaults and their sources).
-
-    - ``acknowledgement``: business time to take a case in charge, by channel;
-    - ``resolution`` / ``complex_resolution``: business time to resolve, by level, for
-      simple / complex cases (None or missing level: no business-time term);
-    - ``ceiling_simple`` / ``ceiling_complex``: calendar-time cap on resolution (None: no cap);
-    - ``complex``: whether cases are complex by default;
-    - ``due_soon``: business time left under which a due time is "due soon";
-    - ``categories``: :class:`CategoryOverride` by category code.
-    """
-
-    acknowledgement: Mapping[Channel, timedelta] = field(default_factory=lambda: {**DEFAULT_ACKNOWLEDGEMENT})
-    resolution: Mapping[int, timedelta | None] = field(default_factory=lambda: {**DEFAULT_RESOLUTION})
-    complex_resolution: Mapping[int, timedelta | None] = field(default_factory=dict)
-    ceiling_simple: timedelta | None = timedelta(days=7)
-    ceiling_complex: timedelta | None = timedelta(days=40)
-    complex: bool = False
-    due_soon: timedelta = timedelta(hours=1)
-    categories: Mapping[str, CategoryOverride] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(
-            self,
-            "acknowledgement",
-            _frozen_map(
-                {
-                    Channel(k): _check_duration(v, f"acknowledgement[{k}]")
-                    for k, v in self.acknowledgement.items()
-                }
-            ),
-        )
-        for name in ("resolution", "complex_resolution"):
-            values: Mapping[int, timedelta | None] = getattr(self, name)
-            object.__setattr__(
-                self,
-                name,
-                _frozen_map(
-                    {
-                        int(k): None if v is None else _check_duration(v, f"{name}[{k}]")
-                        for k, v in values.items()
-                    }
-                ),
-            )
-        for name in ("ceiling_simple", "ceiling_complex"):
-            value = getattr(self, name)
-            if value is not None:
-                _check_duration(value, name)
-        _check_duration(self.due_soon, "due_soon")
-        object.__setattr__(self, "categories", _frozen_map(dict(self.categories)))
-
-    @classmethod
-    def from_config(cls, mapping: Mapping[str, Any] | None = None) -> SlaPolicy:
-        """Build from plain settings; what is left out keeps the defaults.
-
-        Durations are :class:`~datetime.timedelta` or strings such as ``"30m"``,
-        ``"1h30m"``, ``"6h"``, ``"7d"`` (see :func:`parse_duration`)::
-
-            {
-                "acknowledgement": {"web": "30m", "letter": "16h"},   # merged over the defaults
-                "resolution": {1: "6h", 2: "8h"},                     # levels as ints or "1"
-                "complex_resolution": {2: "40h"},
-                "ceiling_simple": "7d", "ceiling_complex": "40d",    # None: no ceiling
-                "complex": False,
-                "due_soon": "1h",
-                "categories": {"roads": {"resolution": {1: "16h"}, "complex": True}},
-            }
-
-        Raises :class:`ValueError` with a readable message on anything else.
-        """
-        config = dict(mapping or {})
-        unknown = set(config) - {*_OVERRIDE_KEYS, "due_soon", "categories"}
-        if unknown:
-            raise ValueError(f"unknown service-level setting(s): {', '.join(sorted(map(str, unknown)))}")
-        base = cls()
-        kwargs: dict[str, Any] = {}
-        if "acknowledgement" in config:
-            kwargs["acknowledgement"] = {**base.acknowledgement, **_parse_channels(config["acknowledgement"])}
-        if "resolution" in config:
-            kwargs["resolution"] = {**base.resolution, **_parse_levels(config["resolution"], "resolution")}
-        if "complex_resolution" in config:
-            kwargs["complex_resolution"] = _parse_levels(config["complex_resolution"], "complex_resolution")
-        for name in ("ceiling_simple", "ceiling_complex"):
-            if name in config:
-                kwargs[name] = _parse_optional_duration(config[name], name)
-        if "complex" in config:
-            kwargs["complex"] = _parse_bool(config["complex"], "complex")
-        if "due_soon" in config:
-            kwargs["due_soon"] = parse_duration(config["due_soon"])
-        if "categories" in config:
-            categories = config["categories"]
-            if not isinstance(categories, Mapping):
-                raise ValueError("categories must map category codes to their overrides")
-            kwargs["categories"] = {str(c): _parse_override(str(c), v) for c, v in categories.items()}
-        return cls(**kwargs)
-
-    def for_category(self, code: str | None) -> SlaPolicy:
-        """The policy with ``code``'s overrides applied (itself without overrides for that code)."""
-        override = None if code is None else self.categories.get(code)
-        if override is None:
-            return self
-        return replace(
-            self,
-            acknowledgement={**self.acknowledgement, **override.acknowledgement},
-            resolution={**self.resolution, **override.resolution},
-            complex_resolution={**self.complex_resolution, **override.complex_resolution},
-            ceiling_simple=(
-                self.ceiling_simple if override.ceiling_simple is UNSET else override.ceiling_simple
-            ),
-            ceiling_complex=(
-                self.ceiling_complex if override.ceiling_complex is UNSET else override.ceiling_complex
-            ),
-            complex=self.complex if override.complex is None else override.complex,
-            categories={},
-        )
-
-    def acknowledgement_for(self, channel: Channel | str) -> timedelta:
-        try:
-            return self.acknowledgement[Channel(channel)]
-        except (KeyError, ValueError):
-            raise ValueError(f"no acknowledgement time for channel {channel!r}") from None
-
-    def resolution_for(self, level: int, complex: bool) -> timedelta | None:
-        """Business time to resolve at ``level``; None when only the ceiling applies."""
-        return (self.complex_resolution if complex else self.resolution).get(level)
-
-    def ceiling_for(self, complex: bool) -> timedelta | None:
-        return self.ceiling_complex if complex else self.ceiling_simple
-
-
-_OVERRIDE_KEYS: Final = frozenset(
-    {"acknowledgement", "resolution", "complex_resolution", "ceiling_simple", "ceiling_complex", "complex"}
-)
-
-
-# -- due times --------------------------------------------------------------------
-
-
-class DueTimes(NamedTuple):
-    """When a case must be acknowledged and resolved (UTC); ``resolve_due`` None while paused."""
-
-    ack_due: datetime
-    resolve_due: datetime | None
-
-
-class SlaState(StrEnum):
-    ON_TIME = "on_time"
-    DUE_SOON = "due_soon"
-    BREACHED = "breached"
-    #: The clock is stopped (still suspended): there is no due time.
-    PAUSED = "paused"
-
-
-def acknowledgement_due(
-    policy: SlaPolicy,
-    calendar: BusinessCalendar,
-    *,
-    channel: Channel | str,
-    received_at: datetime,
-    category_code: str | None = None,
-) -> datetime:
-    """Acknowledgement due time: the channel's TP after the clock start of ``received_at``."""
-    terms = policy.for_category(category_code)
-    return calendar.add(calendar.clock_start(received_at), terms.acknowledgement_for(channel))
-
-
-def resolution_due(
-    policy: SlaPolicy,
-    calendar: BusinessCalendar,
-    *,
-    level: int,
-    received_at: datetime,
-    category_code: str | None = None,
-    complex: bool | None = None,
-    suspensions: Iterable[Suspension] = (),
-    acknowledged_at: datetime | None = None,
-) -> datetime | None:
-    """Resolution due time (UTC), or None while the clock is paused.
-
-    The earlier of the business-time term (TR of ``level``) and the calendar
-    ceiling (7 or 40 days), both counted from the clock start of
-    ``received_at``. ``complex`` None takes the category's (or policy's)
-    default. With ``acknowledged_at`` the business-time term counts from the
-    acknowledgement instead, as reference 002 defines TR ("from taking in
-    charge to resolution"); the ceiling always counts from the request.
-
-    Suspensions: business time inside them does not count towards the
-    business term, and the ceiling moves later by their calendar length
-    (reference 001: the term "is suspended until the answer arrives").
-    Intervals may overlap and come in any order; parts before the clock start
-    are ignored. A suspension that began after a term was reached changes
-    nothing. An open suspension (``end`` None) makes a term None (paused); the
-    result is None only if no term had been reached before it began.
-    """
-    terms = policy.for_category(category_code)
-    is_complex = terms.complex if complex is None else complex
-    if level not in terms.resolution and level not in terms.complex_resolution:
-        raise ValueError(f"no resolution time for level {level!r}")
-    start = _to_us(calendar.clock_start(received_at))
-    pauses = _merge_suspensions(suspensions)
-    dues: list[int] = []
-    business = terms.resolution_for(level, is_complex)
-    if business is not None:
-        business_start = start if acknowledged_at is None else _to_us(acknowledged_at)
-        due = _business_due(calendar, business_start, _duration_us(business), pauses)
-        if due is not None:
-            dues.append(due)
-    ceiling = terms.ceiling_for(is_complex)
-    if ceiling is not None:
-        due = _calendar_due(calendar, start, ceiling, pauses)
-        if due is not None:
-            dues.append(due)
-    return _from_us(min(dues)) if dues else None
-
-
-def due_times(
-    policy: SlaPolicy,
-    calendar: BusinessCalendar,
-    *,
-    channel: Channel | str,
-    level: int,
-    received_at: datetime,
-    category_code: str | None = None,
-    complex: bool | None = None,
-    suspensions: Iterable[Suspension] = (),
-    acknowledged_at: datetime | None = None,
-) -> DueTimes:
-    """Both due times of a case; see :func:`acknowledgement_due` and :func:`resolution_due`.
-
-    Suspensions only move the resolution: a case is suspended after it was
-    taken in charge.
-    """
-    return DueTimes(
-        acknowledgement_due(
-            policy, calendar, channel=channel, received_at=received_at, category_code=category_code
-        ),
-        resolution_due(
-            policy,
-            calendar,
-            level=level,
-            received_at=received_at,
-            category_code=category_code,
-            complex=complex,
-            suspensions=suspensions,
-            acknowledged_at=acknowledged_at,
-        ),
-    )
-
-
-def remaining(due: datetime, now: datetime, calendar: BusinessCalendar) -> timedelta:
-    """Business time left until ``due``; negative (business time overdue) once past.
-
-    Outside business hours just after a due time the result is zero although
-    the due time has passed; :func:`sla_state` compares the instants.
-    """
-    if now <= due:
-        return calendar.elapsed(now, due)
-    return -calendar.elapsed(due, now)
-
-
-def sla_state(
-    due: datetime | None,
-    now: datetime,
-    calendar: BusinessCalendar,
-    *,
-    window: timedelta = timedelta(hours=1),
-) -> SlaState:
-    """``breached`` after ``due``; ``due_soon`` when it falls within the next ``window`` of
-    business time (default 1 business hour; pass ``policy.due_soon``), i.e. ``due <=
-    calendar.add(now, window)``, the same test a query can run on stored due times;
-    ``on_time`` otherwise; ``paused`` when there is no due time (the clock is suspended).
-    ``SlaState`` members equal their strings.
-    """
-    if due is None:
-        return SlaState.PAUSED
-    if now > due:
-        return SlaState.BREACHED
-    if due <= calendar.add(now, window):
-        return SlaState.DUE_SOON
-    return SlaState.ON_TIME
-
-
-def _merge_suspensions(suspensions: Iterable[Suspension]) -> list[tuple[int, int | None]]:
-    items: list[tuple[int, int | None]] = []
-    for start, end in suspensions:
-        s = _to_us(start)
-        e = None if end is None else _to_us(end)
-        if e is not None and e < s:
-            raise ValueError(f"suspension ends before it starts: {start} → {end}")
-        items.append((s, e))
-    items.sort(key=lambda item: item[0])
-    merged: list[tuple[int, int | None]] = []
-    for s, e in items:
-        if merged:
-            last_start, last_end = merged[-1]
-            if last_end is None or s <= last_end:
-                merged[-1] = (last_start, None if last_end is None or e is None else max(last_end, e))
-                continue
-        merged.append((s, e))
-    return merged
-
-
-def _business_due(
-    calendar: BusinessCalendar, start: int, duration: int, pauses: Sequence[tuple[int, int | None]]
-) -> int | None:
-    """When ``duration`` of business time outside ``pauses`` has run from ``start``; None if paused."""
-    t = start
-    left = duration
-    for s, e in pauses:
-        if e is not None and e <= t:
-            continue
-        running = calendar._elapsed_us(t, s)
-        if running >= left:
-            break
-        left -= running
-        if e is None:
-            return None
-        t = max(t, e)
-    return calendar._add_us(t, left)
-
-
-def _calendar_due(
-    calendar: BusinessCalendar, start: int, ceiling: timedelta, pauses: Sequence[tuple[int, int | None]]
-) -> int | None:
-    """The ceiling from ``start`` on the wall clock, moved later by the suspensions before it."""
-    due = _to_us(calendar.calendar_add(_from_us(start), ceiling))
-    for s, e in pauses:
-        if e is not None and e <= start:
-            continue
-        s = max(s, start)
-        if s >= due:
-            break
-        if e is None:
-            return None
-        due += e - s
-    return due
-
-
-# -- parsing settings ----------------------------------------------------------------
-
-_DURATION_PART = re.compile(
-    r"\s*(\d+(?:\.\d+)?)\s*(days?|d|hours?|h|minutes?|mins?|m|seconds?|secs?|s)\s*", re.IGNORECASE
-)
-_UNIT_SECONDS: Final = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 _WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WEEKDAY_NAMES: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _CLOCK = re.compile(r"\s*(\d{1,2})[:.](\d{2})\s*")
-
-
-def parse_duration(value: timedelta | str) -> timedelta:
-    """A duration setting: a :class:`~datetime.timedelta` or e.g. ``"30m"``, ``"1h30m"``, ``"6 h"``, ``"7d"``.
-
-    Bare numbers are refused: whether 30 means minutes or hours is what this
-    format makes explicit.
-    """
-    if isinstance(value, timedelta):
-        return _check_duration(value, "duration")
-    if not isinstance(value, str):
-        raise ValueError(f"a duration must be a timedelta or a string like '30m', '6h', '7d', not {value!r}")
-    position = 0
-    seconds = 0.0
-    text = value.strip()
-    while position < len(text):
-        match = _DURATION_PART.match(text, position)
-        if match is None or match.end() == position:
-            raise ValueError(f"cannot read the duration {value!r} (write e.g. '30m', '1h30m', '6h', '7d')")
-        seconds += float(match.group(1)) * _UNIT_SECONDS[match.group(2)[0].lower()]
-        position = match.end()
-    if not text:
-        raise ValueError("empty duration")
-    return timedelta(seconds=seconds)
-
-
-def _check_duration(value: object, what: str) -> timedelta:
-    if not isinstance(value, timedelta):
-        raise ValueError(f"{what} must be a timedelta, not {value!r}")
-    if value < timedelta(0):
-        raise ValueError(f"{what} must not be negative, got {value}")
-    return value
-
-
-def _parse_optional_duration(value: timedelta | str | None, what: str) -> timedelta | None:
-    if value is None:
-        return None
-    try:
-        return parse_duration(value)
-    except ValueError as exc:
-        raise ValueError(f"{what}: {exc}") from None
-
-
-def _parse_bool(value: object, what: str) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"{what} must be True or False, not {value!r}")
-    return value
-
-
-def _parse_channels(value: object) -> dict[Channel, timedelta]:
-    if not isinstance(value, Mapping):
-        raise ValueError("acknowledgement must map channels to durations")
-    out: dict[Channel, timedelta] = {}
-    for key, duration in value.items():
-        try:
-            channel = Channel(str(key))
-        except ValueError:
-            known = ", ".join(c.value for c in Channel)
-            raise ValueError(f"unknown channel {key!r} in acknowledgement (known: {known})") from None
-        parsed = _parse_optional_duration(duration, f"acknowledgement[{key}]")
-        if parsed is None:
-            raise ValueError(f"acknowledgement[{key}] needs a duration")
-        out[channel] = parsed
-    return out
-
-
-def _parse_levels(value: object, what: str) -> dict[int, timedelta | None]:
-    if not isinstance(value, Mapping):
-        raise ValueError(f"{what} must map levels (1, 2) to durations")
-    out: dict[int, timedelta | None] = {}
-    for key, duration in value.items():
-        try:
-            level = int(key)
-        except (TypeError, ValueError):
-            raise ValueError(f"{what}: level {key!r} is not a number") from None
-        out[level] = _parse_optional_duration(duration, f"{what}[{key}]")
-    return out
-
-
-def _parse_override(code: str, value: object) -> CategoryOverride:
-    if not isinstance(value, Mapping):
-        raise ValueError(f"categories[{code!r}] must be a mapping of overrides")
-    unknown = set(value) - _OVERRIDE_KEYS
-    if unknown:
-        raise ValueError(f"categories[{code!r}]: unknown setting(s) {', '.join(sorted(map(str, unknown)))}")
-    kwargs: dict[str, Any] = {}
-    try:
-        if "acknowledgement" in value:
-            kwargs["acknowledgement"] = _parse_channels(value["acknowledgement"])
-        for name in ("resolution", "complex_resolution"):
-            if name in value:
-                kwargs[name] = _parse_levels(value[name], name)
-        for name in ("ceiling_simple", "ceiling_complex"):
-            if name in value:
-                kwargs[name] = _parse_optional_duration(value[name], name)
-        if "complex" in value:
-            kwargs["complex"] = _parse_bool(value["complex"], "complex")
-    except ValueError as exc:
-        raise ValueError(f"categories[{code!r}]: {exc}") from None
-    return CategoryOverride(**kwargs)
 
 
 def _parse_clock(value: object, *, allow_24: bool) -> int:
@@ -1035,10 +494,6 @@ def _parse_holidays(value: object) -> tuple[frozenset[tuple[int, int]], frozense
             ) from None
         recurring.add((month, day))
     return frozenset(recurring), frozenset(dated)
-
-
-def _frozen_map(values: dict[Any, Any]) -> Mapping[Any, Any]:
-    return MappingProxyType(values)
 
 
 def _fmt_interval(interval: Interval) -> str:
