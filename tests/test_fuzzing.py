@@ -90,7 +90,7 @@ def test_mail_harness_sees_the_last_resort_branch(monkeypatch: pytest.MonkeyPatc
     def broken(message: object) -> str:
         raise AttributeError("a bug of ours")
 
-    monkeypatch.setattr(mail, "reply_text", broken)
+    monkeypatch.setattr("flask_citizencare.domain.mail.incoming.reply_text", broken)
     with pytest.raises(AssertionError, match="last-resort"):
         mail_parser.check((ROOT / "tests" / "mail" / "gmail_reply.eml").read_bytes())
 

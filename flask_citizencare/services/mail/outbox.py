@@ -48,7 +48,7 @@ from sqlalchemy.orm import Session
 
 from ...context import db_session
 from ...domain.mail import LOOP_HEADER
-from ...domain.mail_headers import OUTGOING
+from ...domain.mail.headers import OUTGOING
 from ...errors import ConfigurationError
 from ...models import OutboxMail, Report
 from ...models.base import utcnow
