@@ -25,7 +25,7 @@ from flask_babel import Domain, get_locale
 from flask_babel.speaklater import LazyString
 
 from .config import SETTINGS
-from .context import current_user_info
+from .context import current_user_info, state
 
 TRANSLATIONS = Path(__file__).parent / "translations"
 SESSION_KEY = "citizencare_locale"
@@ -35,6 +35,8 @@ LANGUAGE_NAMES = {"it": "Italiano", "en": "English", "ca": "Català"}
 
 def languages() -> tuple[str, ...]:
     """``CITIZENCARE_LANGUAGES`` (its default in an app that has not set up the extension)."""
+    if "citizencare" in current_app.extensions:
+        return state().settings.languages
     return tuple(current_app.config.get("CITIZENCARE_LANGUAGES") or SETTINGS["LANGUAGES"].default)
 
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 
@@ -23,14 +20,13 @@ def after_bulk_load_command(rebuild_map_cells: bool) -> None:
     by itself. Until then plans, the map's index-only scans and the
     dashboards are slow or empty.
     """
-    from ..context import db_session
+    from ..context import db_session, state
     from ..queries.bulk_load import refresh_after_bulk_load
 
-    config = current_app.config
     result = refresh_after_bulk_load(
         db_session(),
-        timezone=ZoneInfo(config["CITIZENCARE_TIMEZONE"]),
-        districts=config["CITIZENCARE_DISTRICTS"],
+        timezone=state().settings.zone,
+        districts=state().settings.districts,
         rebuild_map_cells=rebuild_map_cells,
     )
     cells = f", {result.map_cells} map cell(s) rebuilt" if result.map_cells is not None else ""

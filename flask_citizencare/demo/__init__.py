@@ -26,11 +26,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from time import perf_counter
-from zoneinfo import ZoneInfo
 
 import click
 import sqlalchemy as sa
-from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
@@ -101,7 +99,7 @@ def load_demo(
     ext = state()
     session = db_session()
     now = (now or datetime.now(UTC)).astimezone(UTC).replace(second=0, microsecond=0)
-    tz = ZoneInfo(current_app.config["CITIZENCARE_TIMEZONE"])
+    tz = ext.settings.zone
     try:
         offices = _upsert_offices(session)
         categories = _upsert_categories(session, offices)
@@ -135,7 +133,7 @@ def load_demo(
                 first_id=writer.first_id(),
                 now=now,
                 tz=tz,
-                area=Area(current_app.config.get("CITIZENCARE_AREA")),
+                area=Area(ext.settings.area),
                 categories=categories,
                 operators=[staff["operatore"].id, staff["operatore2"].id],
                 manager=staff["responsabile"].id,
@@ -181,9 +179,7 @@ def load_demo(
     if refresh and summary.added:
         say("Analysing the tables and building the dashboard summary ...")
         # The loader rebuilt the map cells itself (or their triggers kept them exact).
-        summary.after_load = refresh_after_bulk_load(
-            session, timezone=tz, districts=current_app.config["CITIZENCARE_DISTRICTS"]
-        )
+        summary.after_load = refresh_after_bulk_load(session, timezone=tz, districts=ext.settings.districts)
     return summary
 
 

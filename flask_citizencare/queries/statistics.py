@@ -17,7 +17,7 @@ counts reports by the day they were resolved.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from ..config import SETTINGS
 from ..domain import statistics as st
-from ..domain.geo import Area
+from ..domain.geo import District, as_districts
 from ..domain.lifecycle import OPEN_STATUSES, Status
 from ..domain.satisfaction import DETRACTOR_MAX, PROMOTER_MIN
 from ..models import Report, StatusEvent, SurveyResponse
@@ -215,17 +215,16 @@ def _public_flag() -> sa.ColumnElement[bool]:
     return sa.case((public_reports_filter(), sa.true()), else_=sa.false())
 
 
-def _area_case(districts: Sequence[dict[str, Any]]) -> sa.ColumnElement[str]:
-    """District name of a report's point (the first district whose box holds it); '' elsewhere."""
+def _area_case(districts: Sequence[District | Mapping[str, Any]]) -> sa.ColumnElement[str]:
+    """District name of a report's point (the first district whose box holds it); '' elsewhere.
+
+    ``districts`` as parsed (``state().settings.districts``) or as the setting's entries.
+    """
     lon, lat = sa.func.ST_X(Report.point), sa.func.ST_Y(Report.point)
     whens = []
-    for district in districts:
-        bounds = Area.from_setting(district["bbox"]).bounds
-        assert bounds is not None
-        min_lon, min_lat, max_lon, max_lat = bounds
-        whens.append(
-            (sa.and_(lon.between(min_lon, max_lon), lat.between(min_lat, max_lat)), str(district["name"]))
-        )
+    for district in as_districts(districts):
+        min_lon, min_lat, max_lon, max_lat = district.bounds
+        whens.append((sa.and_(lon.between(min_lon, max_lon), lat.between(min_lat, max_lat)), district.name))
     if not whens:
         return sa.literal("")
     return sa.case(*whens, else_="")
@@ -319,7 +318,7 @@ def _daily_select(
 def _areas_select(
     session: Session,
     timezone: ZoneInfo,
-    districts: Sequence[dict[str, Any]],
+    districts: Sequence[District | Mapping[str, Any]],
     where: Iterable[sa.ColumnElement[bool]] = (),
     days: Sequence[date] | None = None,
 ) -> sa.Select[Any]:
@@ -408,7 +407,7 @@ def refresh(
     session: Session,
     *,
     timezone: ZoneInfo,
-    districts: Sequence[dict[str, Any]],
+    districts: Sequence[District | Mapping[str, Any]],
     full: bool = False,
     now: datetime | None = None,
 ) -> RefreshResult:
@@ -571,7 +570,7 @@ def dashboard(
     scope: Scope,
     *,
     timezone: ZoneInfo,
-    districts: Sequence[dict[str, Any]],
+    districts: Sequence[District | Mapping[str, Any]],
     source: str = "auto",
     live_max_reports: int = LIVE_MAX_REPORTS,
     staff: bool = False,

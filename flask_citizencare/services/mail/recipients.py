@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from ...context import state
 from ...models import Follower, Report
 from ...tokens import Purpose, digest, sign
 
@@ -54,7 +55,7 @@ def address_key(address: str) -> str:
 
 
 def _language(locale: str | None) -> str:
-    languages = [str(code) for code in current_app.config["CITIZENCARE_LANGUAGES"]]
+    languages = state().settings.languages
     return locale if locale in languages else languages[0]
 
 
