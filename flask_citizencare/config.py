@@ -2,7 +2,9 @@
 
 The host sets these in ``app.config`` before ``init_app``; anything it leaves
 out gets the default below. A ``CITIZENCARE_`` key that is not listed here is a
-spelling mistake and stops start-up (see :func:`check_unknown_keys`).
+spelling mistake and stops start-up (see :func:`check_unknown_keys`), and so
+does a value that would only fail later (:func:`check_values`; the values that
+are objects are parsed by :mod:`.settings`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from .errors import ConfigurationError
 from .security_headers import check_policy_setting
+from .settings import Settings
 
 PREFIX = "CITIZENCARE_"
 SQLITE_JOURNAL_MODES = ("wal", "delete", "truncate", "persist")
@@ -297,42 +300,12 @@ def check_unknown_keys(config: Mapping[str, Any]) -> None:
         )
 
 
-def check_values(config: Mapping[str, Any]) -> None:
-    """Catch values that would only fail later, deep inside a request."""
+def check_values(config: Mapping[str, Any]) -> Settings:
+    """Catch values that would only fail later, deep inside a request; parse those that are objects."""
     prefix = config[PREFIX + "URL_PREFIX"]
     if not isinstance(prefix, str) or (prefix and not prefix.startswith("/")):
         raise ConfigurationError(f"CITIZENCARE_URL_PREFIX must start with '/', not {prefix!r}")
-    from .domain.geo import Area
-
-    try:
-        Area.from_setting(config[PREFIX + "AREA"])
-    except (TypeError, ValueError) as exc:
-        raise ConfigurationError(f"CITIZENCARE_AREA is not usable: {exc}") from None
-    from .domain.routing import parse_rules
-    from .domain.sla import BusinessCalendar, SlaPolicy
-
-    try:
-        BusinessCalendar.from_config(
-            {"timezone": config[PREFIX + "TIMEZONE"], **config[PREFIX + "SLA_CALENDAR"]}
-        )
-        SlaPolicy.from_config(config[PREFIX + "SLA_POLICY"])
-    except (TypeError, ValueError) as exc:
-        raise ConfigurationError(
-            f"CITIZENCARE_SLA_CALENDAR or CITIZENCARE_SLA_POLICY is not usable: {exc}"
-        ) from None
-
-    try:
-        parse_rules(config[PREFIX + "ROUTING"])
-    except (TypeError, ValueError) as exc:
-        raise ConfigurationError(f"CITIZENCARE_ROUTING is not usable: {exc}") from None
-    for district in config[PREFIX + "DISTRICTS"]:
-        try:
-            Area.from_setting(district["bbox"])
-            str(district["name"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ConfigurationError(
-                f"CITIZENCARE_DISTRICTS has an unusable entry {district!r}: {exc}"
-            ) from None
+    settings = Settings.from_config(config)
     for name, what in (
         ("DASHBOARD_LIVE_MAX_REPORTS", "a whole number"),
         ("INTAKE_BACKDATE_DAYS", "a whole number of days"),
@@ -353,9 +326,7 @@ def check_values(config: Mapping[str, Any]) -> None:
         )
     _check_retention(config)
     check_policy_setting(config)
-    languages = config[PREFIX + "LANGUAGES"]
-    if not languages or not all(isinstance(code, str) for code in languages):
-        raise ConfigurationError("CITIZENCARE_LANGUAGES must be a non-empty list of language codes")
+    return settings
 
 
 def _months(value: Any) -> bool:

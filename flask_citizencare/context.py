@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from .domain.lifecycle import STAFF_ROLES, Role
 from .roles import RoleLoader, normalise, staff_table_roles
+from .settings import AppSettings, Settings
 from .storage.base import PhotoStore
 from .user_info import UserInfo, UserInfoHook, default_user_info
 from .web.layout import LayoutReport
@@ -89,11 +90,18 @@ class CitizenCareState:
     db: SQLAlchemy
     backend: str
     photo_store: PhotoStore
+    #: The app's settings as parsed at ``init_app``; read them as :attr:`settings`.
+    app_settings: AppSettings
     hooks: HostHooks = field(default_factory=HostHooks)
     #: None when ``CITIZENCARE_RATELIMIT_ENABLED`` is off.
     rate_limiter: RateLimiter | None = None
     #: What the host's layout offers our pages; None until checked (:mod:`.layout`).
     layout: LayoutReport | None = None
+
+    @property
+    def settings(self) -> Settings:
+        """The parsed settings: the area, time zone, calendar... (parsed again if ``app.config`` changed)."""
+        return self.app_settings.current()
 
     @property
     def role_loader(self) -> RoleLoader:

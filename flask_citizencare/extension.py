@@ -18,6 +18,7 @@ from .database.engine import prepare_database
 from .database.host_migrations import install_when_ready
 from .errors import ConfigurationError
 from .roles import RoleLoader
+from .settings import AppSettings
 from .storage import LocalPhotoStore, PhotoStore
 from .tokens import check_secret_key
 from .user_info import UserInfoHook
@@ -103,7 +104,7 @@ class CitizenCare:
 
         config.check_unknown_keys(app.config)
         config.apply_defaults(app.config)
-        config.check_values(app.config)
+        settings = AppSettings(app.config, config.check_values(app.config))
         rate_limiter = build_rate_limiter(app.config)
 
         check_secret_key(app)
@@ -113,6 +114,7 @@ class CitizenCare:
             hooks=self.hooks,
             backend=backend,
             photo_store=app.config["CITIZENCARE_PHOTO_STORAGE"] or self.photo_store or _default_store(app),
+            app_settings=settings,
             rate_limiter=rate_limiter,
         )
         setup_babel(app)

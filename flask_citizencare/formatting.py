@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
-from flask import current_app
 
+from .context import state
 from .i18n import current_language
 
 
 def local_time(value: datetime) -> datetime:
-    return value.astimezone(ZoneInfo(current_app.config["CITIZENCARE_TIMEZONE"]))
+    return value.astimezone(state().settings.zone)
 
 
 def cc_date(value: datetime | None, format: str = "medium") -> str:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
-from ..context import db_session
+from ..context import db_session, state
 from ..queries.bulk_load import refresh_after_bulk_load
 
 
@@ -26,11 +23,10 @@ def after_bulk_load_command(rebuild_map_cells: bool) -> None:
     by itself. Until then plans, the map's index-only scans and the
     dashboards are slow or empty.
     """
-    config = current_app.config
     result = refresh_after_bulk_load(
         db_session(),
-        timezone=ZoneInfo(config["CITIZENCARE_TIMEZONE"]),
-        districts=config["CITIZENCARE_DISTRICTS"],
+        timezone=state().settings.zone,
+        districts=state().settings.districts,
         rebuild_map_cells=rebuild_map_cells,
     )
     cells = f", {result.map_cells} map cell(s) rebuilt" if result.map_cells is not None else ""

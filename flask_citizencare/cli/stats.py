@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
-from ..context import db_session
+from ..context import db_session, state
 from ..queries.statistics import refresh
 
 stats_group = AppGroup("stats", help="Dashboard summary tables.")
@@ -22,12 +19,11 @@ def stats_refresh(full: bool) -> None:
     Only the days touched by changes since the previous run are recomputed;
     the first run, --full, or a change of CITIZENCARE_DISTRICTS rebuilds all.
     """
-    config = current_app.config
     session = db_session()
     result = refresh(
         session,
-        timezone=ZoneInfo(config["CITIZENCARE_TIMEZONE"]),
-        districts=config["CITIZENCARE_DISTRICTS"],
+        timezone=state().settings.zone,
+        districts=state().settings.districts,
         full=full,
     )
     session.commit()

@@ -26,10 +26,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from time import perf_counter
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from ..context import db_session, state
@@ -98,7 +96,7 @@ def load_demo(
     ext = state()
     session = db_session()
     now = (now or datetime.now(UTC)).astimezone(UTC).replace(second=0, microsecond=0)
-    tz = ZoneInfo(current_app.config["CITIZENCARE_TIMEZONE"])
+    tz = ext.settings.zone
     try:
         offices = _upsert_offices(session)
         categories = _upsert_categories(session, offices)
@@ -132,7 +130,7 @@ def load_demo(
                 first_id=writer.first_id(),
                 now=now,
                 tz=tz,
-                area=Area(current_app.config.get("CITIZENCARE_AREA")),
+                area=Area(ext.settings.area),
                 categories=categories,
                 operators=[staff["operatore"].id, staff["operatore2"].id],
                 manager=staff["responsabile"].id,
@@ -178,9 +176,7 @@ def load_demo(
     if refresh and summary.added:
         say("Analysing the tables and building the dashboard summary ...")
         # The loader rebuilt the map cells itself (or their triggers kept them exact).
-        summary.after_load = refresh_after_bulk_load(
-            session, timezone=tz, districts=current_app.config["CITIZENCARE_DISTRICTS"]
-        )
+        summary.after_load = refresh_after_bulk_load(session, timezone=tz, districts=ext.settings.districts)
     return summary
 
 

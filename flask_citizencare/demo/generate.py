@@ -186,8 +186,8 @@ class Area:
     plausible city (with Bologna's street names).
     """
 
-    def __init__(self, setting: Any) -> None:
-        self.area = geo.Area.from_setting(setting)
+    def __init__(self, area: geo.Area) -> None:
+        self.area = area
         self.bbox: tuple[float, float, float, float] = self.area.bounds or BOLOGNA_BBOX
         self.mapped = not self.contains(*BOLOGNA_CENTRE)
         self._all_streets = sorted({s for n in NEIGHBOURHOODS for s in n.streets})

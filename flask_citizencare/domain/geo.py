@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +51,34 @@ class Area:
         if self._prepared is None:
             return True
         return bool(self._prepared.covers(Point(lon, lat)))
+
+
+@dataclass(frozen=True)
+class District:
+    """A named part of the municipality (an entry of ``CITIZENCARE_DISTRICTS``).
+
+    The staff queue filters by its box, the dashboards count reports by it.
+    """
+
+    name: str
+    area: Area
+
+    @classmethod
+    def from_setting(cls, entry: Mapping[str, Any]) -> District:
+        """Build from ``{"name": "Navile", "bbox": (min_lon, min_lat, max_lon, max_lat)}``."""
+        area = Area.from_setting(entry["bbox"])
+        return cls(str(entry["name"]), area)
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        bounds = self.area.bounds
+        assert bounds is not None  # a district always has a box
+        return bounds
+
+
+def as_districts(entries: Iterable[District | Mapping[str, Any]]) -> tuple[District, ...]:
+    """Districts as given: parsed ones as they are, raw setting entries parsed."""
+    return tuple(e if isinstance(e, District) else District.from_setting(e) for e in entries)
 
 
 def check_point(lat: float, lon: float, area: Area) -> tuple[float, float]:

@@ -13,7 +13,7 @@ is the one thing every bulk load runs when it has committed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from time import perf_counter
@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ..domain.geo import District
 from . import map_cells
 from .statistics import RefreshResult, refresh
 
@@ -60,7 +61,7 @@ def refresh_after_bulk_load(
     session: Session,
     *,
     timezone: ZoneInfo,
-    districts: Sequence[dict[str, Any]],
+    districts: Sequence[District | Mapping[str, Any]],
     tables: Sequence[str] = BULK_TABLES,
     rebuild_map_cells: bool = False,
 ) -> AfterLoad:

@@ -9,13 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import Session
 
-from ..context import db_session
+from ..context import db_session, state
 from ..i18n import gettext as _
 from ..models import Category, Report
 from . import cursors
@@ -68,7 +66,7 @@ def listed_query(
     limit: int,
 ) -> sa.Select[Any]:
     """Newest first, public columns only; ``limit + 1`` rows, so the caller sees if a next page exists."""
-    timezone = ZoneInfo(current_app.config["CITIZENCARE_TIMEZONE"])
+    timezone = state().settings.zone
     conditions = filter_conditions(session, public_filter, timezone)
     if after is not None:
         created, ident = after

@@ -12,9 +12,9 @@ from enum import Enum
 from typing import Literal
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import Session
 
+from ..context import state
 from ..i18n import gettext as _
 from ..models import CannedReply, Category, Report
 from .errors import InvalidInput, NotFound
@@ -154,7 +154,7 @@ def _body(value: object) -> str:
 
 
 def _languages() -> tuple[str, ...]:
-    return tuple(current_app.config.get("CITIZENCARE_LANGUAGES") or ("it",))
+    return state().settings.languages
 
 
 def _language(value: object) -> str:

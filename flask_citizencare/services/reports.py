@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from .. import signals
 from ..access import Actor
 from ..context import app_object, db_session, state
-from ..domain.geo import Area, check_point
+from ..domain.geo import check_point
 from ..domain.intake import received_at_problem
 from ..domain.lifecycle import Channel, Kind, Priority, Status
 from ..i18n import gettext as _
@@ -94,7 +94,7 @@ def _point(submission: Submission, category: Category) -> Any:
         if category.needs_location and not submission.address:
             raise SubmissionRefused("location", "missing")
         return None
-    area = Area.from_setting(current_app.config["CITIZENCARE_AREA"])
+    area = state().settings.area
     lat, lon = check_point(submission.lat, submission.lon, area)
     return from_shape(Point(lon, lat), srid=4326)
 

@@ -10,7 +10,7 @@ from flask import current_app
 
 from .. import signals
 from ..access import Actor
-from ..context import app_object, db_session
+from ..context import app_object, db_session, state
 from ..domain.lifecycle import Action, Role, Status
 from ..domain.sla import BusinessCalendar, SlaPolicy, Suspension, due_times
 from ..i18n import gettext as _
@@ -19,26 +19,20 @@ from .errors import ChangedMeanwhile, Forbidden, InvalidInput
 from .locking import changing_case
 from .mail.notify import queue_staff_reminder
 
-_CALENDARS: dict[object, BusinessCalendar] = {}
-
 
 def calendar() -> BusinessCalendar:
-    """The app's business calendar, built once per distinct configuration (it caches its years)."""
-    config = current_app.config
-    settings = {"timezone": config["CITIZENCARE_TIMEZONE"], **config["CITIZENCARE_SLA_CALENDAR"]}
-    key = _freeze(settings)
-    if key not in _CALENDARS:
-        _CALENDARS[key] = BusinessCalendar.from_config(settings)
-    return _CALENDARS[key]
+    """The app's business calendar (parsed with the app's settings; it caches its years)."""
+    return state().settings.calendar
 
 
 def policy(category: Category | None = None) -> SlaPolicy:
     """The configured policy, with the managers' overrides for ``category`` on top."""
+    if category is None or not category.sla:
+        return state().settings.sla_policy
     settings = dict(current_app.config["CITIZENCARE_SLA_POLICY"])
-    if category is not None and category.sla:
-        categories = dict(settings.get("categories") or {})
-        categories[category.code] = {**categories.get(category.code, {}), **category.sla}
-        settings["categories"] = categories
+    categories = dict(settings.get("categories") or {})
+    categories[category.code] = {**categories.get(category.code, {}), **category.sla}
+    settings["categories"] = categories
     return SlaPolicy.from_config(settings)
 
 
@@ -62,15 +56,6 @@ def set_category_sla(actor: Actor, category_id: int, overrides: dict[str, Any] |
     category.sla = cleaned
     session.commit()
     return category
-
-
-def _freeze(value: object) -> object:
-    """A hashable copy of a settings value, to key the cache (the value itself is used to build)."""
-    if isinstance(value, dict):
-        return tuple(sorted((str(k), _freeze(v)) for k, v in value.items()))
-    if isinstance(value, list):
-        return tuple(_freeze(v) for v in value)
-    return value
 
 
 def suspensions(report: Report) -> list[Suspension]:

@@ -14,12 +14,11 @@ import hashlib
 import json
 import re
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Response, current_app, request, url_for
 
-from ...context import db_session
+from ...context import db_session, state
 from ...domain.geo import Area
 from ...i18n import current_language
 from ...i18n import gettext as _
@@ -132,7 +131,7 @@ def reports_geojson() -> Response:
     """
     config = current_app.config
     session = db_session()
-    area = Area.from_setting(config["CITIZENCARE_AREA"])
+    area = state().settings.area
     try:
         # The catalogue is only read when a category is asked for.
         codes = session.scalars(sa.select(Category.code)).all() if "category" in request.args else ()
@@ -143,7 +142,7 @@ def reports_geojson() -> Response:
         after = _cursor()
     except FilterError as error:
         return problem(400, _("Invalid parameter"), error.message, error.parameter)
-    timezone = ZoneInfo(config["CITIZENCARE_TIMEZONE"])
+    timezone = state().settings.zone
     cap = int(config["CITIZENCARE_API_MAX_LIMIT"])
     found = public_map.public_map(
         session,
@@ -176,7 +175,6 @@ def report_tile(z: int, x: int, y: int) -> Response:
 
     Takes the same filters as the GeoJSON (bbox aside: the tile is the area).
     """
-    config = current_app.config
     session = db_session()
     if session.get_bind().dialect.name != "postgresql":
         return problem(501, _("Not available"), _("Vector tiles need a PostGIS database; use the GeoJSON."))
@@ -196,7 +194,7 @@ def report_tile(z: int, x: int, y: int) -> Response:
         public_filter = parse_public_filter(request.args, area=Area(None), category_codes=codes)
     except FilterError as error:
         return problem(400, _("Invalid parameter"), error.message, error.parameter)
-    conditions = filter_conditions(session, public_filter, ZoneInfo(config["CITIZENCARE_TIMEZONE"]))
+    conditions = filter_conditions(session, public_filter, state().settings.zone)
     tile = geojson.vector_tile(session, conditions, z=z, x=x, y=y)
     return _cacheable(tile, "application/vnd.mapbox-vector-tile")
 

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Response, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
-from ...context import db_session
-from ...domain.geo import Area
+from ...context import db_session, state
 from ...i18n import current_language
 from ...i18n import gettext as _
 from ...models import Category, Office, StaffMember
@@ -56,8 +54,7 @@ def preset_dates(preset: str, today: date) -> tuple[date | None, date | None]:
 
 def parse_scope(args: MultiDict[str, str], *, public_only: bool) -> tuple[Scope, dict[str, str]]:
     """The dashboard's filters (period, since, until, category); :class:`FilterError` on bad input."""
-    config = current_app.config
-    timezone = ZoneInfo(config["CITIZENCARE_TIMEZONE"])
+    timezone = state().settings.zone
     session = db_session()
     categories = dict(session.execute(sa.select(Category.code, Category.id)).all())
     wanted: MultiDict[str, str] = MultiDict()
@@ -71,9 +68,7 @@ def parse_scope(args: MultiDict[str, str], *, public_only: bool) -> tuple[Scope,
         since, until = preset_dates(presets[0], utcnow().astimezone(timezone).date())
         if since:
             wanted["since"], wanted["until"] = since.isoformat(), until.isoformat()  # type: ignore[union-attr]
-    parsed = parse_public_filter(
-        wanted, area=Area.from_setting(config["CITIZENCARE_AREA"]), category_codes=categories
-    )
+    parsed = parse_public_filter(wanted, area=state().settings.area, category_codes=categories)
     scope = Scope(
         public_only=public_only,
         category_ids=tuple(categories[code] for code in parsed.categories),
@@ -113,8 +108,8 @@ def figures_for(scope: Scope, *, staff: bool) -> Any:
     return dashboard(
         db_session(),
         scope,
-        timezone=ZoneInfo(config["CITIZENCARE_TIMEZONE"]),
-        districts=config["CITIZENCARE_DISTRICTS"],
+        timezone=state().settings.zone,
+        districts=state().settings.districts,
         source=config["CITIZENCARE_DASHBOARD_SOURCE"],
         live_max_reports=config["CITIZENCARE_DASHBOARD_LIVE_MAX_REPORTS"],
         staff=staff,

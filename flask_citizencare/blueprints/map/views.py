@@ -16,8 +16,7 @@ import sqlalchemy as sa
 from flask import current_app, make_response, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from ...context import db_session
-from ...domain.geo import Area
+from ...context import db_session, state
 from ...domain.lifecycle import Kind, Status
 from ...i18n import current_language
 from ...i18n import gettext as _
@@ -86,7 +85,7 @@ def map_page() -> ResponseReturnValue:
     config = current_app.config
     language = current_language()
     categories = _categories()
-    area = Area.from_setting(config["CITIZENCARE_AREA"])
+    area = state().settings.area
     error: FilterError | None = None
     public_filter = PublicFilter()
     reports: list[ListedReport] = []

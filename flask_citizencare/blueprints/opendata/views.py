@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from flask import Response, current_app, jsonify, render_template, request, stream_with_context, url_for
 from flask.typing import ResponseReturnValue
 
-from ...context import db_session
-from ...domain.geo import Area
+from ...context import db_session, state
 from ...i18n import current_language
 from ...i18n import gettext as _
 from ...models import Category
@@ -34,12 +33,12 @@ _ID = "00000000-000000"
 
 
 def _timezone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["CITIZENCARE_TIMEZONE"])
+    return state().settings.zone
 
 
 def _parse() -> PublicFilter:
     codes = db_session().scalars(sa.select(Category.code))
-    area = Area.from_setting(current_app.config["CITIZENCARE_AREA"])
+    area = state().settings.area
     return parse_public_filter(request.args, area=area, category_codes=codes)
 
 

@@ -24,7 +24,7 @@ from werkzeug.wrappers import Response
 from wtforms.validators import ValidationError
 
 from ...context import current_user_info, db_session, state
-from ...domain.geo import Area, LocationError, check_point
+from ...domain.geo import LocationError, check_point
 from ...domain.lifecycle import Kind
 from ...i18n import current_language
 from ...i18n import gettext as _
@@ -98,7 +98,7 @@ def _place_from_query(form: ReportForm) -> None:
     try:
         lat, lon = parse_coordinate(request.args.get("lat")), parse_coordinate(request.args.get("lon"))
         if lat is not None and lon is not None:
-            check_point(lat, lon, Area.from_setting(current_app.config["CITIZENCARE_AREA"]))
+            check_point(lat, lon, state().settings.area)
             form.lat.data, form.lon.data = f"{lat:.6f}", f"{lon:.6f}"
     except (ValidationError, LocationError):
         pass
@@ -116,7 +116,7 @@ def _location(form: ReportForm) -> tuple[float | None, float | None, str | None]
         if found is not None:
             lat, lon = found
     if lat is not None and lon is not None:
-        check_point(lat, lon, Area.from_setting(current_app.config["CITIZENCARE_AREA"]))
+        check_point(lat, lon, state().settings.area)
         if address is None and cc.reverse_geocoder is not None:
             address = cc.reverse_geocoder(lat, lon)
     category = form.chosen_category()

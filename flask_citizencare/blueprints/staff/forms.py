@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
-from flask import current_app
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,6 +19,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ...context import state
+from ...domain.geo import District
 from ...domain.lifecycle import Channel, Priority
 from ...i18n import lazy_gettext as _l
 from ...labels import staff_status_labels
@@ -75,14 +77,14 @@ class QueueFilterForm(CitizenCareForm):
     def validate_area(self, field: Any) -> None:
         _bbox(field.data)
 
-    def bbox(self, districts: Any = ()) -> tuple[float, float, float, float] | None:
+    def bbox(self, districts: Iterable[District] = ()) -> tuple[float, float, float, float] | None:
         """The typed or drawn box; else the chosen district's."""
         typed = _bbox(self.area.data)
         if typed is not None:
             return typed
         for district in districts:
-            if district["name"] == self.district.data:
-                return tuple(float(v) for v in district["bbox"])  # type: ignore[return-value]
+            if district.name == self.district.data:
+                return district.bounds
         return None
 
 
@@ -103,7 +105,7 @@ def fill_queue_choices(
     form.sla.choices = [SelectChoice("", _l("Any"))] + [SelectChoice(s, sla_labels()[s]) for s in SLA_STATES]
     form.sort.choices = [SelectChoice(s, sort_labels()[s]) for s in SORTS]
     form.district.choices = [SelectChoice("", _l("Any"))] + [
-        SelectChoice(d["name"], d["name"]) for d in current_app.config["CITIZENCARE_DISTRICTS"]
+        SelectChoice(d.name, d.name) for d in state().settings.districts
     ]
 
 

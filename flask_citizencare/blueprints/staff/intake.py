@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from wtforms import DateTimeLocalField, SelectChoice, SelectField
 from wtforms.validators import InputRequired
 
+from ...context import state
 from ...domain.geo import LocationError
 from ...domain.intake import ReceivedAtProblem, received_at_problem
 from ...domain.lifecycle import Channel
@@ -61,7 +61,7 @@ def intake_view() -> ResponseReturnValue:
     form.channel.choices = [SelectChoice(c.value, channel_labels()[c]) for c in INTAKE_CHANNELS]
     # The citizen gave consent to the operator; the operator confirms it.
     form.consent.label.text = _("The citizen was told about the privacy notice and agreed.")
-    zone = ZoneInfo(current_app.config["CITIZENCARE_TIMEZONE"])
+    zone = state().settings.zone
     backdate_days = int(current_app.config["CITIZENCARE_INTAKE_BACKDATE_DAYS"])
 
     def page(status: int = 200, location_error: str | None = None) -> ResponseReturnValue:

@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from ...access import Actor, can_see, is_assigned
-from ...context import current_roles, db_session, is_staff
+from ...context import current_roles, db_session, is_staff, state
 from ...domain.lifecycle import Action, Priority, Status, available
 from ...domain.sla import remaining, sla_state
 from ...i18n import current_language
@@ -106,7 +106,7 @@ def queue() -> ResponseReturnValue:
         priority=_valid(form.priority),
         channel=_valid(form.channel),
         sla=_valid(form.sla),
-        bbox=None if form.area.errors else form.bbox(current_app.config["CITIZENCARE_DISTRICTS"]),
+        bbox=None if form.area.errors else form.bbox(state().settings.districts),
         text=(_valid(form.q) or "").strip() or None,
         received_from=_valid(form.received_from),
         received_to=_valid(form.received_to),

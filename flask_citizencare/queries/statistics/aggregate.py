@@ -10,7 +10,7 @@ timestamps, durations, histogram buckets).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ...domain import statistics as st
-from ...domain.geo import Area
+from ...domain.geo import District, as_districts
 from ...domain.lifecycle import OPEN_STATUSES
 from ...domain.satisfaction import DETRACTOR_MAX, PROMOTER_MIN
 from ...models import Report, SurveyResponse
@@ -103,17 +103,16 @@ def _public_flag() -> sa.ColumnElement[bool]:
     return sa.case((public_reports_filter(), sa.true()), else_=sa.false())
 
 
-def _area_case(districts: Sequence[dict[str, Any]]) -> sa.ColumnElement[str]:
-    """District name of a report's point (the first district whose box holds it); '' elsewhere."""
+def _area_case(districts: Sequence[District | Mapping[str, Any]]) -> sa.ColumnElement[str]:
+    """District name of a report's point (the first district whose box holds it); '' elsewhere.
+
+    ``districts`` as parsed (``state().settings.districts``) or as the setting's entries.
+    """
     lon, lat = sa.func.ST_X(Report.point), sa.func.ST_Y(Report.point)
     whens = []
-    for district in districts:
-        bounds = Area.from_setting(district["bbox"]).bounds
-        assert bounds is not None
-        min_lon, min_lat, max_lon, max_lat = bounds
-        whens.append(
-            (sa.and_(lon.between(min_lon, max_lon), lat.between(min_lat, max_lat)), str(district["name"]))
-        )
+    for district in as_districts(districts):
+        min_lon, min_lat, max_lon, max_lat = district.bounds
+        whens.append((sa.and_(lon.between(min_lon, max_lon), lat.between(min_lat, max_lat)), district.name))
     if not whens:
         return sa.literal("")
     return sa.case(*whens, else_="")
@@ -207,7 +206,7 @@ def _daily_select(
 def _areas_select(
     session: Session,
     timezone: ZoneInfo,
-    districts: Sequence[dict[str, Any]],
+    districts: Sequence[District | Mapping[str, Any]],
     where: Iterable[sa.ColumnElement[bool]] = (),
     days: Sequence[date] | None = None,
 ) -> sa.Select[Any]:

@@ -7,7 +7,7 @@ tables (with month roll-ups for whole months), or in live mode the SELECTs of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ...domain import statistics as st
+from ...domain.geo import District
 from ...models.base import utcnow
 from ...models.statistics import (
     ACK_HISTOGRAM,
@@ -84,7 +85,7 @@ def dashboard(
     scope: Scope,
     *,
     timezone: ZoneInfo,
-    districts: Sequence[dict[str, Any]],
+    districts: Sequence[District | Mapping[str, Any]],
     source: str = "auto",
     live_max_reports: int = LIVE_MAX_REPORTS,
     staff: bool = False,

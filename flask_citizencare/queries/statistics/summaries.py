@@ -7,7 +7,7 @@ the days up into month rows, which :mod:`.reading` reads for whole months.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ...domain.geo import District
 from ...domain.lifecycle import Status
 from ...models import Report, StatusEvent, SurveyResponse
 from ...models.base import utcnow
@@ -76,7 +77,7 @@ def refresh(
     session: Session,
     *,
     timezone: ZoneInfo,
-    districts: Sequence[dict[str, Any]],
+    districts: Sequence[District | Mapping[str, Any]],
     full: bool = False,
     now: datetime | None = None,
 ) -> RefreshResult:

@@ -17,7 +17,7 @@ from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
 from ...access import publicly_visible
-from ...context import app_object
+from ...context import app_object, state
 from ...domain.lifecycle import Action, Channel
 from ...domain.mail import reply_address
 from ...i18n import gettext as _
@@ -35,7 +35,7 @@ def message_id() -> str:
 
 def _reminder_recipients(session: Session, report: Report) -> list[tuple[str, str]]:
     """(address, language) of whoever must act: the assignee, else the office, else the operators."""
-    default = current_app.config["CITIZENCARE_LANGUAGES"][0]
+    default = state().settings.languages[0]
     if report.assignee is not None and report.assignee.email:
         return [(report.assignee.email, report.assignee.locale or default)]
     if report.office is not None and report.office.email:
@@ -92,11 +92,11 @@ RECEIVED_CHANNELS = frozenset({Channel.WEB.value, Channel.API.value, Channel.EMA
 
 
 def _default_language() -> str:
-    return str(current_app.config["CITIZENCARE_LANGUAGES"][0])
+    return state().settings.languages[0]
 
 
 def _language(locale: str | None) -> str:
-    languages = [str(code) for code in current_app.config["CITIZENCARE_LANGUAGES"]]
+    languages = state().settings.languages
     return locale if locale in languages else languages[0]
 
 

@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from ...access import publicly_visible
+from ...context import state
 from ...models import Follower, Report
 from ...tokens import Purpose, digest, sign
 
@@ -49,7 +50,7 @@ def address_key(address: str) -> str:
 
 
 def _language(locale: str | None) -> str:
-    languages = [str(code) for code in current_app.config["CITIZENCARE_LANGUAGES"]]
+    languages = state().settings.languages
     return locale if locale in languages else languages[0]
 
 
