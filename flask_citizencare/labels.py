@@ -11,44 +11,30 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from .domain.lifecycle import Status
 from .i18n import lazy_gettext as _l
 
 __all__ = ["public_status_label", "public_status_labels", "staff_status_labels", "status_in_sentence"]
 
-_PUBLIC: Mapping[Status, Any] = MappingProxyType(
+
+class _Names(NamedTuple):
+    public: Any
+    staff: Any
+    in_sentence: Any
+
+
+#: One row per status: its name for citizens, for staff, and inside a sentence.
+_NAMES: Mapping[Status, _Names] = MappingProxyType(
     {
-        Status.NEW: _l("Received"),
-        Status.ACKNOWLEDGED: _l("Taken in charge"),
-        Status.IN_PROGRESS: _l("In progress"),
-        Status.SUSPENDED: _l("Suspended"),
-        Status.RESOLVED: _l("Resolved"),
-        Status.CLOSED: _l("Closed"),
-        Status.REJECTED: _l("Rejected"),
-    }
-)
-_STAFF: Mapping[Status, Any] = MappingProxyType(
-    {
-        Status.NEW: _l("New"),
-        Status.ACKNOWLEDGED: _l("Taken in charge"),
-        Status.IN_PROGRESS: _l("In progress"),
-        Status.SUSPENDED: _l("Suspended"),
-        Status.RESOLVED: _l("Resolved"),
-        Status.CLOSED: _l("Closed"),
-        Status.REJECTED: _l("Rejected"),
-    }
-)
-_IN_SENTENCE: Mapping[Status, Any] = MappingProxyType(
-    {
-        Status.NEW: _l("new"),
-        Status.ACKNOWLEDGED: _l("taken in charge"),
-        Status.IN_PROGRESS: _l("in progress"),
-        Status.SUSPENDED: _l("suspended"),
-        Status.RESOLVED: _l("resolved"),
-        Status.CLOSED: _l("closed"),
-        Status.REJECTED: _l("rejected"),
+        Status.NEW: _Names(_l("Received"), _l("New"), _l("new")),
+        Status.ACKNOWLEDGED: _Names(_l("Taken in charge"), _l("Taken in charge"), _l("taken in charge")),
+        Status.IN_PROGRESS: _Names(_l("In progress"), _l("In progress"), _l("in progress")),
+        Status.SUSPENDED: _Names(_l("Suspended"), _l("Suspended"), _l("suspended")),
+        Status.RESOLVED: _Names(_l("Resolved"), _l("Resolved"), _l("resolved")),
+        Status.CLOSED: _Names(_l("Closed"), _l("Closed"), _l("closed")),
+        Status.REJECTED: _Names(_l("Rejected"), _l("Rejected"), _l("rejected")),
     }
 )
 
@@ -56,21 +42,21 @@ _IN_SENTENCE: Mapping[Status, Any] = MappingProxyType(
 def public_status_label(status: Status | str) -> str:
     """The citizen-facing name of a status (an unknown value is shown as it is)."""
     try:
-        return str(_PUBLIC[Status(status)])
+        return str(_NAMES[Status(status)].public)
     except ValueError:
         return str(status)
 
 
 def public_status_labels() -> dict[str, str]:
     """Every status value with its citizen-facing name, in the current language."""
-    return {status.value: str(label) for status, label in _PUBLIC.items()}
+    return {status.value: str(names.public) for status, names in _NAMES.items()}
 
 
 def staff_status_labels() -> dict[Status, Any]:
     """Every status with its name for staff (lazy strings, for forms and templates)."""
-    return dict(_STAFF)
+    return {status: names.staff for status, names in _NAMES.items()}
 
 
 def status_in_sentence(status: Status) -> str:
     """A status's name inside a sentence of the case's history."""
-    return str(_IN_SENTENCE[status])
+    return str(_NAMES[status].in_sentence)
