@@ -108,6 +108,11 @@ class CitizenCareState:
         return self.hooks._role_loader or staff_table_roles(self.db)
 
     @property
+    def host_maps_roles(self) -> bool:
+        """Whether the host decides roles with its own ``role_loader`` (our staff table's role is then unused)."""
+        return self.hooks._role_loader is not None
+
+    @property
     def user_info(self) -> UserInfoHook:
         """The host's ``@citizencare.user_info`` hook, else our ``default_user_info``."""
         return self.hooks._user_info or default_user_info

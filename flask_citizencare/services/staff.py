@@ -1,17 +1,24 @@
-"""Staff members: the row behind a host user with a staff role, made on first use; adding, removing."""
+"""Staff members: the row behind a host user with a staff role, made on first use; administration."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Session, selectinload
 
-from ..context import db_session, user_info_of
+from ..access import Actor
+from ..context import db_session, state, user_info_of
 from ..domain.lifecycle import STAFF_ROLES, Role
+from ..i18n import gettext as _
 from ..i18n import offered_language
 from ..models import Office, StaffMember
+from .errors import Forbidden, InvalidInput, NotFound, NotNow
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def staff_member_for(session: Session, user: Any, roles: frozenset[Role]) -> StaffMember | None:
@@ -90,3 +97,181 @@ def deactivate_staff_member(user_id: str) -> bool:
     member.active = False
     session.commit()
     return True
+
+
+# --- Administration of the staff table (admins only) ------------------------------------------------
+
+#: A host user id: what ``get_id()`` gives, at most as long as our column.
+MAX_USER_ID = 128
+#: All-digit ids must fit a 64-bit integer key, so a host's loader cannot overflow on them.
+_MAX_NUMERIC_ID = 2**63 - 1
+_ROLE_ORDER = ["technician", "operator", "manager", "admin"]
+
+
+def clean_user_id(text: str | None) -> str:
+    """A host user id from a form; :class:`InvalidInput` if too long, with control characters, or huge."""
+    value = (text or "").strip()
+    if not value:
+        raise InvalidInput(_("Enter the user id of the person in the site."))
+    if (
+        len(value) > MAX_USER_ID
+        or _CONTROL.search(value)
+        or (value.isdigit() and (len(value) > 19 or int(value) > _MAX_NUMERIC_ID))
+    ):
+        raise InvalidInput(_("This is not a valid user id."))
+    return value
+
+
+def _host_user(user_id: str) -> Any:
+    """The host's user object for ``user_id`` through its Flask-Login user loader, or ``None``."""
+    manager = getattr(current_app, "login_manager", None)
+    loader = getattr(manager, "_user_callback", None)
+    if loader is None:
+        return None
+    try:
+        return loader(user_id)
+    except Exception:  # a host loader that chokes on an odd id: the user is simply not there
+        db_session().rollback()
+        return None
+
+
+def _require_admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise Forbidden(_("Only administrators manage the staff."))
+
+
+def _clean_details(display_name: str | None, email: str | None) -> tuple[str, str | None]:
+    name = (display_name or "").strip()
+    if not name:
+        raise InvalidInput(_("Enter the name shown to colleagues."))
+    if len(name) > 200 or _CONTROL.search(name):
+        raise InvalidInput(_("The name is too long or holds control characters."))
+    mail = (email or "").strip() or None
+    if mail is not None and (len(mail) > 254 or _CONTROL.search(mail) or "@" not in mail or " " in mail):
+        raise InvalidInput(_("Enter a valid e-mail address, or leave it empty."))
+    return name, mail
+
+
+def _offices_by_code(session: Session, office_codes: Iterable[str]) -> list[Office]:
+    codes = list(dict.fromkeys(office_codes))
+    offices = list(session.scalars(sa.select(Office).where(Office.code.in_(codes)))) if codes else []
+    if set(codes) - {o.code for o in offices}:
+        raise InvalidInput(_("Choose offices from the list."))
+    return offices
+
+
+def _check_role(role: str | None) -> str:
+    if role not in {r.value for r in STAFF_ROLES}:
+        raise InvalidInput(_("Choose a role from the list."))
+    return role
+
+
+def _other_active_admins(session: Session, member: StaffMember) -> int:
+    """Active admins besides ``member``, rows locked so two admins cannot both step down at once."""
+    ids = session.scalars(
+        sa.select(StaffMember.id)
+        .where(StaffMember.role == "admin", StaffMember.active.is_(True), StaffMember.id != member.id)
+        .with_for_update()
+    ).all()
+    return len(ids)
+
+
+def _keeps_an_admin(session: Session, member: StaffMember, *, role: str, active: bool) -> None:
+    losing = member.active and member.role == "admin" and not (active and role == "admin")
+    if losing and _other_active_admins(session, member) == 0:
+        raise NotNow(
+            _(
+                "%(name)s is the last active administrator: make someone else administrator first.",
+                name=member.display_name,
+            )
+        )
+
+
+def add_staff_member(
+    actor: Actor,
+    user_id: str | None,
+    *,
+    role: str | None,
+    display_name: str | None,
+    email: str | None = None,
+    office_codes: Iterable[str] = (),
+) -> StaffMember:
+    """Give an existing host user a staff row; raises :class:`ActionRefused` and changes nothing if refused.
+
+    Only users the host already has are linked (we do not make accounts here). When the host maps
+    roles itself, the role is what its loader says, not what the form sent.
+    """
+    _require_admin(actor)
+    session = db_session()
+    uid = clean_user_id(user_id)
+    name, mail = _clean_details(display_name, email)
+    offices = _offices_by_code(session, office_codes)
+    existing = session.scalar(sa.select(StaffMember).where(StaffMember.user_id == uid))
+    if existing is not None:
+        raise NotNow(
+            _("%(name)s is already on the staff list: change them there instead.", name=existing.display_name)
+        )
+    user = _host_user(uid)
+    if user is None:
+        raise InvalidInput(_("The site has no user with this id."))
+    if state().host_maps_roles:
+        staff_roles = state().roles_for(user) & STAFF_ROLES
+        if not staff_roles:
+            raise InvalidInput(_("The site gives this user no staff role: the site decides roles."))
+        role = max((r.value for r in staff_roles), key=_ROLE_ORDER.index)
+    member = StaffMember(
+        user_id=uid,
+        display_name=name,
+        email=mail,
+        role=_check_role(role),
+        locale=offered_language(user_info_of(user).locale),
+        offices=offices,
+    )
+    session.add(member)
+    session.commit()
+    return member
+
+
+def _member(session: Session, member_id: int) -> StaffMember:
+    member = session.scalar(
+        sa.select(StaffMember)
+        .where(StaffMember.id == member_id)
+        .options(selectinload(StaffMember.offices))
+        .with_for_update()
+    )
+    if member is None:
+        raise NotFound(_("There is no such staff member."))
+    return member
+
+
+def update_staff_member(
+    actor: Actor,
+    member_id: int,
+    *,
+    role: str | None,
+    display_name: str | None,
+    email: str | None = None,
+    office_codes: Iterable[str] = (),
+) -> StaffMember:
+    """Change a member's role, offices, name and e-mail; the role is left alone when the host maps roles."""
+    _require_admin(actor)
+    session = db_session()
+    member = _member(session, member_id)
+    name, mail = _clean_details(display_name, email)
+    offices = _offices_by_code(session, office_codes)
+    new_role = member.role if state().host_maps_roles else _check_role(role)
+    _keeps_an_admin(session, member, role=new_role, active=member.active)
+    member.role, member.display_name, member.email, member.offices = new_role, name, mail, offices
+    session.commit()
+    return member
+
+
+def set_staff_member_active(actor: Actor, member_id: int, active: bool) -> StaffMember:
+    """Deactivate or reactivate; rows are never deleted, since cases name who did what."""
+    _require_admin(actor)
+    session = db_session()
+    member = _member(session, member_id)
+    _keeps_an_admin(session, member, role=member.role, active=active)
+    member.active = active
+    session.commit()
+    return member
