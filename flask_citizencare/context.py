@@ -109,7 +109,7 @@ class CitizenCareState:
 
     @property
     def host_maps_roles(self) -> bool:
-        """Whether the host decides roles with its own ``role_loader`` (our staff table's role is then unused)."""
+        """Whether the host decides roles with its own ``role_loader`` (our staff table's role unused)."""
         return self.hooks._role_loader is not None
 
     @property

@@ -206,6 +206,8 @@ def add_staff_member(
     uid = clean_user_id(user_id)
     name, mail = _clean_details(display_name, email)
     offices = _offices_by_code(session, office_codes)
+    if not state().host_maps_roles:
+        _check_role(role)
     existing = session.scalar(sa.select(StaffMember).where(StaffMember.user_id == uid))
     if existing is not None:
         raise NotNow(

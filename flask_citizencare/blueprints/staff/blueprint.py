@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import dashboard, library, outbox, preferences, service_levels, views
+from . import admin_staff, dashboard, library, outbox, preferences, service_levels, views
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 blueprint.before_request(views.require_staff)
@@ -28,3 +28,13 @@ blueprint.add_url_rule(
 blueprint.add_url_rule("/preferences", "preferences", preferences.preferences, methods=["GET", "POST"])
 blueprint.add_url_rule("/dashboard", "dashboard", dashboard.dashboard)
 blueprint.add_url_rule("/outbox", "outbox", outbox.outbox, methods=["GET", "POST"])
+blueprint.add_url_rule("/admin/staff", "staff_admin", admin_staff.staff_admin, methods=["GET", "POST"])
+blueprint.add_url_rule(
+    "/admin/staff/<cc_id:member_id>", "staff_member_edit", admin_staff.staff_member_edit, methods=["POST"]
+)
+blueprint.add_url_rule(
+    "/admin/staff/<cc_id:member_id>/active",
+    "staff_member_active",
+    admin_staff.staff_member_active,
+    methods=["POST"],
+)
