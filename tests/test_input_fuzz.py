@@ -85,6 +85,7 @@ def _samples(app: Flask, team: Team) -> dict[str, str]:
         host_db.session.commit()
         return {
             "report_id": str(report.id),
+            "office_id": str(team.roads.id),
             "public_id": report.public_id,
             "token": report.tracking_token,
             "key": photo.storage_key,
