@@ -86,6 +86,7 @@ def _samples(app: Flask, team: Team) -> dict[str, str]:
         return {
             "report_id": str(report.id),
             "member_id": str(team.members["olga"].id),
+            "office_id": str(team.roads.id),
             "public_id": report.public_id,
             "token": report.tracking_token,
             "key": photo.storage_key,

@@ -21,6 +21,8 @@ class Office(Base):
     name: Mapped[str] = mapped_column(sa.String(200))
     email: Mapped[str | None] = mapped_column(sa.String(254))
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    #: Another administration's office (reference 001: waiting for it may suspend the clock).
+    external: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     def __repr__(self) -> str:
         return f"<Office {self.code}>"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import admin_staff, dashboard, library, outbox, preferences, service_levels, views
+from . import admin_staff, dashboard, library, offices, outbox, preferences, service_levels, views
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 blueprint.before_request(views.require_staff)
@@ -37,4 +37,21 @@ blueprint.add_url_rule(
     "staff_member_active",
     admin_staff.staff_member_active,
     methods=["POST"],
+)
+blueprint.add_url_rule("/admin/offices", "office_list", offices.office_list)
+blueprint.add_url_rule("/admin/offices/new", "office_new", offices.office_edit, methods=["GET", "POST"])
+blueprint.add_url_rule(
+    "/admin/offices/<cc_id:office_id>", "office_edit", offices.office_edit, methods=["GET", "POST"]
+)
+blueprint.add_url_rule(
+    "/admin/offices/<cc_id:office_id>/deactivate",
+    "office_deactivate",
+    offices.office_deactivate,
+    methods=["POST"],
+)
+blueprint.add_url_rule(
+    "/admin/offices/<cc_id:office_id>/activate", "office_activate", offices.office_activate, methods=["POST"]
+)
+blueprint.add_url_rule(
+    "/admin/offices/<cc_id:office_id>/delete", "office_delete", offices.office_delete, methods=["POST"]
 )
