@@ -41,6 +41,9 @@ FILLERS: dict[str, Any] = {
     "y": lambda r: 2975,
     "rest": lambda r: "reports",
     "filename": lambda r: "js/report-form.js",
+    # The admin pages: any id will do (an unknown one answers 404, with the headers too).
+    "member_id": lambda r: r["id"],
+    "office_id": lambda r: r["id"],
 }
 
 
