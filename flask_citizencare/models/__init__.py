@@ -1,8 +1,10 @@
 """The extension's tables, all prefixed ``cc_`` and on their own metadata."""
 
 from . import statistics as statistics  # the dashboards' summary tables, on the same metadata
+from .audit import AuditEntry
 from .base import TABLE_PREFIX, Base
-from .catalogue import Category, Office
+from .catalogue import CatalogueSetting, Category, Office, RoutingRuleRecord
+from .imports import ReportImport
 from .map_cells import MapCell as MapCell  # the public map's cluster cells
 from .notices import NoticeCategory, NoticeSubscriber, NoticeUpdate, ServiceNotice
 from .outbox import OutboxMail
@@ -15,8 +17,10 @@ metadata = Base.metadata
 
 __all__ = [
     "TABLE_PREFIX",
+    "AuditEntry",
     "Base",
     "CannedReply",
+    "CatalogueSetting",
     "Category",
     "Counter",
     "Follower",
@@ -29,7 +33,9 @@ __all__ = [
     "OutboxMail",
     "Photo",
     "Report",
+    "ReportImport",
     "ReporterContact",
+    "RoutingRuleRecord",
     "ServiceNotice",
     "StaffMember",
     "StatusEvent",

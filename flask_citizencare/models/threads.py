@@ -42,13 +42,24 @@ class Message(Base):
 
 
 class CannedReply(Base):
-    """A ready answer operators insert and edit; per category or general."""
+    """A response template: a ready answer operators insert and edit; per category and/or state.
+
+    ``status`` (a lifecycle state) narrows it to cases entering that state;
+    with ``auto_send`` it is sent by itself, as a public reply, when a case of
+    its category (or any, if general) enters that state. ``code`` names it in
+    catalogue files (None for the ones written before they had one).
+    """
 
     __tablename__ = "cc_canned_replies"
+    # An index, not a constraint: SQLite adds no constraint to an existing table.
+    __table_args__ = (sa.Index("ix_cc_canned_replies_code", "code", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str | None] = mapped_column(sa.String(64))
     category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cc_categories.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text)
     language: Mapped[str] = mapped_column(sa.String(8), default="it")
     active: Mapped[bool] = mapped_column(default=True)
+    status: Mapped[str | None] = mapped_column(sa.String(16))
+    auto_send: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
