@@ -147,15 +147,15 @@ class BusinessCalendar:
             date(2000, month, day_of_month)  # a leap year: ValueError for 31 April, 30 February...
         object.__setattr__(self, "closures", frozenset(self.closures))
         partial = frozenset((day, int(s), int(e)) for day, s, e in self.partial_closures)
-        for day, start, end in partial:
-            if not isinstance(day, date) or isinstance(day, datetime):
-                raise ValueError(f"a partial closure needs a date, not {day!r}")
+        for when, start, end in partial:
+            if not isinstance(when, date) or isinstance(when, datetime):
+                raise ValueError(f"a partial closure needs a date, not {when!r}")
             if not 0 <= start < end <= DAY_MINUTES:
-                raise ValueError(f"closure {day} {_fmt_interval((start, end))} is not within one day")
+                raise ValueError(f"closure {when} {_fmt_interval((start, end))} is not within one day")
         object.__setattr__(self, "partial_closures", partial)
         by_day: dict[date, list[Interval]] = {}
-        for day, start, end in sorted(partial):
-            by_day.setdefault(day, []).append((start, end))
+        for when, start, end in sorted(partial):
+            by_day.setdefault(when, []).append((start, end))
         object.__setattr__(self, "_partial", {d: tuple(v) for d, v in by_day.items()})
         if self.non_working_day_start is not None and not 0 <= self.non_working_day_start < DAY_MINUTES:
             raise ValueError("non_working_day_start must be a time of day")
@@ -248,6 +248,26 @@ class BusinessCalendar:
             if self.is_working_day(day):
                 return day
         raise ValueError(f"no working day in the {_MAX_EMPTY_YEARS} years after {day}")
+
+    def national_holidays(self, year: int, language: str | None = None) -> list[tuple[date, str]]:
+        """The ``holidays`` package's holidays of ``year`` for the calendar's country, by date.
+
+        ``language`` is a locale such as ``"en"`` or ``"it"``: the names are in the
+        first language the package offers for the country that matches it, else in
+        Italian when offered, else in the package's default language.
+        """
+        if self.country is None:
+            return []
+        offered = holidays_lib.country_holidays(self.country, subdiv=self.subdiv).supported_languages
+        wanted = None
+        for candidate in (language, "it"):
+            if candidate:
+                prefix = candidate.split("_")[0]
+                wanted = next((lang for lang in offered if lang.split("_")[0] == prefix), None)
+                if wanted:
+                    break
+        table = holidays_lib.country_holidays(self.country, subdiv=self.subdiv, years=year, language=wanted)
+        return sorted((d, str(name)) for d, name in table.items() if d.year == year)
 
     # -- instants ------------------------------------------------------------
 
