@@ -63,7 +63,10 @@ def parse_duration(value: timedelta | str) -> timedelta:
         position = match.end()
     if not text:
         raise ValueError("empty duration")
-    return timedelta(seconds=seconds)
+    try:
+        return timedelta(seconds=seconds)
+    except OverflowError:
+        raise ValueError(f"the duration {value!r} is too long") from None
 
 
 def _check_duration(value: object, what: str) -> timedelta:
