@@ -141,7 +141,9 @@ def test_manager_changes_the_general_levels_and_open_cases_are_recomputed(app: F
         assert state().settings.sla_policy.acknowledgement_for("web") == timedelta(minutes=30)  # config only
         job = sla_settings.recompute_job()
         assert job is not None and not job.done and job.started_at is None
-        entry = host_db.session.scalars(sa.select(AuditEntry).where(AuditEntry.subject_type == "sla_policy")).one()
+        entry = host_db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.subject_type == "sla_policy")
+        ).one()
         assert entry.changes == {"acknowledgement.fax": ["8h", "16h"], "acknowledgement.web": ["30m", "2h"]}
         assert entry.actor_name == "Marco"
         host_db.session.remove()
@@ -230,9 +232,7 @@ def test_reset_goes_back_to_the_configuration(app: Flask, team: Team) -> None:
     assert response.status_code == 303
     with app.test_request_context():
         assert sla.policy().acknowledgement_for("web") == timedelta(minutes=45)
-        actions = list(
-            host_db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id))
-        )
+        actions = list(host_db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)))
         assert actions == ["update", "reset"]
         host_db.session.remove()
 

@@ -47,4 +47,5 @@ def sla_recompute(request_new: bool, force: bool, batch_size: int) -> None:
     elif not job.done:
         click.echo(f"Another process is recomputing: {job.processed} of {job.total} open cases so far.")
     else:
-        click.echo(f"Done: {job.changed} of {job.total} open cases changed due time.")
+        cases = "case" if job.total == 1 else "cases"
+        click.echo(f"Done: {job.changed} of {job.total} open {cases} changed due time.")

@@ -560,9 +560,7 @@ def _parse_partial(item: str) -> tuple[date, int, int]:
             raise ValueError
         day = date(*parts)
     except (TypeError, ValueError):
-        raise ValueError(
-            f"cannot read the closure {item!r} (write e.g. '2026-12-24 13:00-17:00')"
-        ) from None
+        raise ValueError(f"cannot read the closure {item!r} (write e.g. '2026-12-24 13:00-17:00')") from None
     start, end = _parse_interval(hours_text.strip())
     return day, start, end
 
