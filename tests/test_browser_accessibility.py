@@ -111,6 +111,8 @@ def test_staff_pages_meet_wcag_aa(chromium: Any, site: tuple[LiveServer, dict[st
         "/segnalazioni/staff/knowledge?q=buca",
         "/segnalazioni/staff/canned",
         "/segnalazioni/staff/service-levels",
+        "/segnalazioni/staff/admin/service-levels",
+        "/segnalazioni/staff/admin/calendar",
         "/segnalazioni/staff/dashboard",
         "/segnalazioni/staff/preferences",
         "/segnalazioni/mine",
