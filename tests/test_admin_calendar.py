@@ -251,3 +251,20 @@ def test_a_closure_moves_the_due_time_of_open_cases(app: Flask, team: Team) -> N
         assert local.date() > date(NEXT_YEAR, 12, 26) and (local.hour, local.minute) == (8, 15)
         host_db.session.remove()
     assert "Done: 1 of 1 open case changed due time." in marco.get(URL, headers=EN).get_data(as_text=True)
+
+
+def test_an_unusable_stored_calendar_falls_back_to_the_configuration(app: Flask, team: Team) -> None:
+    with app.app_context():
+        host_db.session.add(CatalogueSetting(key="calendar", value={"hours": {"mon": ["25:00-26:00"]}}))
+        host_db.session.commit()
+        host_db.session.remove()
+    marco = client_for(app, team, "marco")
+    page = marco.get(URL, headers=EN)
+    assert page.status_code == 200 and 'value="08:00"' in page.get_data(as_text=True)
+    with app.test_request_context():
+        assert sla.calendar() is state().settings.calendar
+        host_db.session.remove()
+    assert marco.post(URL, data=form(csrf(marco), d5=[("09:00", "12:00")]), headers=EN).status_code == 303
+    with app.test_request_context():
+        assert sla.calendar().hours[5] == ((540, 720),)
+        host_db.session.remove()

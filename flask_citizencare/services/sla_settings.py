@@ -431,7 +431,11 @@ def _store(actor: Actor, key: str, stored: dict[str, Any], *, action: str = "upd
     try:
         row = _stored_row(session, key)
         current = dict(row.value or {}) if row is not None else {}
-        before, after = _snapshot_of(key, current), _snapshot_of(key, stored)
+        try:
+            before = _snapshot_of(key, current)
+        except (TypeError, ValueError):  # written by hand and not usable: replaced as a whole
+            before = {}
+        after = _snapshot_of(key, stored)
         if current == stored:
             session.rollback()
             return Saved(changed=False)
