@@ -16,7 +16,9 @@ the same case at the same moment is never overwritten: the batch is redone a
 case at a time and the case that keeps changing is left to its own change,
 which recomputed its due times with the new settings anyway. Progress is
 written in the same transaction as each batch; a new change of the settings
-restarts the job from the first case.
+restarts the job from the first case. Only cases whose due times change are
+written (their ``updated_at`` moves, so ``stats refresh`` recounts their days
+on the dashboards; the queue's "due soon" reads the new ``due_at`` at once).
 """
 
 from __future__ import annotations
