@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import admin_staff, dashboard, library, offices, outbox, preferences, service_levels, views
+from . import (
+    admin_staff,
+    calendar_admin,
+    dashboard,
+    library,
+    offices,
+    outbox,
+    preferences,
+    service_levels,
+    views,
+)
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 blueprint.before_request(views.require_staff)
@@ -23,7 +33,10 @@ blueprint.add_url_rule("/intake", "intake", views.intake, methods=["GET", "POST"
 blueprint.add_url_rule("/knowledge", "knowledge", library.knowledge)
 blueprint.add_url_rule("/canned", "canned", library.canned, methods=["GET", "POST"])
 blueprint.add_url_rule(
-    "/service-levels", "service_levels", service_levels.service_levels, methods=["GET", "POST"]
+    "/service-levels",
+    "service_levels_old_address",
+    service_levels.service_levels_old_address,
+    methods=["GET", "POST"],
 )
 blueprint.add_url_rule("/preferences", "preferences", preferences.preferences, methods=["GET", "POST"])
 blueprint.add_url_rule("/dashboard", "dashboard", dashboard.dashboard)
@@ -54,4 +67,10 @@ blueprint.add_url_rule(
 )
 blueprint.add_url_rule(
     "/admin/offices/<cc_id:office_id>/delete", "office_delete", offices.office_delete, methods=["POST"]
+)
+blueprint.add_url_rule(
+    "/admin/service-levels", "service_levels", service_levels.service_levels, methods=["GET", "POST"]
+)
+blueprint.add_url_rule(
+    "/admin/calendar", "calendar_admin", calendar_admin.calendar_admin, methods=["GET", "POST"]
 )
