@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import admin_staff, dashboard, library, offices, outbox, preferences, service_levels, views
+from . import admin_staff, categories, dashboard, library, offices, outbox, preferences, service_levels, views
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 blueprint.before_request(views.require_staff)
@@ -54,4 +54,38 @@ blueprint.add_url_rule(
 )
 blueprint.add_url_rule(
     "/admin/offices/<cc_id:office_id>/delete", "office_delete", offices.office_delete, methods=["POST"]
+)
+blueprint.add_url_rule("/admin/categories", "category_list", categories.category_list)
+blueprint.add_url_rule(
+    "/admin/categories/new", "category_new", categories.category_edit, methods=["GET", "POST"]
+)
+blueprint.add_url_rule(
+    "/admin/categories/groups", "category_group", categories.category_group, methods=["POST"]
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>",
+    "category_edit",
+    categories.category_edit,
+    methods=["GET", "POST"],
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>/move", "category_move", categories.category_move, methods=["POST"]
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>/deactivate",
+    "category_deactivate",
+    categories.category_deactivate,
+    methods=["GET", "POST"],
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>/activate",
+    "category_activate",
+    categories.category_activate,
+    methods=["POST"],
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>/delete",
+    "category_delete",
+    categories.category_delete,
+    methods=["POST"],
 )
