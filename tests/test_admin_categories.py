@@ -113,9 +113,7 @@ def form(token: str, **fields: Any) -> dict[str, Any]:
 
 def add_report(app: Flask, category_id: int, **fields: Any) -> int:
     with app.app_context():
-        report = create_report(
-            host_db.session, category=host_db.session.get(Category, category_id), **fields
-        )
+        report = create_report(host_db.session, category=host_db.session.get(Category, category_id), **fields)
         host_db.session.commit()
         report_id = report.id
         host_db.session.remove()
@@ -147,7 +145,7 @@ def test_managers_see_the_list_by_group_with_counts(app: Flask, team: Team) -> N
         host_db.session.commit()
     html = client_for(app, team, "marco").get(URL, headers=EN).get_data(as_text=True)
     assert "<h2" in html and ">Strade</h2>" in html and ">Verde</h2>" in html
-    row = html[html.index('<code>potholes</code>') : html.index("</tr>", html.index("<code>potholes</code>"))]
+    row = html[html.index("<code>potholes</code>") : html.index("</tr>", html.index("<code>potholes</code>"))]
     cells = re.findall(r"<td>([^<]*)</td>", row)
     assert cells[:4] == ["problems and proposals", "Manutenzione strade", "2", "active"]
     assert "active" in row
@@ -187,12 +185,17 @@ def test_a_manager_creates_a_category_in_three_languages(app: Flask, team: Team)
     made = category(app, "verde-pubblico")
     assert made is not None and made.active and not made.needs_location
     assert (made.name, made.names) == ("Verde pubblico", {"en": "Public green", "ca": "Verd públic"})
-    assert (made.help_text, made.help_texts) == ("Alberi, aiuole e prati.", {"en": "Trees, flower beds, lawns."})
+    assert (made.help_text, made.help_texts) == (
+        "Alberi, aiuole e prati.",
+        {"en": "Trees, flower beds, lawns."},
+    )
     assert made.urgent_notice == "Albero caduto sulla strada? Chiama il 112."
     assert made.urgent_notices == {"en": "A tree fell on the road? Call 112."}
     assert (made.kinds, made.default_office_id) == ("issue", team.roads.id)
     assert (made.duplicate_radius_m, made.duplicate_age_days, made.retention_months) == (120, 14, 36)
-    assert made.supports_threshold is None and made.position > max(team.potholes.position, team.lamps.position)
+    assert made.supports_threshold is None and made.position > max(
+        team.potholes.position, team.lamps.position
+    )
     assert "Category Verde pubblico saved." in marco.get(URL, headers=EN).get_data(as_text=True)
     [(action, changes, actor)] = entries(app, made.id)
     assert action == "create" and actor == "Marco" and changes["code"] == [None, "verde-pubblico"]
@@ -274,17 +277,29 @@ def test_the_edit_page_keeps_an_inactive_default_office(app: Flask, team: Team) 
         ({"code": "a" * 65}, "The code must be at most 64 lowercase letters"),
         ({"code": "-verde"}, "The code must be at most 64 lowercase letters"),
         ({"code": ""}, "The code must be at most 64 lowercase letters"),
-        ({"name_it": "  ", "name_en": "Green"}, "Give the category a name in Italiano, the default language."),
+        (
+            {"name_it": "  ", "name_en": "Green"},
+            "Give the category a name in Italiano, the default language.",
+        ),
         ({"name_it": "n" * 201}, "A name can be at most 200 characters long."),
         ({"name_ca": "n" * 201}, "A name can be at most 200 characters long."),
         ({"help_en": "h" * 2001}, "A help text can be at most 2000 characters long."),
         ({"urgent_it": "u" * 501}, "An urgent notice can be at most 500 characters long."),
         ({"group": "g" * 121}, "The group can be at most 120 characters long."),
         ({"kinds": "everything"}, "Not a valid choice"),
-        ({"duplicate_radius_m": "-5"}, "The duplicate radius must be a whole number of metres from 1 to 5000"),
+        (
+            {"duplicate_radius_m": "-5"},
+            "The duplicate radius must be a whole number of metres from 1 to 5000",
+        ),
         ({"duplicate_radius_m": "0"}, "The duplicate radius must be a whole number of metres from 1 to 5000"),
-        ({"duplicate_radius_m": "5001"}, "The duplicate radius must be a whole number of metres from 1 to 5000"),
-        ({"duplicate_radius_m": "12.5"}, "The duplicate radius must be a whole number of metres from 1 to 5000"),
+        (
+            {"duplicate_radius_m": "5001"},
+            "The duplicate radius must be a whole number of metres from 1 to 5000",
+        ),
+        (
+            {"duplicate_radius_m": "12.5"},
+            "The duplicate radius must be a whole number of metres from 1 to 5000",
+        ),
         ({"duplicate_radius_m": "9" * 20}, "The duplicate radius must be a whole number of metres"),
         ({"duplicate_age_days": "0"}, "The duplicate age must be a whole number of days from 1 to 3650"),
         ({"duplicate_age_days": "3651"}, "The duplicate age must be a whole number of days from 1 to 3650"),
@@ -292,7 +307,10 @@ def test_the_edit_page_keeps_an_inactive_default_office(app: Flask, team: Team) 
         ({"retention_months": "241"}, "The retention must be a whole number of months from 1 to 240"),
         ({"retention_months": "-1"}, "The retention must be a whole number of months from 1 to 240"),
         ({"supports_threshold": "0"}, "The supports threshold must be a whole number from 1 to 1000000"),
-        ({"supports_threshold": "1000001"}, "The supports threshold must be a whole number from 1 to 1000000"),
+        (
+            {"supports_threshold": "1000001"},
+            "The supports threshold must be a whole number from 1 to 1000000",
+        ),
         ({"supports_threshold": "9" * 20}, "The supports threshold must be a whole number from 1 to 1000000"),
         ({"kinds": "issue", "supports_threshold": "10"}, "A supports threshold only applies to a category"),
         ({"default_office": "999999"}, "Choose the default office from the list of active offices."),
@@ -352,7 +370,9 @@ def test_the_service_checks_everything_itself(app: Flask, team: Team) -> None:
             with pytest.raises(InvalidInput):
                 categories.create_category(marco, data)
         with pytest.raises(InvalidInput, match="cannot change"):
-            categories.update_category(marco, team.potholes.id, categories.CategoryInput("other", {"it": "X"}))
+            categories.update_category(
+                marco, team.potholes.id, categories.CategoryInput("other", {"it": "X"})
+            )
         host_db.session.remove()
     assert category(app, "verde") is None and category(app, "other") is None
 
@@ -499,7 +519,9 @@ def test_delete_only_a_category_never_used(app: Flask, team: Team) -> None:
         templated = create_category(host_db.session, code="templated", name="Con modelli")
         host_db.session.flush()
         host_db.session.add(CannedReply(category_id=templated.id, title="Grazie", body="Grazie."))
-        old = create_category(host_db.session, code="old", name="Vecchia", active=False, successor_id=spare.id)
+        old = create_category(
+            host_db.session, code="old", name="Vecchia", active=False, successor_id=spare.id
+        )
         host_db.session.commit()
         spare_id, templated_id, old_id = spare.id, templated.id, old.id
     ada = client_for(app, team, "ada")
@@ -540,7 +562,10 @@ def test_unknown_ids_are_404_and_a_missing_token_changes_nothing(app: Flask, tea
     assert ada.get(f"{URL}/{'9' * 20}", headers=EN).status_code == 404
     assert ada.get(f"{URL}/999999/deactivate", headers=EN).status_code == 404
     for action in ("move", "activate", "delete"):
-        assert ada.post(f"{URL}/999999/{action}", data={"csrf_token": token, "direction": "up"}).status_code == 404
+        assert (
+            ada.post(f"{URL}/999999/{action}", data={"csrf_token": token, "direction": "up"}).status_code
+            == 404
+        )
     before = snapshot(app)
     assert ada.post(URL + "/new", data=form("")).status_code == 400
     for action in ("move", "activate", "delete", "deactivate"):
@@ -567,7 +592,9 @@ def test_operators_and_technicians_get_403_in_their_language(
     assert client.post(URL + "/groups", data={"csrf_token": token, "group": "Strade"}).status_code == 403
     for action in ("move", "deactivate", "activate", "delete"):
         response = client.post(
-            f"{URL}/{team.potholes.id}/{action}", data={"csrf_token": token, "direction": "down"}, headers=headers
+            f"{URL}/{team.potholes.id}/{action}",
+            data={"csrf_token": token, "direction": "down"},
+            headers=headers,
         )
         assert response.status_code == 403
     assert snapshot(app) == before
@@ -617,7 +644,9 @@ def test_duplicates_use_the_categorys_radius_and_age(app: Flask, team: Team) -> 
 
     def found() -> set[int]:
         with app.test_request_context():
-            rows = nearby_open_reports(host_db.session, category_id=team.potholes.id, lon=lon, lat=lat, now=now)
+            rows = nearby_open_reports(
+                host_db.session, category_id=team.potholes.id, lon=lon, lat=lat, now=now
+            )
             ids = {report.id for report, _d in rows}
             host_db.session.remove()
             return ids
@@ -686,7 +715,9 @@ def test_the_form_shows_the_urgent_notice_in_the_visitors_language(app: Flask, t
     client = app.test_client()
     html = client.get(NEW, headers=EN).get_data(as_text=True)
     # Without JavaScript: the list of every notice, open, under the category choice
-    notes = html[html.index('id="cc-urgent-list"') : html.index("</details>", html.index('id="cc-urgent-list"'))]
+    notes = html[
+        html.index('id="cc-urgent-list"') : html.index("</details>", html.index('id="cc-urgent-list"'))
+    ]
     assert "open" in notes.split(">")[0]
     assert f'id="cc-urgent-{team.potholes.id}">Immediate danger? Call 112.' in notes
     assert f'id="cc-urgent-{team.lamps.id}">Palo pericolante? Chiama la Polizia locale.' in notes  # fallback
@@ -694,7 +725,10 @@ def test_the_form_shows_the_urgent_notice_in_the_visitors_language(app: Flask, t
     assert re.search(r'<p class="cc-urgent" id="cc-urgent-notice" role="status" hidden></p>', html)
     italian = client.get(NEW + f"?category={team.potholes.code}", headers={"Accept-Language": "it"})
     page = italian.get_data(as_text=True)
-    assert '<p class="cc-urgent" id="cc-urgent-notice" role="status">Pericolo immediato? Chiama il 112.</p>' in page
+    assert (
+        '<p class="cc-urgent" id="cc-urgent-notice" role="status">Pericolo immediato? Chiama il 112.</p>'
+        in page
+    )
     assert f'<option selected value="{team.potholes.id}">' in page or re.search(
         rf'<option[^>]*value="{team.potholes.id}"[^>]*selected', page
     )
