@@ -240,8 +240,9 @@ def new_report() -> ResponseReturnValue:
     if not valid:
         if form.category.errors and form.chosen_category() is None:
             # A category deactivated since the form was shown: offer its successor.
-            note = _successor_note(form, form.category.data)
-            if note is not None:
+            before = form.category.data
+            note = _successor_note(form, before)
+            if note is not None and form.category.data != before:
                 form.category.errors = [note]
         return render_template(
             "citizencare/public/new.html", form=form, categories=categories, location_error=location_error
