@@ -784,3 +784,15 @@ def test_a_form_sent_with_a_category_deactivated_meanwhile_offers_the_successor(
     assert "“Buche” is no longer in use: “Lampioni” replaces it" in html and selected(html, team.lamps.id)
     with app.app_context():
         assert host_db.session.scalar(sa.select(sa.func.count()).select_from(Report)) == 0
+
+
+def test_none_is_a_blank_choice_a_browser_sends_back(app: Flask, team: Team) -> None:
+    marco = client_for(app, team, "marco")
+    for url in (URL + "/new", f"{URL}/{team.potholes.id}/deactivate"):
+        page = marco.get(url, headers=EN).get_data(as_text=True)
+        assert 'value="None"' not in page and '<option selected value="">None</option>' in page, url
+    url = f"{URL}/{team.potholes.id}"
+    response = marco.post(url, data=form(csrf(marco, url), code="potholes", name_it="Buche"), headers=EN)
+    assert response.status_code == 303
+    saved = category(app, "potholes")
+    assert saved is not None and saved.default_office_id is None

@@ -148,7 +148,7 @@ class _BaseCategoryForm(CitizenCareForm):
         return [(code, self[f"{kind}_{code}"]) for code in languages()]
 
     def validate_default_office(self, field: Field) -> None:
-        allowed = {choice.value for choice in field.choices or ()}
+        allowed = {_choice_id(choice.value) for choice in field.choices or ()}
         if field.data not in allowed:
             raise ValidationError(_l("Choose the default office from the list of active offices."))
 
@@ -251,7 +251,7 @@ def _fill(form: _BaseCategoryForm, category: Category) -> None:
 def _form(category: Category | None) -> _BaseCategoryForm:
     form = category_form_class()()
     offices = category_offices(category.default_office_id if category is not None else None)
-    form.default_office.choices = [SelectChoice(None, _("None"))] + [
+    form.default_office.choices = [SelectChoice("", _("None"))] + [
         SelectChoice(o.id, o.name if o.active else _("%(name)s (inactive)", name=o.name)) for o in offices
     ]
     config = current_app.config
@@ -359,7 +359,7 @@ class SuccessorForm(CitizenCareForm):
     )
 
     def validate_successor(self, field: Field) -> None:
-        allowed = {choice.value for choice in field.choices or ()}
+        allowed = {_choice_id(choice.value) for choice in field.choices or ()}
         if field.data not in allowed:
             raise ValidationError(_l("Choose the successor from the list of active categories."))
 
@@ -369,7 +369,7 @@ def category_deactivate(category_id: int) -> ResponseReturnValue:
     _require_supervisor()
     category = _category_or_404(category_id)
     form = SuccessorForm()
-    form.successor.choices = [SelectChoice(None, _("None"))] + [
+    form.successor.choices = [SelectChoice("", _("None"))] + [
         SelectChoice(c.id, c.label(current_language()), optgroup=c.group or None)
         for c in successor_choices(category.id)
     ]
