@@ -152,6 +152,7 @@ def test_managers_see_the_list_by_group_with_counts(app: Flask, team: Team) -> N
     parks = html[html.index("<code>parks</code>") : html.index("</tr>", html.index("<code>parks</code>"))]
     assert "inactive" in parks and "Reactivate Parchi" in parks and "Delete Parchi" in parks
     assert "Delete Buche" not in html  # it has reports
+    assert "Delete Lampioni" not in html  # active: deactivate it first
     assert 'href="/citizencare/staff/admin/categories"' in html  # the menu entry
     assert 'class="cc-table-wrap"' in html
 
