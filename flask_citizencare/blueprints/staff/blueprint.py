@@ -7,6 +7,7 @@ from flask import Blueprint
 from . import (
     admin_staff,
     calendar_admin,
+    categories,
     dashboard,
     library,
     offices,
@@ -73,4 +74,38 @@ blueprint.add_url_rule(
 )
 blueprint.add_url_rule(
     "/admin/calendar", "calendar_admin", calendar_admin.calendar_admin, methods=["GET", "POST"]
+)
+blueprint.add_url_rule("/admin/categories", "category_list", categories.category_list)
+blueprint.add_url_rule(
+    "/admin/categories/new", "category_new", categories.category_edit, methods=["GET", "POST"]
+)
+blueprint.add_url_rule(
+    "/admin/categories/groups", "category_group", categories.category_group, methods=["POST"]
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>",
+    "category_edit",
+    categories.category_edit,
+    methods=["GET", "POST"],
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>/move", "category_move", categories.category_move, methods=["POST"]
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>/deactivate",
+    "category_deactivate",
+    categories.category_deactivate,
+    methods=["GET", "POST"],
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>/activate",
+    "category_activate",
+    categories.category_activate,
+    methods=["POST"],
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>/delete",
+    "category_delete",
+    categories.category_delete,
+    methods=["POST"],
 )
