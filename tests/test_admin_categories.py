@@ -22,10 +22,18 @@ from flask_citizencare.services.retention import due_for_retention
 from .factories import create_category, create_office, create_report
 from .host import host_db
 from .reporting import NEW, page_tokens, report_fields
-from .staff import Team, client_for
+from .staff import Team
+from .staff import client_for as staff_client
 
 URL = "/citizencare/staff/admin/categories"
 EN = {"Accept-Language": "en"}
+
+
+def client_for(app: Flask, team: Team, name: str) -> FlaskClient:
+    """A logged-in client that asks for English on every request, so flashed messages are English too."""
+    client = staff_client(app, team, name)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
 COLUMNS = (
     Category.id,
     Category.code,
