@@ -529,6 +529,8 @@ def test_a_question_that_reports_answered_cannot_be_dropped(app: Flask, tmp_path
     questions.insert(1, {**BASE["categories"][4]["questions"][1], "retired": True})
     retired = run(app, "import", write(tmp_path, content))
     assert retired.exit_code == 0, retired.output
+    assert "questions[light_problem].retired: null → true" in retired.output
+    assert 'questions[pole_number].type: "string" → "number"' in retired.output
     with app.app_context():
         assert host_db.session.scalar(sa.select(sa.func.count()).select_from(Report)) == 1
 

@@ -101,7 +101,31 @@ def echo_plan(plan: ImportPlan) -> None:
 
 def _echo_fields(change: Change) -> None:
     for name, (before, after) in change.changes.items():
-        click.echo(f"      {name}: {_shown(before)} → {_shown(after)}")
+        if name == "questions" and isinstance(before, list) and isinstance(after, list):
+            for line in _question_lines(before, after):
+                click.echo(f"      {line}")
+        else:
+            click.echo(f"      {name}: {_shown(before)} → {_shown(after)}")
+
+
+def _question_lines(before: list[Any], after: list[Any]) -> list[str]:
+    """The questions' diff by key: added, removed, each changed field, a new order."""
+    old = {q.get("key"): q for q in before if isinstance(q, dict)}
+    new = {q.get("key"): q for q in after if isinstance(q, dict)}
+    lines = []
+    for key, question in new.items():
+        if key not in old:
+            lines.append(f"questions[{key}]: added")
+            continue
+        for name in sorted(set(old[key]) | set(question)):
+            if old[key].get(name) != question.get(name):
+                was, now = _shown(old[key].get(name)), _shown(question.get(name))
+                lines.append(f"questions[{key}].{name}: {was} → {now}")
+    lines.extend(f"questions[{key}]: removed" for key in old if key not in new)
+    kept = [k for k in old if k in new]
+    if kept != [k for k in new if k in old]:
+        lines.append(f"questions: order {_shown(kept)} → {_shown([k for k in new if k in old])}")
+    return lines
 
 
 @catalogue_group.command("import")

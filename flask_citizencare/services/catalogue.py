@@ -135,6 +135,8 @@ class _Current:
     rules: list[RoutingRuleRecord]
     settings: dict[str, CatalogueSetting]
     templates: dict[str, CannedReply]
+    _office_codes: dict[int, str] = field(default_factory=dict)
+    _category_codes: dict[int, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session) -> _Current:
@@ -157,12 +159,16 @@ class _Current:
     def office_code(self, office_id: int | None) -> str | None:
         if office_id is None:
             return None
-        return next((o.code for o in self.offices.values() if o.id == office_id), None)
+        if len(self._office_codes) != len(self.offices):
+            self._office_codes = {o.id: o.code for o in self.offices.values()}
+        return self._office_codes.get(office_id)
 
     def category_code(self, category_id: int | None) -> str | None:
         if category_id is None:
             return None
-        return next((c.code for c in self.categories.values() if c.id == category_id), None)
+        if len(self._category_codes) != len(self.categories):
+            self._category_codes = {c.id: c.code for c in self.categories.values()}
+        return self._category_codes.get(category_id)
 
 
 def _office_entry(office: Office) -> OfficeEntry:
