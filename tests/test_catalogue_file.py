@@ -212,7 +212,7 @@ def test_the_routing_list_is_replaced_whole_and_the_rest_is_left(app: Flask, tmp
     }
     result = run(app, "import", write(tmp_path, small))
     assert result.exit_code == 0, result.output
-    assert "~ routing[0]: changed" in result.output and "- routing[15]: removed" in result.output
+    assert "~ routing[0]: changed" in result.output and "- stored routing[15]: removed" in result.output
     assert "service_levels: not in the file, left as it is" in result.output
     with app.app_context():
         session = host_db.session
@@ -553,3 +553,39 @@ def test_a_category_with_open_reports_may_be_deactivated(app: Flask, tmp_path: P
     )
     graffiti["successor"] = "graffiti"
     assert "a category cannot be its own successor" in run(app, "import", write(tmp_path, content)).output
+
+
+def test_templates_without_a_code_are_left_out_of_an_export_with_a_word(app: Flask) -> None:
+    with app.app_context():
+        host_db.session.add(CannedReply(title="Vecchia risposta", body="Grazie.", language="it"))
+        host_db.session.commit()
+    result = app.test_cli_runner().invoke(args=["citizencare", "catalogue", "export"])
+    assert result.exit_code == 0
+    assert "1 response template(s) without a code were left out" in result.stderr
+    assert load(result.stdout.encode())["templates"] == []
+
+
+def test_a_rule_taken_out_of_the_middle_is_one_removal(app: Flask, tmp_path: Path) -> None:
+    assert run(app, "import", "--shipped", "comune-base").exit_code == 0
+    content = copy.deepcopy(BASE)
+    content["routing"].pop(3)
+    content["routing"].insert(
+        0, {"category": None, "area": SQUARE, "office": "polizia-locale", "note": "Piazza"}
+    )
+    content["calendar"]["local_holidays"].append("10-04")
+    result = run(app, "import", write(tmp_path, content))
+    assert result.exit_code == 0, result.output
+    assert "+ routing[0]: created" in result.output and "- stored routing[3]: removed" in result.output
+    assert "= routing[4]: unchanged" in result.output and "0 created" not in result.output
+    assert 'local_holidays: ["08-14"] → ["08-14", "10-04"]' in result.output
+    assert "(1 created, 1 changed, 1 removed," in result.output
+    with app.app_context():
+        session = host_db.session
+        rules = session.scalars(sa.select(RoutingRuleRecord).order_by(RoutingRuleRecord.position)).all()
+        assert [r.position for r in rules] == list(range(16))
+        assert rules[0].area == SQUARE and rules[4].category.code == "illuminazione"  # type: ignore[union-attr]
+        entry = session.scalar(
+            sa.select(AuditEntry).where(AuditEntry.subject_type == "calendar", AuditEntry.action == "update")
+        )
+        assert entry is not None and entry.changes == {"local_holidays": [["08-14"], ["08-14", "10-04"]]}
+    assert "nothing to change" in run(app, "import", write(tmp_path, content)).output

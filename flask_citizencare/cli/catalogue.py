@@ -105,7 +105,19 @@ def _echo_fields(change: Change) -> None:
             for line in _question_lines(before, after):
                 click.echo(f"      {line}")
         else:
-            click.echo(f"      {name}: {_shown(before)} → {_shown(after)}")
+            for line in _field_lines(name, before, after):
+                click.echo(f"      {line}")
+
+
+def _field_lines(name: str, before: Any, after: Any, depth: int = 0) -> list[str]:
+    """``name: before → after``, or one line per changed key of two mappings (two levels down)."""
+    if isinstance(before, dict) and isinstance(after, dict) and depth < 2:
+        lines = []
+        for key in [*before, *(k for k in after if k not in before)]:
+            if before.get(key) != after.get(key):
+                lines.extend(_field_lines(f"{name}.{key}", before.get(key), after.get(key), depth + 1))
+        return lines
+    return [f"{name}: {_shown(before)} → {_shown(after)}"]
 
 
 def _question_lines(before: list[Any], after: list[Any]) -> list[str]:

@@ -29,6 +29,8 @@ replace the stored setting; left out, they stay.
 
 from __future__ import annotations
 
+import difflib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,6 +102,8 @@ class ImportPlan:
     catalogue: Catalogue
     changes: list[Change]
     applied: bool = False
+    #: (stored rule index, file rule index) pairs, see :func:`_match_rules`.
+    rule_pairs: list[tuple[int | None, int | None]] = field(default_factory=list)
 
     def count(self, action: str) -> int:
         return sum(1 for c in self.changes if c.action == action)
@@ -277,24 +281,22 @@ def plan_import(session: Session, catalogue: Catalogue) -> ImportPlan:
         category = current.categories.get(item.code)
         before = _category_entry(category, current, default).fields() if category is not None else None
         changes.append(_compare("categories", item.code, before, item.fields()))
+    rule_pairs: list[tuple[int | None, int | None]] = []
     if catalogue.routing is not None:
         old = [_rule_entry(r, current).fields() for r in current.rules]
-        for i, rule in enumerate(catalogue.routing):
-            changes.append(
-                _compare("routing", f"routing[{i}]", old[i] if i < len(old) else None, rule.fields())
-            )
-        for i in range(len(catalogue.routing), len(old)):
-            changes.append(
-                Change("routing", f"routing[{i}]", "delete", audit.diff(old[i], None), old[i], None)
-            )
+        new = [rule.fields() for rule in catalogue.routing]
+        rule_pairs = _match_rules(old, new)
+        for i, j in rule_pairs:
+            if j is None:
+                assert i is not None
+                label = f"stored routing[{i}]"
+                changes.append(Change("routing", label, "delete", audit.diff(old[i], None), old[i], None))
+            else:
+                changes.append(_compare("routing", f"routing[{j}]", None if i is None else old[i], new[j]))
     for section in SETTING_KEYS:
         value = getattr(catalogue, section)
         if value is not None:
-            stored = _setting_value(current, section)
-            change = _compare(
-                section, section, None if stored is None else {"value": stored}, {"value": value}
-            )
-            changes.append(change)
+            changes.append(_compare(section, section, _setting_value(current, section), dict(value)))
     for template in catalogue.templates:
         row = current.templates.get(template.code)
         before = _template_entry(row, current).fields() if row is not None else None
@@ -302,7 +304,27 @@ def plan_import(session: Session, catalogue: Catalogue) -> ImportPlan:
     problems = _orphans(session, catalogue, current)
     if problems:
         raise CatalogueRefused(problems)
-    return ImportPlan(catalogue, changes)
+    return ImportPlan(catalogue, changes, rule_pairs=rule_pairs)
+
+
+def _match_rules(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[tuple[int | None, int | None]]:
+    """(stored index, file index) pairs: equal rules matched in order, the others paired by place.
+
+    A rule removed from the middle of the list is then one removal, not a
+    change of every rule after it. None on one side: created or removed.
+    """
+    keys_old = [json.dumps(rule, sort_keys=True) for rule in old]
+    keys_new = [json.dumps(rule, sort_keys=True) for rule in new]
+    pairs: list[tuple[int | None, int | None]] = []
+    matcher = difflib.SequenceMatcher(a=keys_old, b=keys_new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            pairs.extend(zip(range(i1, i2), range(j1, j2), strict=True))
+            continue
+        olds, news = list(range(i1, i2)), list(range(j1, j2))
+        for k in range(max(len(olds), len(news))):
+            pairs.append((olds[k] if k < len(olds) else None, news[k] if k < len(news) else None))
+    return pairs
 
 
 def _orphans(session: Session, catalogue: Catalogue, current: _Current) -> list[str]:
@@ -503,35 +525,40 @@ def _apply(session: Session, plan: ImportPlan, source: str) -> None:
 
     if catalogue.routing is not None and any(c.section == "routing" for c in changed.values()):
         rows = list(current.rules)
-        for i, rule in enumerate(catalogue.routing):
-            if i < len(rows):
-                row = rows[i]
-            else:
+        for i, j in plan.rule_pairs:
+            if j is None:
+                assert i is not None
+                label = f"stored routing[{i}]"
+                before = changed[("routing", label)].before
+                audit.record(
+                    session,
+                    None,
+                    "routing_rule",
+                    rows[i].id,
+                    label,
+                    "delete",
+                    before,
+                    None,
+                    actor_name=ACTOR_NAME,
+                )
+                session.delete(rows[i])
+                continue
+            rule = catalogue.routing[j]
+            if i is None:
                 row = RoutingRuleRecord()
                 session.add(row)
-            row.position = i
+            else:
+                row = rows[i]
+            row.position = j
             row.category_id = current.categories[rule.category].id if rule.category else None
             row.district = rule.district
             row.area = dict(rule.area) if rule.area is not None else None
             row.office_id = current.offices[rule.office].id
             row.note = rule.note
             row.active = rule.active
-            rule_change = changed.get(("routing", f"routing[{i}]"))
+            rule_change = changed.get(("routing", f"routing[{j}]"))
             if rule_change is not None:
                 entries.append((rule_change, row))
-        for i in range(len(catalogue.routing), len(rows)):
-            audit.record(
-                session,
-                None,
-                "routing_rule",
-                rows[i].id,
-                f"routing[{i}]",
-                "delete",
-                changed[("routing", f"routing[{i}]")].before,
-                None,
-                actor_name=ACTOR_NAME,
-            )
-            session.delete(rows[i])
 
     for section, key in SETTING_KEYS.items():
         setting_change = changed.get((section, section))
