@@ -15,6 +15,7 @@ from flask_citizencare.cli.catalogue import SHIPPED
 from flask_citizencare.demo.catalogue import DEMO_FILE, demo_yaml
 from flask_citizencare.domain.catalogue_file import CatalogueFileError, load, parse_catalogue
 from flask_citizencare.domain.lifecycle import Kind
+from flask_citizencare.domain.routing import parse_rules, route
 from flask_citizencare.models import (
     AuditEntry,
     CannedReply,
@@ -121,6 +122,15 @@ def test_the_shipped_catalogue_gives_a_working_municipality(app: Flask) -> None:
             )
         )
         assert report.office is not None and report.office.code == "illuminazione"
+        # The stored rules send it there too (the routing service tries them before the default office).
+        stored = session.scalars(sa.select(RoutingRuleRecord).order_by(RoutingRuleRecord.position)).all()
+        rules = parse_rules(
+            {"office": r.office.code, "categories": [r.category.code] if r.category else None, "area": r.area}
+            for r in stored
+            if r.active
+        )
+        assert route(rules, "illuminazione", None, 11.3521, 44.4985) == "illuminazione"
+        assert route(rules, "rumori", None, 11.3521, 44.4985) == "polizia-locale"
         assert report.ack_due_at is not None and report.ack_due_at > report.created_at
         entry = session.scalar(sa.select(AuditEntry).where(AuditEntry.subject_type == "category").limit(1))
         assert entry is not None and (entry.actor_id, entry.actor_name, entry.action) == (
