@@ -28,6 +28,7 @@ from ..services.catalogue import (
     export_catalogue,
     import_catalogue,
 )
+from ..services.sla_settings import run_recompute
 
 #: The catalogues shipped with the package, by name (``--shipped NAME``).
 SHIPPED = Path(__file__).resolve().parent.parent / "catalogues"
@@ -176,6 +177,12 @@ def import_command(file: Path | None, shipped: str | None, dry_run: bool) -> Non
         click.echo(f"{source.name}: dry run, nothing was written ({counts}).")
     else:
         click.echo(f"{source.name}: imported ({counts}).")
+        if plan.changes_due_times:
+            job = run_recompute()
+            if job is not None and job.done:
+                click.echo(f"Due times recomputed: {job.changed} of {job.total} open case(s) changed.")
+            else:
+                click.echo("Due times will be recomputed by `flask citizencare sla recompute`.")
 
 
 @catalogue_group.command("export")

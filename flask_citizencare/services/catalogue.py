@@ -52,6 +52,7 @@ from ..models import CannedReply, CatalogueSetting, Category, Office, Report, Ro
 from ..models.base import utcnow
 from . import audit
 from .errors import InvalidInput
+from .sla_settings import request_recompute
 
 __all__ = [
     "CatalogueRefused",
@@ -107,6 +108,15 @@ class ImportPlan:
 
     def count(self, action: str) -> int:
         return sum(1 for c in self.changes if c.action == action)
+
+    @property
+    def changes_due_times(self) -> bool:
+        """The import changes the service levels, the calendar or a category's levels: due times move."""
+        return any(
+            c.action != "unchanged"
+            and (c.section in SETTING_KEYS or (c.section == "categories" and "sla" in c.changes))
+            for c in self.changes
+        )
 
     @property
     def changed(self) -> bool:
@@ -599,6 +609,8 @@ def _apply(session: Session, plan: ImportPlan, source: str) -> None:
             change.after,
             actor_name=ACTOR_NAME,
         )
+    if plan.changes_due_times:
+        request_recompute(session, utcnow())  # run by the caller after commit (see cli.catalogue)
     audit.record(
         session,
         None,
