@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import admin_staff, dashboard, library, offices, outbox, preferences, service_levels, views
+from . import admin_staff, dashboard, library, offices, outbox, preferences, questions, service_levels, views
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 blueprint.before_request(views.require_staff)
@@ -54,4 +54,29 @@ blueprint.add_url_rule(
 )
 blueprint.add_url_rule(
     "/admin/offices/<cc_id:office_id>/delete", "office_delete", offices.office_delete, methods=["POST"]
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>/questions", "question_list", questions.question_list
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>/questions/new",
+    "question_new",
+    questions.question_edit,
+    methods=["GET", "POST"],
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>/questions/<question_key>/edit",
+    "question_edit",
+    questions.question_edit,
+    methods=["GET", "POST"],
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>/questions/<question_key>"
+    "/<any(up, down, retire, restore, delete):change>",
+    "question_change",
+    questions.question_change,
+    methods=["POST"],
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>/preview", "question_preview", questions.question_preview
 )
