@@ -20,12 +20,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .questions import LIST_TYPES, TYPES
+
 FORMAT = "flask-citizencare-catalogue"
 VERSION = 1
 #: What a category may be used for, as ``Category.kinds`` stores it.
 KINDS = ("issue", "proposal", "both")
-#: The extra-question types the report form knows.
-QUESTION_TYPES = ("text", "choice")
+#: The extra-question types the report form knows (see :mod:`.questions`; "choice" is the old single list).
+QUESTION_TYPES = (*TYPES, "choice")
+LIST_QUESTION_TYPES = (*LIST_TYPES, "choice")
 CODE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 #: Column sizes (see :mod:`flask_citizencare.models.catalogue`).
@@ -153,7 +156,7 @@ _CATEGORY_FIELDS = (
     "code", "name", "office", "group", "help_text", "names", "help_texts",
     "kinds", "needs_location", "questions", "position", "active",
 )  # fmt: skip
-_QUESTION_FIELDS = ("key", "label", "type", "required", "choices")
+_QUESTION_FIELDS = ("key", "label", "type", "required", "choices", "help", "retired")
 
 
 def parse_catalogue(document: Any) -> Catalogue:
@@ -251,32 +254,37 @@ def _questions(read: _Reader, where: str, value: Any) -> tuple[Mapping[str, Any]
             "type": kind,
             "required": read.flag(f"{at}.required", question.get("required"), False),
         }
-        if kind == "choice":
-            parsed["choices"] = _choices(read, f"{at}.choices", question.get("choices"))
+        if question.get("help") is not None:
+            parsed["help"] = read.translations(f"{at}.help", question.get("help"), TEXT_MAX)
+        if question.get("retired") is not None:
+            parsed["retired"] = read.flag(f"{at}.retired", question.get("retired"), False)
+        if kind in LIST_QUESTION_TYPES:
+            parsed["choices"] = _choices(read, f"{at}.choices", question.get("choices"), kind)
         elif question.get("choices") is not None:
-            read.fail(f"{at}.choices", "only a question of type 'choice' has choices")
+            read.fail(f"{at}.choices", "only a list question has choices")
         keys.append(parsed["key"])
         questions.append(parsed)
     _unique(read, where, keys)
     return tuple(questions)
 
 
-def _choices(read: _Reader, where: str, value: Any) -> list[dict[str, Any]]:
+def _choices(read: _Reader, where: str, value: Any, kind: str) -> list[dict[str, Any]]:
     choices = []
     for i, choice in enumerate(read.entries(where, value)):
         at = f"{where}[{i}]"
         if not isinstance(choice, Mapping):
             read.fail(at, "must be an object")
             continue
-        read.keys(at, choice, ("value", "label"))
-        choices.append(
-            {
-                "value": read.code(f"{at}.value", choice.get("value")),
-                "label": read.label(f"{at}.label", choice.get("label")),
-            }
-        )
+        read.keys(at, choice, ("value", "label", "retired"))
+        parsed = {
+            "value": read.code(f"{at}.value", choice.get("value")),
+            "label": read.label(f"{at}.label", choice.get("label")),
+        }
+        if choice.get("retired") is not None:
+            parsed["retired"] = read.flag(f"{at}.retired", choice.get("retired"), False)
+        choices.append(parsed)
     if not choices:
-        read.fail(where, "a question of type 'choice' needs at least one choice")
+        read.fail(where, f"a question of type {kind!r} needs at least one choice")
     _unique(read, where, [str(c["value"]) for c in choices])
     return choices
 

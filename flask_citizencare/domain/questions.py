@@ -357,12 +357,12 @@ def _choices(read: _Reader, where: str, value: Any) -> tuple[Choice, ...]:
             read.fail("duplicate_value", f"{at}.value", value=code)
         seen.add(code)
         label = item.get("label")
+        if not label and not read.strict:
+            label = code  # an old list value without a label shows its code
         choices.append(
             Choice(
                 value=code,
-                labels=read.texts(
-                    f"{at}.label", label if label else code, LABEL_MAX, required=True, multi_line=False
-                ),
+                labels=read.texts(f"{at}.label", label, LABEL_MAX, required=True, multi_line=False),
                 retired=read.flag(f"{at}.retired", item.get("retired")),
             )
         )
@@ -604,7 +604,7 @@ def compare(old: Sequence[Question], new: Sequence[Question], usage: Usage) -> C
                 problems.append(
                     Problem(
                         "value_in_use",
-                        f"questions[{i}].choices",
+                        f"questions[{i}].removed.{choice.value}",
                         {
                             "key": question.key,
                             "value": choice.value,

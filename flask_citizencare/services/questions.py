@@ -30,6 +30,7 @@ __all__ = [
     "answer_message",
     "default_language",
     "delete_question",
+    "language_names",
     "move_question",
     "problem_message",
     "questions_of",
@@ -75,8 +76,14 @@ def usage(category_id: int) -> Usage:
     return Usage.of(answers for (answers,) in rows)
 
 
+def language_names() -> dict[str, str]:
+    """The offered languages by code, named in the user's language."""
+    names = {"it": _("Italian"), "en": _("English"), "ca": _("Catalan")}
+    return {code: names.get(code) or LANGUAGE_NAMES.get(code, code) for code in languages()}
+
+
 def _language_name(code: str) -> str:
-    return LANGUAGE_NAMES.get(code, code)
+    return language_names().get(code, code)
 
 
 def problem_message(problem: Problem) -> str:

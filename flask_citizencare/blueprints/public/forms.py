@@ -326,6 +326,8 @@ def answer_field_errors(form: ReportForm, category: Category) -> dict[str, Any]:
         if item.field_name is None:
             continue
         field = form[item.field_name]
+        if field.errors:
+            continue  # the guards of every field said it already (control characters...)
         raw = [v for v in (field.raw_data or []) if isinstance(v, str)]
         try:
             value = parse_answer(item.question, raw)

@@ -49,8 +49,7 @@ def type_labels() -> dict[str, str]:
 
 
 def language_names() -> dict[str, str]:
-    names = {"it": _("Italian"), "en": _("English"), "ca": _("Catalan")}
-    return {code: names.get(code, code) for code in languages()}
+    return service.language_names()
 
 
 def _strip(value: Any) -> Any:
@@ -217,16 +216,21 @@ def _fill(form: Any, question: domain.Question, rows: int) -> None:
         form[f"choice_{n}_retired"].data = choice.retired
 
 
-def _input(form: Any, rows: int, key: str) -> tuple[service.QuestionInput, dict[int, int]]:
-    """The form as the service's input, and which row each list value came from."""
+def _input(form: Any, rows: int, key: str) -> tuple[service.QuestionInput, dict[str, int]]:
+    """The form as the service's input, and which row each list value came from.
+
+    The rows are keyed ``"3"`` by the kept value's index and ``"=code"`` by value code.
+    """
     choices: list[service.ChoiceInput] = []
     row_of: dict[int, int] = {}
+    by_value: dict[str, int] = {}
     for n in range(rows):
         value = _text(form[f"choice_{n}_value"].data)
         labels = {code: _text(form[f"choice_{n}_label_{code}"].data) for code in languages()}
         if not value and not any(labels.values()):
             continue  # an empty row
         row_of[len(choices)] = n
+        by_value.setdefault("=" + value, n)
         choices.append(
             service.ChoiceInput(
                 value=value,
@@ -235,8 +239,8 @@ def _input(form: Any, rows: int, key: str) -> tuple[service.QuestionInput, dict[
                 remove=bool(form[f"choice_{n}_remove"].data),
             )
         )
-    kept = [c for c in choices if not c.remove]
-    row_of = {i: row_of[choices.index(c)] for i, c in enumerate(kept)}
+    kept = [i for i, c in enumerate(choices) if not c.remove]
+    rows_of = {str(i): row_of[original] for i, original in enumerate(kept)} | by_value
     data = service.QuestionInput(
         key=key,
         type=_text(form.type.data),
@@ -245,20 +249,22 @@ def _input(form: Any, rows: int, key: str) -> tuple[service.QuestionInput, dict[
         required=bool(form.required.data),
         choices=tuple(choices),
     )
-    return data, row_of
+    return data, rows_of
 
 
-def _field_of(where: str, row_of: dict[int, int]) -> str:
+def _field_of(where: str, row_of: dict[str, int]) -> str:
     """The form field a problem's place names (``label.it`` → ``label_it``), or "" for none."""
     parts = where.replace("]", "").replace("[", ".").split(".")
     if parts[0] in ("key", "type"):
         return parts[0]
     if parts[0] in ("label", "help") and len(parts) > 1:
         return f"{parts[0]}_{parts[1]}"
+    if parts[0] == "removed" and len(parts) > 1:
+        return f"choice_{row_of.get('=' + parts[1], 0)}_value"
     if parts[0] == "choices":
         if len(parts) == 1 or not parts[1].isdigit():
             return "choice_0_value"
-        row = row_of.get(int(parts[1]), 0)
+        row = row_of.get(parts[1], 0)
         if len(parts) > 3 and parts[2] == "label":
             return f"choice_{row}_label_{parts[3]}"
         return f"choice_{row}_value"
