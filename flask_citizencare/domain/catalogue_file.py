@@ -276,7 +276,7 @@ def _choices(read: _Reader, where: str, value: Any, kind: str) -> list[dict[str,
             read.fail(at, "must be an object")
             continue
         read.keys(at, choice, ("value", "label", "retired"))
-        parsed = {
+        parsed: dict[str, Any] = {
             "value": read.code(f"{at}.value", choice.get("value")),
             "label": read.label(f"{at}.label", choice.get("label")),
         }
