@@ -342,3 +342,18 @@ def test_a_catalogue_file_takes_every_type_and_the_retired_flags() -> None:
     }
     questions = parse_catalogue(document).categories[0].questions
     assert parse_questions(list(questions), "it") == parsed()
+
+
+def test_older_keys_with_hyphens_are_read_and_kept_but_never_made_anew() -> None:
+    old = [
+        {
+            "key": "pole-number",
+            "type": "choice",
+            "label": "Palo",
+            "choices": [{"value": "a.b", "label": "A"}],
+        }
+    ]
+    assert [q.key for q in read_questions(old, "it")] == ["pole-number"]
+    assert ("bad_key", "questions[0].key") in codes(old)
+    kept = parse_questions(old, "it", legacy={"pole-number", "a.b"})
+    assert kept[0].key == "pole-number" and kept[0].choices[0].value == "a.b"

@@ -44,6 +44,8 @@ _COMPATIBLE = {frozenset((STRING, TEXT))}
 
 KEY = re.compile(r"[a-z0-9_]+")
 KEY_MAX = 64
+#: Keys and values older catalogue files allowed (also ``-`` and ``.``): still read, never made anew.
+LEGACY_KEY = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 LANGUAGE = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?")
 LABEL_MAX = 300
 HELP_MAX = 1000
@@ -185,9 +187,10 @@ def on_form(questions: Iterable[Question]) -> tuple[Question, ...]:
 
 
 class _Reader:
-    def __init__(self, default: str, strict: bool) -> None:
+    def __init__(self, default: str, strict: bool, legacy: frozenset[str] = frozenset()) -> None:
         self.default = default
         self.strict = strict
+        self.legacy = legacy
         self.problems: list[Problem] = []
 
     def fail(self, code: str, where: str, **params: Any) -> None:
@@ -243,6 +246,12 @@ class _Reader:
         return value
 
     def code(self, where: str, value: Any, code: str) -> str:
+        if (
+            isinstance(value, str)
+            and (not self.strict or value in self.legacy)
+            and LEGACY_KEY.fullmatch(value)
+        ):
+            return value
         if not isinstance(value, str) or not value or len(value) > KEY_MAX or not KEY.fullmatch(value):
             self.fail(code, where, max=KEY_MAX)
             return value if isinstance(value, str) and "\x00" not in value else ""
@@ -253,12 +262,13 @@ _QUESTION_FIELDS = ("key", "type", "label", "help", "required", "choices", "reti
 _CHOICE_FIELDS = ("value", "label", "retired")
 
 
-def parse_questions(value: Any, default_language: str) -> tuple[Question, ...]:
+def parse_questions(value: Any, default_language: str, legacy: Iterable[str] = ()) -> tuple[Question, ...]:
     """The questions in ``value`` (the JSON list), checked whole.
 
-    Raises :class:`QuestionsError` with every problem found.
+    Raises :class:`QuestionsError` with every problem found. Keys and list values in ``legacy``
+    (the ones already stored) may be of the older form :data:`LEGACY_KEY`.
     """
-    read = _Reader(default_language, strict=True)
+    read = _Reader(default_language, strict=True, legacy=frozenset(legacy))
     questions = _questions(read, value)
     if read.problems:
         raise QuestionsError(read.problems)
@@ -273,7 +283,7 @@ def read_questions(value: Any, default_language: str) -> tuple[Question, ...]:
     for item in value[: MAX_QUESTIONS * 10]:
         read = _Reader(default_language, strict=False)
         question = _question(read, "questions[0]", item)
-        if question is not None and question.key and KEY.fullmatch(question.key):
+        if question is not None and question.key and LEGACY_KEY.fullmatch(question.key):
             found.append(question)
     return tuple(found)
 

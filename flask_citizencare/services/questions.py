@@ -227,13 +227,14 @@ def _write(
     """Check ``new_raw`` whole and against the reports, then store it with its audit entry (no commit)."""
     session = db_session()
     old_raw = list(category.questions or [])
+    old = domain.read_questions(old_raw, default_language())
+    stored_codes = {q.key for q in old} | {c.value for q in old for c in q.choices}
     try:
-        new = domain.parse_questions(new_raw, default_language())
+        new = domain.parse_questions(new_raw, default_language(), stored_codes)
     except QuestionsError as error:
         raise QuestionsRefused(
             [(_relative(p.where, index), problem_message(p)) for p in error.problems[:20]]
         ) from None
-    old = domain.read_questions(old_raw, default_language())
     comparison = domain.compare(old, new, usage(category.id))
     if comparison.problems:
         raise QuestionsRefused(

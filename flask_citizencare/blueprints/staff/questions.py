@@ -104,7 +104,7 @@ def _category(category_id: int) -> Category:
 
 
 def _question(category: Category, key: str) -> domain.Question:
-    if len(key) > domain.KEY_MAX or not domain.KEY.fullmatch(key):
+    if len(key) > domain.KEY_MAX or not domain.LEGACY_KEY.fullmatch(key):
         abort(404)
     found = next((q for q in service.questions_of(category) if q.key == key), None)
     if found is None:
@@ -127,9 +127,9 @@ def _category_text(texts: dict[str, str], default_text: str, language: str) -> L
 
 def preview_html(category: Category, language: str) -> Markup:
     """The category's form as a citizen sees it in ``language``, with every fallback marked; not a form."""
-    names = language_names()  # in the staff member's language: the badges are for them
     form_class = report_form_class([category], language)
     with force_locale(language):
+        names = language_names()  # the whole preview speaks its language, badges included
         form = form_class(formdata=None, meta={"csrf": False})
         html = render_template(
             "citizencare/staff/admin/_question_preview.html",
