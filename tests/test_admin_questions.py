@@ -444,3 +444,22 @@ def test_preview_shows_the_real_fields_marks_fallbacks_and_cannot_be_sent(
     assert "Preview in Italian" in unknown
     inline = marco.get(base(lamps) + "/questions?lang=en").get_data(as_text=True)
     assert "Preview in English" in inline and "not translated: shown in Italian" in inline
+
+
+def test_a_broken_stored_question_is_named_when_it_blocks_a_save(
+    app: Flask, marco: FlaskClient, lamps: int
+) -> None:
+    broken = [*LAMP_QUESTIONS, {"key": "only_en", "type": "string", "label": {"en": "English only"}}]
+    with app.app_context():
+        category = host_db.session.get(Category, lamps)
+        assert category is not None
+        category.questions = broken
+        host_db.session.commit()
+        host_db.session.remove()
+    url = base(lamps) + "/questions/new"
+    response = marco.post(url, data=question_form(marco, url, key="new_one", label_it="Nuova"))
+    assert response.status_code == 400
+    assert "Question 3 (only_en): Write the text in Italian, the default language." in response.get_data(
+        as_text=True
+    )
+    assert stored(app, lamps) == broken

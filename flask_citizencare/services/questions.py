@@ -8,6 +8,7 @@ raises :class:`QuestionsRefused` and changes nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -221,6 +222,30 @@ def _relative(where: str, index: int | None) -> str:
     return ""
 
 
+_PLACE = re.compile(r"questions\[([0-9]+)\]")
+
+
+def _said(problems: Sequence[Problem], raw: Sequence[Any], index: int | None) -> list[tuple[str, str]]:
+    """``(where, message)`` for each problem (the first 20); another question's say which one it is."""
+    said = []
+    for problem in problems[:20]:
+        where = _relative(problem.where, index)
+        message = problem_message(problem)
+        place = _PLACE.match(problem.where)
+        if place is not None and int(place.group(1)) != index:
+            number = int(place.group(1))
+            item = raw[number] if number < len(raw) else None
+            key = item.get("key") if isinstance(item, Mapping) else None
+            message = _(
+                "Question %(number)d (%(key)s): %(message)s",
+                number=number + 1,
+                key=str(key)[:64] if key else "—",
+                message=message,
+            )
+        said.append((where, message))
+    return said
+
+
 def _write(
     actor: Actor, category: Category, new_raw: list[dict[str, Any]], action: str, index: int | None = None
 ) -> tuple[Question, ...]:
@@ -232,14 +257,10 @@ def _write(
     try:
         new = domain.parse_questions(new_raw, default_language(), stored_codes)
     except QuestionsError as error:
-        raise QuestionsRefused(
-            [(_relative(p.where, index), problem_message(p)) for p in error.problems[:20]]
-        ) from None
+        raise QuestionsRefused(_said(error.problems, new_raw, index)) from None
     comparison = domain.compare(old, new, usage(category.id))
     if comparison.problems:
-        raise QuestionsRefused(
-            [(_relative(p.where, index), problem_message(p)) for p in comparison.problems[:20]], 409
-        )
+        raise QuestionsRefused(_said(comparison.problems, new_raw, index), 409)
     stored = domain.to_json(new)
     category.questions = stored
     audit.record(
