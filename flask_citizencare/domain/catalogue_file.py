@@ -41,6 +41,8 @@ from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node
 
 from .lifecycle import Status
+from .questions import LEGACY_TYPES, TYPES
+from .questions import LIST_TYPES as QUESTION_LIST_TYPES
 from .routing import parse_rules
 from .sla import BusinessCalendar, SlaPolicy
 
@@ -48,18 +50,9 @@ FORMAT = "flask-citizencare-catalogue"
 VERSION = 2
 #: What a category may be used for, as ``Category.kinds`` stores it.
 KINDS = ("issue", "proposal", "both")
-#: The extra-question types (Open311 datatypes, "note" informational); "choice" is the legacy single list.
-QUESTION_TYPES = (
-    "string",
-    "number",
-    "datetime",
-    "text",
-    "singlevaluelist",
-    "multivaluelist",
-    "note",
-    "choice",
-)
-LIST_TYPES = ("singlevaluelist", "multivaluelist", "choice")
+#: The extra-question types (see :mod:`.questions`); "choice" is the legacy single list.
+QUESTION_TYPES = (*TYPES, *LEGACY_TYPES)
+LIST_TYPES = (*QUESTION_LIST_TYPES, *LEGACY_TYPES)
 CODE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 QUESTION_KEY = re.compile(r"^[a-z0-9_]{1,64}$")
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")

@@ -65,8 +65,8 @@ from .forms import (
     FollowForm,
     ReportForm,
     SurveyForm,
+    answer_field_errors,
     parse_coordinate,
-    question_field_name,
     report_form_class,
 )
 from .submission_tokens import new_submission_token
@@ -127,17 +127,11 @@ def _location(form: ReportForm) -> tuple[float | None, float | None, str | None]
 
 
 def _answers(form: ReportForm) -> dict[str, Any]:
+    """The chosen category's answers by key (a multi-value list as a list); errors go on the fields."""
     category = form.chosen_category()
     if category is None:
         return {}
-    answers = {}
-    for question in category.questions or []:
-        value = form[question_field_name(category, question["key"])].data
-        if question.get("required") and not value:
-            form[question_field_name(category, question["key"])].errors = [_("This answer is required.")]
-        elif value:
-            answers[question["key"]] = value
-    return answers
+    return answer_field_errors(form, category)
 
 
 @dataclass
@@ -155,10 +149,10 @@ def check_report_parts(form: ReportForm, categories: Sequence[Category]) -> Repo
     """Shared by the citizen's form and the staff intake; errors are set on the form."""
     answers = _answers(form)
     ok = not any(
-        form[question_field_name(c, q["key"])].errors
-        for c in categories
-        for q in c.questions or []
-        if q.get("key")
+        form[item.field_name].errors
+        for items in getattr(form, "question_items", {}).values()
+        for item in items
+        if item.field_name is not None
     )
     location: tuple[float | None, float | None, str | None] = (None, None, None)
     location_error = None

@@ -13,6 +13,7 @@ from . import (
     offices,
     outbox,
     preferences,
+    questions,
     service_levels,
     views,
 )
@@ -108,4 +109,29 @@ blueprint.add_url_rule(
     "category_delete",
     categories.category_delete,
     methods=["POST"],
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>/questions", "question_list", questions.question_list
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>/questions/new",
+    "question_new",
+    questions.question_edit,
+    methods=["GET", "POST"],
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>/questions/<question_key>/edit",
+    "question_edit",
+    questions.question_edit,
+    methods=["GET", "POST"],
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>/questions/<question_key>"
+    "/<any(up, down, retire, restore, delete):change>",
+    "question_change",
+    questions.question_change,
+    methods=["POST"],
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>/preview", "question_preview", questions.question_preview
 )
