@@ -403,7 +403,7 @@ def test_the_service_refuses_a_key_change_and_another_role(app: Flask, team: Tea
     data = service.QuestionInput(
         key="pole_number", type="string", labels={"it": "Palo"}, helps={}, required=False
     )
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         with pytest.raises(service.QuestionsRefused) as refused:
             service.save_question(actor_for(team, "marco"), lamps, data, "pole")
         assert "The key pole cannot change" in refused.value.message

@@ -338,7 +338,7 @@ def test_a_catalogue_file_takes_every_type_and_the_retired_flags() -> None:
         "format": FORMAT,
         "version": VERSION,
         "offices": [],
-        "categories": [{"code": "lamps", "name": "Lampioni", "questions": lamp_questions()}],
+        "categories": [{"code": "lamps", "names": {"it": "Lampioni"}, "questions": lamp_questions()}],
     }
     questions = parse_catalogue(document).categories[0].questions
     assert parse_questions(list(questions), "it") == parsed()
