@@ -12,10 +12,13 @@ from enum import Enum
 from typing import Literal
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
 from ..context import state
+from ..formatting import cc_date
 from ..i18n import gettext as _
+from ..labels import public_status_label
 from ..models import CannedReply, Category, Report
 from .errors import InvalidInput, NotFound
 
@@ -31,14 +34,45 @@ class _Unset(Enum):
 UNSET = _Unset.UNSET
 
 #: Placeholders :func:`render_canned` fills, in Italian and in English.
-PLACEHOLDERS = ("numero", "number", "categoria", "category", "indirizzo", "address")
+PLACEHOLDERS = (
+    "numero",
+    "number",
+    "categoria",
+    "category",
+    "indirizzo",
+    "address",
+    "stato",
+    "status",
+    "ufficio",
+    "office",
+    "scadenza",
+    "due",
+)
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
+#: What looks like a placeholder: a name in braces (``{numero}``, ``{foo.bar}``).
+_LOOKS_LIKE_PLACEHOLDER = re.compile(r"\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}")
+
+
+def unknown_placeholders(body: str) -> list[str]:
+    """What looks like a placeholder in ``body`` (``{foo}``, braces included) but is not one we fill."""
+    known = set(PLACEHOLDERS)
+    found = [m.group(0) for m in _LOOKS_LIKE_PLACEHOLDER.finditer(body) if m.group(0)[1:-1] not in known]
+    return list(dict.fromkeys(found))
 
 
 def list_canned(
-    session: Session, *, category_id: int | None = None, language: str | None = None
+    session: Session,
+    *,
+    category_id: int | None = None,
+    language: str | None = None,
+    status: str | None = None,
 ) -> list[CannedReply]:
-    """Active replies for a case: the general ones plus the category's, by title."""
+    """Active replies for a case: the general ones plus the category's, by title.
+
+    With ``status`` (the case's state), the templates for that state or for any
+    state, the ones matching both the case's category and state first (then the
+    state's, then the category's, then the general ones), each group by title.
+    """
     where: list[sa.ColumnElement[bool]] = [CannedReply.active.is_(True)]
     if category_id is None:
         where.append(CannedReply.category_id.is_(None))
@@ -47,7 +81,17 @@ def list_canned(
     if language is not None:
         where.append(CannedReply.language == language)
     order = (sa.func.lower(CannedReply.title), CannedReply.id)
-    return list(session.scalars(sa.select(CannedReply).where(*where).order_by(*order)))
+    replies = list(session.scalars(sa.select(CannedReply).where(*where).order_by(*order)))
+    if status is None:
+        return replies
+    fitting = [r for r in replies if r.status is None or r.status == status]
+
+    def rank(reply: CannedReply) -> int:
+        same_state = reply.status is not None
+        same_category = reply.category_id is not None
+        return 0 if same_state and same_category else 1 if same_state else 2 if same_category else 3
+
+    return sorted(fitting, key=rank)  # stable: by title within each group
 
 
 def get_canned(session: Session, reply_id: int) -> CannedReply:
@@ -115,6 +159,10 @@ def deactivate_canned(session: Session, reply: CannedReply | int) -> CannedReply
 
 
 def render_canned(reply: CannedReply, report: Report, *, language: str | None = None) -> str:
+    return render_text(reply.body, report, language=language or reply.language)
+
+
+def render_text(body: str, report: Report, *, language: str) -> str:
     """The reply's body with the case's details in place of its placeholders.
 
     ``{numero}``/``{number}`` → the case's public id, ``{categoria}``/``{category}``
@@ -123,17 +171,30 @@ def render_canned(reply: CannedReply, report: Report, *, language: str | None = 
     keys are replaced, in one pass: other braces stay as written, and the
     values put in are never read for placeholders again. (``str.format``
     would let a reply's text reach into the objects' attributes.)
+    ``{stato}``/``{status}`` → the case's state as citizens read it,
+    ``{ufficio}``/``{office}`` → the office in charge, or nothing,
+    ``{scadenza}``/``{due}`` → the date the case is due, or nothing; all in ``language``.
     """
     category = report.category
+    with force_locale(language):
+        status = str(public_status_label(report.status))
+        due = cc_date(report.due_at, "long") if report.due_at is not None else ""
+    office = report.office.name if report.office is not None else ""
     values = {
         "numero": report.public_id,
         "number": report.public_id,
-        "categoria": category.label(language or reply.language) if category is not None else "",
-        "category": category.label(language or reply.language) if category is not None else "",
+        "categoria": category.label(language) if category is not None else "",
+        "category": category.label(language) if category is not None else "",
         "indirizzo": report.address or "",
         "address": report.address or "",
+        "stato": status,
+        "status": status,
+        "ufficio": office,
+        "office": office,
+        "scadenza": due,
+        "due": due,
     }
-    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], reply.body)
+    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], body)
 
 
 # -- Checks -------------------------------------------------------------------------------------
