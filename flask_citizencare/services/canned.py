@@ -69,9 +69,9 @@ def list_canned(
 ) -> list[CannedReply]:
     """Active replies for a case: the general ones plus the category's, by title.
 
-    With ``status`` (the case's state), the templates for that state or for any
-    state, the ones matching both the case's category and state first (then the
-    state's, then the category's, then the general ones), each group by title.
+    With ``status`` (the case's state), the ones matching both the case's category
+    and state come first, then the state's, the category's, the general ones, and
+    last those of other states; by title within each group.
     """
     where: list[sa.ColumnElement[bool]] = [CannedReply.active.is_(True)]
     if category_id is None:
@@ -84,14 +84,16 @@ def list_canned(
     replies = list(session.scalars(sa.select(CannedReply).where(*where).order_by(*order)))
     if status is None:
         return replies
-    fitting = [r for r in replies if r.status is None or r.status == status]
 
     def rank(reply: CannedReply) -> int:
-        same_state = reply.status is not None
         same_category = reply.category_id is not None
-        return 0 if same_state and same_category else 1 if same_state else 2 if same_category else 3
+        if reply.status == status:
+            return 0 if same_category else 1
+        if reply.status is None:
+            return 2 if same_category else 3
+        return 4  # another state's: still there (an answer is written before the case changes state)
 
-    return sorted(fitting, key=rank)  # stable: by title within each group
+    return sorted(replies, key=rank)  # stable: by title within each group
 
 
 def get_canned(session: Session, reply_id: int) -> CannedReply:

@@ -41,6 +41,13 @@ class TemplateInput:
     auto_send: bool = False
 
 
+def _invalid(field: str, message: str) -> InvalidInput:
+    """The refusal, naming the form field to fix (``field``) so the page's summary links to it."""
+    error = InvalidInput(message)
+    error.field = field  # type: ignore[attr-defined]
+    return error
+
+
 def _require_supervisor(actor: Actor) -> None:
     if not actor.supervises:
         raise Forbidden(_("Only managers and administrators change the response templates."))
@@ -56,43 +63,45 @@ def _template(template_id: int) -> CannedReply:
 def _clean(data: TemplateInput, current: CannedReply | None) -> TemplateInput:
     code = (data.code or "").strip().lower()
     if not code or len(code) > CODE_MAX or not CODE.fullmatch(code):
-        raise InvalidInput(
+        raise _invalid(
+            "code",
             _(
                 "The code must be at most 64 lowercase letters, digits, hyphens and underscores, "
                 "such as taken-in-charge."
-            )
+            ),
         )
     title = (data.title or "").strip()
     if not 1 <= len(title) <= TITLE_MAX or _CONTROL.search(title) or "\n" in title:
-        raise InvalidInput(_("The title must be 1 to %(most)d characters long.", most=TITLE_MAX))
+        raise _invalid("title", _("The title must be 1 to %(most)d characters long.", most=TITLE_MAX))
     body = (data.body or "").strip()
     if not 1 <= len(body) <= BODY_MAX:
-        raise InvalidInput(_("The text must be 1 to %(most)d characters long.", most=BODY_MAX))
+        raise _invalid("body", _("The text must be 1 to %(most)d characters long.", most=BODY_MAX))
     if _CONTROL.search(body):
-        raise InvalidInput(_("The text holds control characters: remove them."))
+        raise _invalid("body", _("The text holds control characters: remove them."))
     unknown = unknown_placeholders(body)
     if unknown:
-        raise InvalidInput(
+        raise _invalid(
+            "body",
             _(
                 "The text uses the unknown placeholder %(name)s. The known ones are: %(known)s.",
                 name=unknown[0],
                 known=", ".join("{" + p + "}" for p in PLACEHOLDERS),
-            )
+            ),
         )
     offered = state().settings.languages
     if data.language not in offered:
-        raise InvalidInput(
-            _("Choose one of the languages offered: %(languages)s.", languages=", ".join(offered))
+        raise _invalid(
+            "language", _("Choose one of the languages offered: %(languages)s.", languages=", ".join(offered))
         )
     if data.category_id is not None:
         category = db_session().get(Category, data.category_id)
         unchanged = current is not None and current.category_id == data.category_id
         if category is None or (not category.active and not unchanged):
-            raise InvalidInput(_("Choose an active category, or none for every category."))
+            raise _invalid("category", _("Choose an active category, or none for every category."))
     if data.status is not None and data.status not in {s.value for s in Status}:
-        raise InvalidInput(_("Choose a state from the list, or none for every state."))
+        raise _invalid("status", _("Choose a state from the list, or none for every state."))
     if data.auto_send and data.status is None:
-        raise InvalidInput(_("A template sent automatically needs the state that sends it."))
+        raise _invalid("auto_send", _("A template sent automatically needs the state that sends it."))
     return TemplateInput(
         code, title, body, data.language, data.category_id, data.status, bool(data.auto_send)
     )
@@ -103,7 +112,7 @@ def _check_code_free(code: str, template_id: int | None) -> None:
     if template_id is not None:
         query = query.where(CannedReply.id != template_id)
     if db_session().scalar(query) is not None:
-        raise InvalidInput(_("Another response template already has the code %(code)s.", code=code))
+        raise _invalid("code", _("Another response template already has the code %(code)s.", code=code))
 
 
 def label(template: CannedReply) -> str:

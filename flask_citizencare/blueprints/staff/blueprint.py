@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import admin_staff, dashboard, library, offices, outbox, preferences, service_levels, views
+from . import (
+    admin_staff,
+    admin_templates,
+    audit,
+    dashboard,
+    library,
+    offices,
+    outbox,
+    preferences,
+    service_levels,
+    views,
+)
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 blueprint.before_request(views.require_staff)
@@ -55,3 +66,27 @@ blueprint.add_url_rule(
 blueprint.add_url_rule(
     "/admin/offices/<cc_id:office_id>/delete", "office_delete", offices.office_delete, methods=["POST"]
 )
+blueprint.add_url_rule("/admin/templates", "template_list", admin_templates.template_list)
+blueprint.add_url_rule(
+    "/admin/templates/new", "template_new", admin_templates.template_edit, methods=["GET", "POST"]
+)
+blueprint.add_url_rule(
+    "/admin/templates/<cc_id:template_id>",
+    "template_edit",
+    admin_templates.template_edit,
+    methods=["GET", "POST"],
+)
+blueprint.add_url_rule(
+    "/admin/templates/<cc_id:template_id>/deactivate",
+    "template_deactivate",
+    admin_templates.template_deactivate,
+    methods=["POST"],
+)
+blueprint.add_url_rule(
+    "/admin/templates/<cc_id:template_id>/activate",
+    "template_activate",
+    admin_templates.template_activate,
+    methods=["POST"],
+)
+blueprint.add_url_rule("/admin/audit", "audit_trail", audit.audit_trail)
+blueprint.add_url_rule("/admin/staff/invite", "staff_invite", admin_staff.staff_invite, methods=["POST"])
