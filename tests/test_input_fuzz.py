@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import Rule
 
+from flask_citizencare.models import CannedReply
+
 from .factories import create_photo, create_report
 from .host import host_db
 from .reporting import form_tokens
@@ -82,11 +84,14 @@ def _samples(app: Flask, team: Team) -> dict[str, str]:
             host_db.session, category=host_db.session.merge(team.potholes), is_public=True, status="new"
         )
         photo = create_photo(host_db.session, report)
+        template = CannedReply(code="fuzz", title="Fuzz", body="Testo {numero}", language="it")
+        host_db.session.add(template)
         host_db.session.commit()
         return {
             "report_id": str(report.id),
             "member_id": str(team.members["olga"].id),
             "office_id": str(team.roads.id),
+            "template_id": str(template.id),
             "public_id": report.public_id,
             "token": report.tracking_token,
             "key": photo.storage_key,
