@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from flask_citizencare.context import state
 from flask_citizencare.labels import AUDIT_SUBJECTS
-from flask_citizencare.models import AuditEntry, Office, StaffMember
+from flask_citizencare.models import AuditEntry, CannedReply, Office, StaffMember
 from flask_citizencare.services.audit import SUBJECT_TYPES
 
 from .host import HostUser, host_db
@@ -375,3 +375,25 @@ def test_when_the_host_maps_roles_the_new_account_needs_a_role_there(
             is None
         )
         host_db.session.remove()
+
+
+def test_the_canned_replies_page_is_audited_and_checks_placeholders(app: Flask, team: Team) -> None:
+    canned = "/citizencare/staff/canned"
+    client = client_for(app, team, "olga")
+    token = csrf(client, canned)
+    data = {"csrf_token": token, "title": "Grazie", "body": "Grazie, {numero}.", "language": "it"}
+    assert client.post(canned, data=data).status_code == 303
+    bad = client.post(canned, data={**data, "body": "Gentile {nome}."}, headers=EN)
+    assert bad.status_code == 400 and "unknown placeholder {nome}" in bad.get_data(as_text=True)
+    with app.app_context():
+        reply_id = host_db.session.scalar(sa.select(CannedReply.id))
+        host_db.session.remove()
+    assert client.post(canned, data={**data, "id": str(reply_id), "title": "Grazie!"}).status_code == 303
+    assert (
+        client.post(canned, data={"csrf_token": token, "id": str(reply_id), "deactivate": "1"}).status_code
+        == 303
+    )
+    rows = trail(app, "template")
+    assert [r[1] for r in rows] == ["create", "update", "deactivate"]
+    assert all(r[2] == "Olga" for r in rows)
+    assert rows[1][3] == {"title": ["Grazie", "Grazie!"]}

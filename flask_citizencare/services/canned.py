@@ -15,11 +15,13 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
+from ..access import Actor
 from ..context import state
 from ..formatting import cc_date
 from ..i18n import gettext as _
 from ..labels import public_status_label
 from ..models import CannedReply, Category, Report
+from . import audit
 from .errors import InvalidInput, NotFound
 
 TITLE_MAX = 200
@@ -111,16 +113,26 @@ def create_canned(
     language: str | None = None,
     category_id: int | None = None,
     active: bool = True,
+    actor: Actor | None = None,
 ) -> CannedReply:
-    """A new reply; ``language`` defaults to the first configured language. Commits."""
+    """A new reply; ``language`` defaults to the first configured language. Commits.
+
+    With ``actor`` (a person on the staff screens), the body may only use known
+    placeholders and the change is an entry of the audit trail.
+    """
     reply = CannedReply(
         title=_title(title),
-        body=_body(body),
+        body=_body(body, strict=actor is not None),
         language=_language(language if language is not None else _languages()[0]),
         category_id=_category(session, category_id),
         active=bool(active),
     )
     session.add(reply)
+    if actor is not None:
+        session.flush()
+        audit.record(
+            session, actor, "template", reply.id, template_label(reply), "create", None, _snapshot(reply)
+        )
     session.commit()
     return reply
 
@@ -134,30 +146,54 @@ def update_canned(
     language: str | Literal[_Unset.UNSET] = UNSET,
     category_id: int | Literal[_Unset.UNSET] | None = UNSET,
     active: bool | Literal[_Unset.UNSET] = UNSET,
+    actor: Actor | None = None,
 ) -> CannedReply:
-    """Change the given fields (the others stay); everything is checked before anything changes. Commits."""
+    """Change the given fields (the others stay); everything is checked before anything changes. Commits.
+
+    ``actor``: as for :func:`create_canned`.
+    """
     if not isinstance(reply, CannedReply):
         reply = get_canned(session, reply)
     changes: dict[str, object] = {}
     if title is not UNSET:
         changes["title"] = _title(title)
     if body is not UNSET:
-        changes["body"] = _body(body)
+        changes["body"] = _body(body, strict=actor is not None)
     if language is not UNSET:
         changes["language"] = _language(language)
     if category_id is not UNSET:
         changes["category_id"] = _category(session, category_id)
     if active is not UNSET:
         changes["active"] = bool(active)
+    before = _snapshot(reply)
     for name, value in changes.items():
         setattr(reply, name, value)
+    if actor is not None:
+        action = "deactivate" if before["active"] and active is False else "update"
+        audit.record(
+            session, actor, "template", reply.id, template_label(reply), action, before, _snapshot(reply)
+        )
     session.commit()
     return reply
 
 
-def deactivate_canned(session: Session, reply: CannedReply | int) -> CannedReply:
+def deactivate_canned(
+    session: Session, reply: CannedReply | int, *, actor: Actor | None = None
+) -> CannedReply:
     """Hide a reply from operators; it stays for the record. Commits."""
-    return update_canned(session, reply, active=False)
+    return update_canned(session, reply, active=False, actor=actor)
+
+
+#: The fields of a template the audit trail follows.
+AUDITED = ("code", "title", "body", "language", "category_id", "status", "auto_send", "active")
+
+
+def _snapshot(reply: CannedReply) -> dict[str, object]:
+    return audit.snapshot(reply, AUDITED)
+
+
+def template_label(reply: CannedReply) -> str:
+    return f"{reply.title} ({reply.code})" if reply.code else reply.title
 
 
 def render_canned(reply: CannedReply, report: Report, *, language: str | None = None) -> str:
@@ -209,11 +245,23 @@ def _title(value: object) -> str:
     return title
 
 
-def _body(value: object) -> str:
+def _body(value: object, *, strict: bool = False) -> str:
+    """The text; ``strict``: only known placeholders."""
     body = value.strip() if isinstance(value, str) else ""
     if not 1 <= len(body) <= BODY_MAX:
         raise InvalidInput(_("The text must be 1 to %(most)d characters long.", most=BODY_MAX))
+    unknown = unknown_placeholders(body) if strict else []
+    if unknown:
+        raise InvalidInput(unknown_placeholder_message(unknown[0]))
     return body
+
+
+def unknown_placeholder_message(name: str) -> str:
+    return _(
+        "The text uses the unknown placeholder %(name)s. The known ones are: %(known)s.",
+        name=name,
+        known=", ".join("{" + p + "}" for p in PLACEHOLDERS),
+    )
 
 
 def _languages() -> tuple[str, ...]:

@@ -20,14 +20,14 @@ from ..domain.lifecycle import Status
 from ..i18n import gettext as _
 from ..models import CannedReply, Category
 from . import audit
-from .canned import BODY_MAX, PLACEHOLDERS, TITLE_MAX, unknown_placeholders
+from .canned import AUDITED, BODY_MAX, TITLE_MAX, unknown_placeholder_message, unknown_placeholders
+from .canned import template_label as canned_label
 from .errors import Forbidden, InvalidInput, NotFound
 
 #: A code as catalogue files name a template: lowercase letters, digits, hyphens and underscores.
 CODE = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 CODE_MAX = 64
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-AUDITED = ("code", "title", "body", "language", "category_id", "status", "auto_send", "active")
 
 
 @dataclass(frozen=True)
@@ -80,14 +80,7 @@ def _clean(data: TemplateInput, current: CannedReply | None) -> TemplateInput:
         raise _invalid("body", _("The text holds control characters: remove them."))
     unknown = unknown_placeholders(body)
     if unknown:
-        raise _invalid(
-            "body",
-            _(
-                "The text uses the unknown placeholder %(name)s. The known ones are: %(known)s.",
-                name=unknown[0],
-                known=", ".join("{" + p + "}" for p in PLACEHOLDERS),
-            ),
-        )
+        raise _invalid("body", unknown_placeholder_message(unknown[0]))
     offered = state().settings.languages
     if data.language not in offered:
         raise _invalid(
@@ -116,7 +109,7 @@ def _check_code_free(code: str, template_id: int | None) -> None:
 
 
 def label(template: CannedReply) -> str:
-    return f"{template.title} ({template.code})" if template.code else template.title
+    return canned_label(template)
 
 
 def create_template(actor: Actor, data: TemplateInput) -> CannedReply:
