@@ -96,6 +96,9 @@ def _form(template: CannedReply | None) -> TemplateForm:
     form.category.choices = _category_choices(template.category_id if template is not None else None)
     form.status.choices = _status_choices()
     form.language.choices = _language_choices()
+    form.body.description = " ".join(
+        [_("Placeholders filled in with the case's details:"), ", ".join("{" + p + "}" for p in PLACEHOLDERS)]
+    )
     if request.method == "GET":
         if template is not None:
             form.code.data, form.title.data, form.body.data = template.code, template.title, template.body
@@ -230,7 +233,6 @@ def template_edit(template_id: int | None = None) -> ResponseReturnValue:
         form=form,
         template=template,
         error=error,
-        placeholders=PLACEHOLDERS,
         entries=history("template", template_id) if template_id is not None else [],
     ), status
 
