@@ -23,6 +23,7 @@ from flask_citizencare.models import (
 )
 from flask_citizencare.services.auto_replies import send_auto_replies
 from flask_citizencare.services.errors import ActionRefused
+from flask_citizencare.services.triage import reopen_by_citizen
 
 from .factories import create_category, create_report
 from .host import host_db
@@ -395,3 +396,26 @@ def test_the_case_page_offers_the_templates_of_its_category_and_state_first(app:
     html = client_for(app, team, "olga").get(f"/citizencare/staff/reports/{report_id}").get_data(as_text=True)
     positions = [html.index(t) for t in ("Categoria e stato", "Solo stato", "Generale", "Altro stato")]
     assert positions == sorted(positions)
+
+
+def test_a_citizen_s_reopening_by_mail_gets_the_template_from_the_system(app: Flask, team: Team) -> None:
+    add_template(app, code="riaperta", status="in_progress", auto_send=True, body="Riaperta: {stato}.")
+    now = datetime.now(UTC)
+    with app.test_request_context():
+        report = create_report(
+            host_db.session,
+            category=host_db.session.get(Category, team.potholes.id),
+            status="resolved",
+            acknowledged_at=now,
+            resolved_at=now,
+            office_id=team.roads.id,
+            contact={"name": "Carla", "email": "carla@example.org"},
+        )
+        host_db.session.commit()
+        report_id = report.id
+        assert reopen_by_citizen(report, "Non è risolto", now) is not None
+        host_db.session.commit()
+    [message] = public_messages(app, report_id)
+    assert message.body.startswith("Riaperta: ") and "{stato}" not in message.body
+    assert message.author_kind == "system" and message.author_id is None
+    assert len(mails(app, report_id)) == 1
