@@ -306,6 +306,13 @@ def test_auto_send_once_when_the_case_enters_the_state_and_the_reporter_is_maile
     assert len(mails(app, report_id)) == 1
 
 
+def test_the_office_placeholder_names_the_office_just_assigned(app: Flask, team: Team) -> None:
+    add_template(app, code="a", status="in_progress", auto_send=True, body="Assegnata a {ufficio}.")
+    report_id = new_case(app, team)
+    act(app, team, "olga", report_id, Action.ASSIGN, office_id=team.lights.id)
+    assert [m.body for m in public_messages(app, report_id)] == ["Assegnata a Illuminazione."]
+
+
 def test_never_twice_for_the_same_event(app: Flask, team: Team) -> None:
     add_template(app, code="t", status="acknowledged", auto_send=True, body="Presa in carico {numero}.")
     report_id = new_case(app, team)

@@ -229,6 +229,7 @@ def test_render_fills_state_office_and_due_date(session: Session, lighting: Cate
     english = create_canned(session, title="State", body="{status} / {office} / {due}", language="en")
     assert render_canned(english, report) == "Taken in charge / Ufficio illuminazione / May 4, 2026"
     report.office, report.due_at = None, None
+    session.flush()
     assert render_canned(english, report) == "Taken in charge /  / "
 
 

@@ -16,11 +16,11 @@ from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
 from ..access import Actor
-from ..context import state
+from ..context import db_session, state
 from ..formatting import cc_date
 from ..i18n import gettext as _
 from ..labels import public_status_label
-from ..models import CannedReply, Category, Report
+from ..models import CannedReply, Category, Office, Report
 from . import audit
 from .errors import InvalidInput, NotFound
 
@@ -213,11 +213,14 @@ def render_text(body: str, report: Report, *, language: str) -> str:
     ``{ufficio}``/``{office}`` → the office in charge, or nothing,
     ``{scadenza}``/``{due}`` → the date the case is due, or nothing; all in ``language``.
     """
-    category = report.category
+    # By key: a service that just set ``office_id`` (an assignment) has not refreshed the relationship.
+    session = db_session()
+    category = session.get(Category, report.category_id) if report.category_id is not None else None
+    office_row = session.get(Office, report.office_id) if report.office_id is not None else None
     with force_locale(language):
         status = str(public_status_label(report.status))
         due = cc_date(report.due_at, "long") if report.due_at is not None else ""
-    office = report.office.name if report.office is not None else ""
+    office = office_row.name if office_row is not None else ""
     values = {
         "numero": report.public_id,
         "number": report.public_id,
