@@ -84,6 +84,7 @@ AUDIT_ACTIONS: Mapping[str, Any] = MappingProxyType(
         "reorder": _l("Reordered"),
         "import": _l("Imported"),
         "invite": _l("Invited"),
+        "reset": _l("Reset to the defaults"),
     }
 )
 

@@ -91,6 +91,7 @@ def _samples(app: Flask, team: Team) -> dict[str, str]:
             "report_id": str(report.id),
             "member_id": str(team.members["olga"].id),
             "office_id": str(team.roads.id),
+            "category_id": str(team.potholes.id),
             "template_id": str(template.id),
             "public_id": report.public_id,
             "token": report.tracking_token,

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..context import db_session
-from ..models import AuditEntry, CannedReply, Office, StaffMember
+from ..models import AuditEntry, CannedReply, Category, Office, StaffMember
 
 HISTORY_LIMIT = 50
 
@@ -70,7 +70,12 @@ def actors() -> list[tuple[int, str]]:
 
 
 #: The objects whose pages the trail links to, by subject type.
-_MODELS: dict[str, type[Any]] = {"office": Office, "staff": StaffMember, "template": CannedReply}
+_MODELS: dict[str, type[Any]] = {
+    "category": Category,
+    "office": Office,
+    "staff": StaffMember,
+    "template": CannedReply,
+}
 
 
 def existing_subjects(found: Iterable[AuditEntry]) -> dict[str, set[int]]:

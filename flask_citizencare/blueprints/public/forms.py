@@ -183,6 +183,10 @@ class ReportForm(CitizenCareForm):
         self.category.choices = choices
         self._categories = {str(c.id): c for c in categories}
 
+    def offers(self, category_id: int) -> bool:
+        """The form lists the category (it is active)."""
+        return str(category_id) in self._categories
+
     def chosen_category(self) -> Category | None:
         return self._categories.get(self.category.data or "")
 

@@ -42,8 +42,13 @@ def _moment(day: str, *, end: bool) -> datetime | None:
 
 
 def _link(entry: AuditEntry, existing: dict[str, set[int]]) -> str | None:
+    """The page of the entry's object, if it has one and the object still exists."""
+    if entry.subject_type in ("calendar", "sla_policy"):
+        return url_for(".calendar_admin" if entry.subject_type == "calendar" else ".service_levels")
     if entry.subject_id is None or entry.subject_id not in existing.get(entry.subject_type, set()):
         return None
+    if entry.subject_type == "category":
+        return url_for(".category_edit", category_id=entry.subject_id)
     if entry.subject_type == "office":
         return url_for(".office_edit", office_id=entry.subject_id)
     if entry.subject_type == "template":
