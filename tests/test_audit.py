@@ -397,3 +397,19 @@ def test_the_canned_replies_page_is_audited_and_checks_placeholders(app: Flask, 
     assert [r[1] for r in rows] == ["create", "update", "deactivate"]
     assert all(r[2] == "Olga" for r in rows)
     assert rows[1][3] == {"title": ["Grazie", "Grazie!"]}
+
+
+def test_rows_link_to_the_pages_of_objects_that_still_exist(app: Flask, team: Team) -> None:
+    add_entries(app, team, 1, subject_type="category", subject_id=team.potholes.id, subject_label="Voce 100")
+    add_entries(app, team, 1, subject_type="template", subject_id=999_999, subject_label="Voce 101")
+    add_entries(app, team, 1, subject_type="calendar", subject_id=None, subject_label="Voce 102")
+    add_entries(
+        app, team, 1, subject_type="staff", subject_id=team.members["olga"].id, subject_label="Voce 103"
+    )
+    manager = client_for(app, team, "marco").get(AUDIT, headers=EN).get_data(as_text=True)
+    assert f'href="/citizencare/staff/admin/categories/{team.potholes.id}">Voce 100</a>' in manager
+    assert ">Voce 101</a>" not in manager and "Voce 101" in manager  # deleted: no page
+    assert 'href="/citizencare/staff/admin/calendar">Voce 102</a>' in manager
+    assert ">Voce 103</a>" not in manager  # the staff page is the admins'
+    admin = client_for(app, team, "ada").get(AUDIT, headers=EN).get_data(as_text=True)
+    assert f'admin/staff?show=all#member-{team.members["olga"].id}">Voce 103</a>' in admin
