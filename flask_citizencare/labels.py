@@ -16,7 +16,16 @@ from typing import Any, NamedTuple
 from .domain.lifecycle import Status
 from .i18n import lazy_gettext as _l
 
-__all__ = ["public_status_label", "public_status_labels", "staff_status_labels", "status_in_sentence"]
+__all__ = [
+    "AUDIT_ACTIONS",
+    "AUDIT_SUBJECTS",
+    "audit_action_label",
+    "audit_subject_label",
+    "public_status_label",
+    "public_status_labels",
+    "staff_status_labels",
+    "status_in_sentence",
+]
 
 
 class _Names(NamedTuple):
@@ -60,3 +69,46 @@ def staff_status_labels() -> dict[Status, Any]:
 def status_in_sentence(status: Status) -> str:
     """A status's name inside a sentence of the case's history."""
     return str(_NAMES[status].in_sentence)
+
+
+# -- The audit trail ---------------------------------------------------------------------------
+
+#: What each action of an audit entry is called (``AuditEntry.action``).
+AUDIT_ACTIONS: Mapping[str, Any] = MappingProxyType(
+    {
+        "create": _l("Created"),
+        "update": _l("Changed"),
+        "deactivate": _l("Deactivated"),
+        "activate": _l("Reactivated"),
+        "delete": _l("Deleted"),
+        "reorder": _l("Reordered"),
+        "import": _l("Imported"),
+        "invite": _l("Invited"),
+        "reset": _l("Reset to the defaults"),
+    }
+)
+
+#: What each kind of object of the trail is called (``AuditEntry.subject_type``).
+AUDIT_SUBJECTS: Mapping[str, Any] = MappingProxyType(
+    {
+        "category": _l("Category"),
+        "office": _l("Office"),
+        "routing_rule": _l("Routing rule"),
+        "calendar": _l("Calendar"),
+        "sla_policy": _l("Service levels"),
+        "template": _l("Response template"),
+        "staff": _l("Staff member"),
+        "catalogue": _l("Catalogue"),
+    }
+)
+
+
+def audit_action_label(action: str) -> str:
+    """The action's name in the current language; an action of the future keeps its code."""
+    label = AUDIT_ACTIONS.get(action)
+    return str(label) if label is not None else action
+
+
+def audit_subject_label(subject_type: str) -> str:
+    label = AUDIT_SUBJECTS.get(subject_type)
+    return str(label) if label is not None else subject_type

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -10,12 +11,13 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from flask_citizencare.models import CannedReply, Category
+from flask_citizencare.models import CannedReply, Category, Office
 from flask_citizencare.services.canned import (
     create_canned,
     deactivate_canned,
     list_canned,
     render_canned,
+    unknown_placeholders,
     update_canned,
 )
 from flask_citizencare.services.errors import InvalidInput, NotFound
@@ -213,3 +215,57 @@ def test_render_is_not_a_template_language(session: Session, lighting: Category)
 
     report.address = None
     assert render_canned(create_canned(session, title="Vuoto", body="[{address}]"), report) == "[]"
+
+
+def test_render_fills_state_office_and_due_date(session: Session, lighting: Category) -> None:
+    office = Office(code="illuminazione", name="Ufficio illuminazione")
+    session.add(office)
+    due = datetime(2026, 5, 4, 10, tzinfo=UTC)
+    report = create_report(
+        session, category=lighting, status="acknowledged", acknowledged_at=due, office=office, due_at=due
+    )
+    reply = create_canned(session, title="Stato", body="{stato} / {ufficio} / {scadenza}")
+    assert render_canned(reply, report) == "Presa in carico / Ufficio illuminazione / 4 maggio 2026"
+    english = create_canned(session, title="State", body="{status} / {office} / {due}", language="en")
+    assert render_canned(english, report) == "Taken in charge / Ufficio illuminazione / May 4, 2026"
+    report.office, report.due_at = None, None
+    session.flush()
+    assert render_canned(english, report) == "Taken in charge /  / "
+
+
+def test_unknown_placeholders_are_named() -> None:
+    assert unknown_placeholders("{numero} {stato} {due} {nome} {report.token} { numero } {0} {}") == [
+        "{nome}",
+        "{report.token}",
+        "{ numero }",
+    ]
+    assert unknown_placeholders("Nessun segnaposto: {} {0} {{numero}} va bene.") == []
+
+
+def test_with_the_case_s_state_the_matching_templates_come_first(
+    session: Session, lighting: Category
+) -> None:
+    create_canned(session, title="a generale", body="x")
+    create_canned(session, title="b categoria", body="x", category_id=lighting.id)
+    for title, category_id, status in (
+        ("c stato", None, "new"),
+        ("d categoria e stato", lighting.id, "new"),
+        ("e altro stato", None, "resolved"),
+    ):
+        reply = create_canned(session, title=title, body="x", category_id=category_id)
+        reply.status = status
+    session.commit()
+    assert titles(list_canned(session, category_id=lighting.id, status="new")) == [
+        "d categoria e stato",
+        "c stato",
+        "b categoria",
+        "a generale",
+        "e altro stato",
+    ]
+    assert titles(list_canned(session, category_id=lighting.id)) == [
+        "a generale",
+        "b categoria",
+        "c stato",
+        "d categoria e stato",
+        "e altro stato",
+    ]

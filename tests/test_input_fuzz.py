@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import Rule
 
+from flask_citizencare.models import CannedReply
+
 from .factories import create_photo, create_report
 from .host import host_db
 from .reporting import form_tokens
@@ -100,6 +102,8 @@ def _samples(app: Flask, team: Team) -> dict[str, str]:
                 "choices": [{"value": "palo", "label": "Palo"}],
             },
         ]
+        template = CannedReply(code="fuzz", title="Fuzz", body="Testo {numero}", language="it")
+        host_db.session.add(template)
         host_db.session.commit()
         return {
             "report_id": str(report.id),
@@ -108,6 +112,7 @@ def _samples(app: Flask, team: Team) -> dict[str, str]:
             "category_id": str(team.lamps.id),
             "question_key": "light_problem",
             "change": "retire",
+            "template_id": str(template.id),
             "public_id": report.public_id,
             "token": report.tracking_token,
             "key": photo.storage_key,

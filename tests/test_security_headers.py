@@ -47,6 +47,7 @@ FILLERS: dict[str, Any] = {
     "category_id": lambda r: r["category_id"],
     "question_key": lambda r: "no_such_question",
     "change": lambda r: "retire",
+    "template_id": lambda r: r["id"],
 }
 
 

@@ -31,7 +31,7 @@ from ..domain.markdown import render as cc_markdown
 from ..formatting import cc_date, cc_datetime, cc_number
 from ..i18n import SESSION_KEY, current_language, languages
 from ..i18n import gettext as _
-from ..labels import public_status_label
+from ..labels import audit_action_label, audit_subject_label, public_status_label
 from ..parsing import CONVERTERS
 from ..security_headers import apply_security_headers, csp_nonce
 from ..services.photos import PhotoStoreUnavailable
@@ -81,6 +81,8 @@ blueprint.add_app_template_filter(cc_date)
 blueprint.add_app_template_filter(cc_datetime)
 blueprint.add_app_template_filter(cc_number)
 blueprint.add_app_template_filter(cc_markdown, "cc_markdown")
+blueprint.add_app_template_filter(audit_action_label, "cc_audit_action")
+blueprint.add_app_template_filter(audit_subject_label, "cc_audit_subject")
 # App-wide, so a host layout rendered around our pages can nonce its own inline scripts.
 blueprint.add_app_template_global(csp_nonce, "cc_csp_nonce")
 blueprint.add_app_template_global(layout_lacks, "cc_layout_lacks")

@@ -18,6 +18,7 @@ from ..context import db_session, state
 from ..domain.lifecycle import OPEN_STATUSES, Role
 from ..i18n import gettext as _
 from ..models import Category, Office, OfficeMember, Report, StaffMember
+from . import audit
 from .errors import Forbidden, InvalidInput, NotFound, NotNow
 
 #: A code as routing rules and catalogue files name an office: lowercase letters, digits, hyphens.
@@ -124,6 +125,27 @@ def _set_technicians(office: Office, technicians: list[StaffMember]) -> None:
         session.add(OfficeMember(staff_id=staff_id, office_id=office.id))
 
 
+AUDITED = ("code", "name", "email", "external", "active")
+
+
+def _snapshot(office: Office) -> dict[str, object]:
+    """The audited fields, with the office's technicians by name."""
+    names = db_session().scalars(
+        sa.select(StaffMember.display_name)
+        .join(OfficeMember, OfficeMember.staff_id == StaffMember.id)
+        .where(OfficeMember.office_id == office.id, StaffMember.role == Role.TECHNICIAN.value)
+        .order_by(StaffMember.display_name)
+    )
+    return {**audit.snapshot(office, AUDITED), "technicians": list(names)}
+
+
+def _record(actor: Actor, office: Office, action: str, before: dict[str, object] | None) -> None:
+    session = db_session()
+    session.flush()
+    after = _snapshot(office) if action != "delete" else None
+    audit.record(session, actor, "office", office.id, f"{office.name} ({office.code})", action, before, after)
+
+
 def create_office(actor: Actor, data: OfficeInput) -> Office:
     _require_supervisor(actor)
     data = _clean(data)
@@ -135,6 +157,7 @@ def create_office(actor: Actor, data: OfficeInput) -> Office:
         session.add(office)
         session.flush()
         _set_technicians(office, technicians)
+        _record(actor, office, "create", None)
         session.commit()
     except Exception:
         session.rollback()
@@ -168,6 +191,7 @@ def update_office(actor: Actor, office_id: int, data: OfficeInput) -> Office:
                 )
             _check_code_free(data.code, office.id)
         technicians = _technicians(data.technician_ids)
+        before = _snapshot(office)
         office.code, office.name, office.email, office.external = (
             data.code,
             data.name,
@@ -175,6 +199,7 @@ def update_office(actor: Actor, office_id: int, data: OfficeInput) -> Office:
             data.external,
         )
         _set_technicians(office, technicians)
+        _record(actor, office, "update", before)
         session.commit()
     except Exception:
         session.rollback()
@@ -203,7 +228,11 @@ def set_office_active(actor: Actor, office_id: int, active: bool) -> tuple[Offic
                     code=office.code,
                 )
             )
+        before = _snapshot(office)
+        changed = office.active != active
         office.active = active
+        if changed:
+            _record(actor, office, "activate" if active else "deactivate", before)
         session.commit()
     except Exception:
         session.rollback()
@@ -230,6 +259,8 @@ def delete_office(actor: Actor, office_id: int) -> None:
             )
         if session.scalar(sa.select(Category.id).where(Category.default_office_id == office.id).limit(1)):
             raise NotNow(_("This office cannot be deleted: it is the default office of a category."))
+        before = _snapshot(office)
+        _record(actor, office, "delete", before)
         session.execute(sa.delete(OfficeMember).where(OfficeMember.office_id == office.id))
         session.delete(office)
         session.commit()

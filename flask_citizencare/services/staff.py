@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import secrets
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,8 +18,10 @@ from ..domain.lifecycle import STAFF_ROLES, Role
 from ..i18n import gettext as _
 from ..i18n import offered_language
 from ..models import Office, StaffMember
-from .errors import Forbidden, InvalidInput, NotFound, NotNow
+from . import audit
+from .errors import ActionRefused, Forbidden, InvalidInput, NotFound, NotNow
 
+log = logging.getLogger(__name__)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -135,6 +139,19 @@ def _host_user(user_id: str) -> Any:
         return None
 
 
+AUDITED = ("user_id", "display_name", "email", "role", "active")
+
+
+def _snapshot(member: StaffMember) -> dict[str, Any]:
+    return {**audit.snapshot(member, AUDITED), "offices": sorted(o.code for o in member.offices)}
+
+
+def _record(actor: Actor, member: StaffMember, action: str, before: dict[str, Any] | None) -> None:
+    session = db_session()
+    session.flush()
+    audit.record(session, actor, "staff", member.id, member.display_name, action, before, _snapshot(member))
+
+
 def _require_admin(actor: Actor) -> None:
     if not actor.is_admin:
         raise Forbidden(_("Only administrators manage the staff."))
@@ -230,6 +247,7 @@ def add_staff_member(
         offices=offices,
     )
     session.add(member)
+    _record(actor, member, "create", None)
     session.commit()
     return member
 
@@ -263,7 +281,9 @@ def update_staff_member(
     offices = _offices_by_code(session, office_codes)
     new_role = member.role if state().host_maps_roles else _check_role(role)
     _keeps_an_admin(session, member, role=new_role, active=member.active)
+    before = _snapshot(member)
     member.role, member.display_name, member.email, member.offices = new_role, name, mail, offices
+    _record(actor, member, "update", before)
     session.commit()
     return member
 
@@ -274,6 +294,92 @@ def set_staff_member_active(actor: Actor, member_id: int, active: bool) -> Staff
     session = db_session()
     member = _member(session, member_id)
     _keeps_an_admin(session, member, role=member.role, active=active)
+    before = _snapshot(member)
+    changed = member.active != active
     member.active = active
+    if changed:
+        _record(actor, member, "activate" if active else "deactivate", before)
+    session.commit()
+    return member
+
+
+def can_invite() -> bool:
+    """Whether the host registered ``@citizencare.user_factory``, so staff can be invited by e-mail."""
+    return state().user_factory is not None
+
+
+def invite_staff_member(
+    actor: Actor,
+    *,
+    email: str | None,
+    display_name: str | None,
+    role: str | None,
+    office_codes: Iterable[str] = (),
+) -> StaffMember:
+    """Create the person's account in the host (its ``user_factory``), then their staff row.
+
+    The account gets a random password the person never sees: they choose theirs
+    with the site's own password reset. When the host maps roles, the role is the
+    one its loader gives the new account; if it gives none, the account stays (it
+    is the site's) and the refusal says to give it a staff role there and link it.
+    """
+    _require_admin(actor)
+    factory = state().user_factory
+    if factory is None:
+        raise NotNow(_("The site does not let us create accounts: link a person who already has one."))
+    session = db_session()
+    name, mail = _clean_details(display_name, email)
+    if mail is None:
+        raise InvalidInput(_("Enter the e-mail address of the person to invite."))
+    offices = _offices_by_code(session, office_codes)
+    if not state().host_maps_roles:
+        _check_role(role)
+    taken = session.scalar(sa.select(StaffMember).where(sa.func.lower(StaffMember.email) == mail.lower()))
+    if taken is not None:
+        raise NotNow(
+            _(
+                "%(name)s is already on the staff list with this address: change them there.",
+                name=taken.display_name,
+            )
+        )
+    try:
+        uid = clean_user_id(str(factory(mail, name, mail, secrets.token_urlsafe(24))))
+    except ActionRefused:
+        raise
+    except Exception:
+        session.rollback()
+        log.warning("the host's user_factory refused to create %s", mail, exc_info=True)
+        raise InvalidInput(
+            _(
+                "The site could not create an account for this address (it may already have one): "
+                "link the existing user by their id instead."
+            )
+        ) from None
+    if session.scalar(sa.select(StaffMember.id).where(StaffMember.user_id == uid)) is not None:
+        session.commit()  # the site's account is the site's business
+        raise NotNow(_("This person is already on the staff list: change them there instead."))
+    user = _host_user(uid)
+    if state().host_maps_roles:
+        staff_roles = state().roles_for(user) & STAFF_ROLES if user is not None else frozenset()
+        if not staff_roles:
+            session.commit()  # the site's account is the site's business
+            raise NotNow(
+                _(
+                    "The account was created in the site (user id %(id)s), but the site gives it no staff "
+                    "role: give it one in the site, then link this user id here.",
+                    id=uid,
+                )
+            )
+        role = max((r.value for r in staff_roles), key=_ROLE_ORDER.index)
+    member = StaffMember(
+        user_id=uid,
+        display_name=name,
+        email=mail,
+        role=_check_role(role),
+        locale=offered_language(user_info_of(user).locale) if user is not None else None,
+        offices=offices,
+    )
+    session.add(member)
+    _record(actor, member, "invite", None)
     session.commit()
     return member

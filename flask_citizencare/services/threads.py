@@ -26,8 +26,8 @@ from ..models import Message
 from ..models.base import utcnow
 from .errors import InvalidInput
 from .locking import changing_case, check_version
-from .mail.notify import queue_event_mails
-from .triage import load_case, record_change
+from .messages import add_staff_message
+from .triage import load_case
 
 VISIBILITIES = ("public", "private", "internal")
 BODY_MAX = 10000
@@ -53,29 +53,9 @@ def post_message(
             raise InvalidInput(_("Write the message."))
         if len(text) > BODY_MAX:
             raise InvalidInput(_("The text can be at most %(max)d characters long.", max=BODY_MAX))
-        now = utcnow()
-        message = Message(
-            visibility=visibility,
-            author_kind="staff",
-            author_id=actor.staff.id,
-            body=text,
-            source="web",
-            created_at=now,
+        message = add_staff_message(
+            session, report, author=actor.staff, visibility=visibility, text=text, now=utcnow()
         )
-        report.messages.append(message)
-        session.flush()  # the message's id, for the event
-        record_change(
-            actor,
-            report,
-            "message",
-            {"visibility": visibility, "message": message.id},
-            public=visibility == "public",
-            now=now,
-        )
-        report.updated_at = now  # a change of the case: it bumps the version
-        if visibility in ("public", "private"):
-            # Public answers also reach the followers; private ones only the reporter.
-            queue_event_mails(session, report, "message", public=visibility == "public", message=text)
         session.commit()
     signals.message_posted.send(app_object(), report=report, message=message, actor=actor.staff)
     return message

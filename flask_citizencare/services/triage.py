@@ -28,6 +28,7 @@ from ..i18n import gettext as _
 from ..labels import status_in_sentence
 from ..models import Message, Office, Report, StaffMember, StatusEvent
 from ..models.base import utcnow
+from .auto_replies import send_auto_replies
 from .errors import Forbidden, InvalidInput, NotFound, NotNow
 from .following import follow_master
 from .locking import changing_case, check_version
@@ -131,9 +132,13 @@ def apply_action(actor: Actor, report_id: int, action: Action, data: ActionInput
         with session.no_autoflush:  # the row is only consistent once every column is set
             report, event, master = _apply(session, actor, report_id, action, data)
         notify.queue_action_mails(session, report, action, event, master, actor=actor.staff)
+        # In the same transaction as the change of state (see auto_replies): both or neither.
+        replies = send_auto_replies(session, report, event, author=actor.staff)
         session.commit()
     extra: dict[str, Any] = {"master": master} if master is not None else {}
     SIGNALS[action].send(app_object(), report=report, event=event, actor=actor.staff, **extra)
+    for message in replies:
+        signals.message_posted.send(app_object(), report=report, message=message, actor=actor.staff)
     return report
 
 
@@ -279,6 +284,7 @@ def reopen_by_citizen(report: Report, note: str | None, now: datetime) -> Status
         )
         report.events.append(event)
         recompute_due_times(report, now=now)
+    send_auto_replies(db_session(), report, event, author=None)
     return event
 
 

@@ -6,6 +6,8 @@ from flask import Blueprint
 
 from . import (
     admin_staff,
+    admin_templates,
+    audit,
     calendar_admin,
     categories,
     dashboard,
@@ -135,3 +137,27 @@ blueprint.add_url_rule(
 blueprint.add_url_rule(
     "/admin/categories/<cc_id:category_id>/preview", "question_preview", questions.question_preview
 )
+blueprint.add_url_rule("/admin/templates", "template_list", admin_templates.template_list)
+blueprint.add_url_rule(
+    "/admin/templates/new", "template_new", admin_templates.template_edit, methods=["GET", "POST"]
+)
+blueprint.add_url_rule(
+    "/admin/templates/<cc_id:template_id>",
+    "template_edit",
+    admin_templates.template_edit,
+    methods=["GET", "POST"],
+)
+blueprint.add_url_rule(
+    "/admin/templates/<cc_id:template_id>/deactivate",
+    "template_deactivate",
+    admin_templates.template_deactivate,
+    methods=["POST"],
+)
+blueprint.add_url_rule(
+    "/admin/templates/<cc_id:template_id>/activate",
+    "template_activate",
+    admin_templates.template_activate,
+    methods=["POST"],
+)
+blueprint.add_url_rule("/admin/audit", "audit_trail", audit.audit_trail)
+blueprint.add_url_rule("/admin/staff/invite", "staff_invite", admin_staff.staff_invite, methods=["POST"])

@@ -54,7 +54,7 @@ def canned() -> ResponseReturnValue:
         try:
             reply_id = _int(form.get("id"))
             if form.get("deactivate") and reply_id is not None:
-                deactivate_canned(session, reply_id)
+                deactivate_canned(session, reply_id, actor=g.cc_actor)
                 flash(_("Canned reply removed."), "success")
             elif reply_id is not None:
                 update_canned(
@@ -64,6 +64,7 @@ def canned() -> ResponseReturnValue:
                     body=form.get("body", ""),
                     language=form.get("language") or UNSET,
                     category_id=_int(form.get("category")),
+                    actor=g.cc_actor,
                 )
                 flash(_("Canned reply saved."), "success")
             else:
@@ -73,6 +74,7 @@ def canned() -> ResponseReturnValue:
                     body=form.get("body", ""),
                     language=form.get("language") or None,
                     category_id=_int(form.get("category")),
+                    actor=g.cc_actor,
                 )
                 flash(_("Canned reply saved."), "success")
             return redirect(url_for(".canned"), code=303)

@@ -16,6 +16,7 @@ from ...i18n import lazy_gettext as _l
 from ...i18n import ngettext
 from ...models import Office
 from ...parsing import InputError, parse_id
+from ...queries.audit import history
 from ...queries.offices import active_technicians, office_rows, technician_ids
 from ...services import offices
 from ...services.errors import ActionRefused
@@ -137,7 +138,11 @@ def office_edit(office_id: int | None = None) -> ResponseReturnValue:
                 raise CSRFError(_("The form has expired"))
             status = 400  # the form's error summary says what to fix
     return render_template(
-        "citizencare/staff/admin/office_form.html", form=form, office_id=office_id, error=error
+        "citizencare/staff/admin/office_form.html",
+        form=form,
+        office_id=office_id,
+        error=error,
+        entries=history("office", office_id) if office_id is not None else [],
     ), status
 
 

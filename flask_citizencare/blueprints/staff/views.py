@@ -197,7 +197,9 @@ def _case_context(report: Report) -> dict[str, Any]:
     due = report.due_at
     canned = [
         (reply, render_canned(reply, report))
-        for reply in list_canned(session, category_id=report.category_id, language=current_language())
+        for reply in list_canned(
+            session, category_id=report.category_id, language=current_language(), status=report.status
+        )
     ]
     return {
         "canned": canned,

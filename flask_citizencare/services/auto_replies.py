@@ -1,0 +1,93 @@
+"""Response templates sent by themselves when a case enters a state.
+
+Called by the services that change a case's state (:func:`.triage.apply_action`
+and the citizen's reopening by mail), inside their transaction, after the
+status event is added and before the commit. So the state change, the public
+reply and its mails (the outbox rows) are committed together or not at all: a
+refused or lost change (another operator won the race) posts nothing, and a
+retried one posts once, because the reply is tied to the event that caused it
+(``auto_for_event`` in the message's event) and never posted twice for one.
+
+Which templates: the active ``auto_send`` ones for the state the case enters,
+in the reporter's language (the site's default when they have none, or when no
+template exists in theirs); the ones of the case's category, or the general
+ones when the category has none. Only live changes of state call this:
+historical imports and bulk loads write their states directly and send nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ..context import state
+from ..models import CannedReply, Message, Report, StaffMember, StatusEvent
+from .canned import render_text
+from .messages import add_staff_message
+
+#: The longest message the thread takes (as :data:`.threads.BODY_MAX`).
+MESSAGE_MAX = 10_000
+
+
+def reporter_language(report: Report) -> str:
+    languages = state().settings.languages
+    locale = report.contact.locale if report.contact is not None else None
+    return locale if locale in languages else languages[0]
+
+
+def templates_for(session: Session, report: Report, status: str) -> Sequence[CannedReply]:
+    """The templates to send when ``report`` enters ``status`` (see the module's docstring)."""
+    rows = list(
+        session.scalars(
+            sa.select(CannedReply)
+            .where(
+                CannedReply.active.is_(True),
+                CannedReply.auto_send.is_(True),
+                CannedReply.status == status,
+                sa.or_(CannedReply.category_id.is_(None), CannedReply.category_id == report.category_id),
+            )
+            .order_by(CannedReply.id)
+        )
+    )
+    default = state().settings.languages[0]
+    for language in dict.fromkeys((reporter_language(report), default)):
+        in_language = [t for t in rows if t.language == language]
+        own = [t for t in in_language if t.category_id is not None]
+        chosen = own or [t for t in in_language if t.category_id is None]
+        if chosen:
+            return chosen
+    return []
+
+
+def send_auto_replies(
+    session: Session, report: Report, event: StatusEvent, *, author: StaffMember | None
+) -> list[Message]:
+    """Post the templates for the state ``event`` enters as public replies; not committed.
+
+    ``author`` is the staff member acting, None for the system. Nothing when the
+    event keeps the state (a reassignment, an escalation) or was already answered.
+    """
+    if event.to_status == event.from_status:
+        return []
+    session.flush()  # the event's id
+    if any(e.action == "message" and (e.data or {}).get("auto_for_event") == event.id for e in report.events):
+        return []
+    messages = []
+    for template in templates_for(session, report, event.to_status):
+        text = render_text(template.body, report, language=template.language).strip()[:MESSAGE_MAX]
+        if not text:
+            continue
+        messages.append(
+            add_staff_message(
+                session,
+                report,
+                author=author,
+                visibility="public",
+                text=text,
+                now=event.at,
+                event_data={"template": template.id, "auto_for_event": event.id},
+            )
+        )
+    return messages
