@@ -104,7 +104,7 @@ SETTINGS: dict[str, Setting] = {
         "Sources added to our Content-Security-Policy, by directive: {'img-src': ['https://cdn.example'], "
         "'script-src': ['https://stats.example']}; None as a value drops the directive. The tile server "
         "of TILE_URL is added to img-src by itself. A host layout's inline scripts need "
-        "nonce=\"{{ cc_csp_nonce() }}\" (see docs/security-headers.md).",
+        'nonce="{{ cc_csp_nonce() }}" (see docs/security-headers.md).',
     ),
     "CSP_REPORT_ONLY": Setting(
         False, "Send the policy as Content-Security-Policy-Report-Only: browsers report, nothing is blocked."

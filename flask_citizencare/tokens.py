@@ -48,6 +48,7 @@ __all__ = [
     "weakness",
 ]
 
+
 class Purpose(StrEnum):
     """What a token or keyed hash is for; each has its own key."""
 

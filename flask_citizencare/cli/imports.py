@@ -12,11 +12,13 @@ from time import perf_counter
 from typing import Any
 
 import click
+import sqlalchemy as sa
 import yaml
 from flask.cli import AppGroup
 
 from ..context import db_session, state
 from ..domain.report_import import MappingError, parse_mapping
+from ..queries import map_cells
 from ..queries.bulk_load import refresh_after_bulk_load
 from ..services.errors import ActionRefused
 from ..services.report_import import (
@@ -130,22 +132,43 @@ def import_reports_command(file: Path, mapping_path: Path, dry_run: bool, batch_
             click.echo(
                 f"Resuming {file.name} after {check.previous.rows_done} report(s) already written.", err=True
             )
-        with _bar(todo, "Importing") as bar:
-            result = import_file(
-                session,
-                source,
-                mapping,
-                raw,
-                area=area,
-                check=check,
-                batch_size=batch_size,
-                progress=bar.update,
-            )
+        paused = []
+
+        def pause(connection: sa.Connection) -> None:
+            paused.append(map_cells.pause_triggers(connection))
+
+        def resume(connection: sa.Connection) -> None:
+            if paused[-1]:
+                map_cells.resume_triggers(connection, rebuild_cells=False)
+
+        try:
+            with _bar(todo, "Importing") as bar:
+                result = import_file(
+                    session,
+                    source,
+                    mapping,
+                    raw,
+                    area=area,
+                    check=check,
+                    batch_size=batch_size,
+                    progress=bar.update,
+                    # The map cells' row triggers would run for every report:
+                    # one rebuild at the end is cheaper.
+                    around_write=(pause, resume),
+                )
+        except BaseException:
+            session.rollback()
+            if any(paused):  # the batches written so far are not on the map's cells yet
+                map_cells.rebuild(session.connection())
+                session.commit()
+            raise
     except ImportRefused as exc:
         raise click.ClickException(exc.message) from None
     except ActionRefused as exc:
         raise click.ClickException(exc.message) from None
-    after = refresh_after_bulk_load(session, timezone=ext.settings.zone, districts=ext.settings.districts)
+    after = refresh_after_bulk_load(
+        session, timezone=ext.settings.zone, districts=ext.settings.districts, rebuild_map_cells=any(paused)
+    )
     seconds = perf_counter() - started
     click.echo(
         f"{file.name}: {result.written} report(s) imported in {result.seconds:.1f} s "

@@ -23,6 +23,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import math
 import re
 from array import array
 from collections.abc import Callable, Collection, Iterator, Mapping
@@ -579,13 +580,29 @@ class RowParser:
         self.latest = now + timedelta(days=1)
         self.columns = mapping.columns
         self._parse_time = self._time_parser()
+        #: The area's bounds when the area is its bounding box: a point inside needs no geometry test.
+        self._box = _box_of(area)
 
     def _time_parser(self) -> Callable[[str], datetime]:
         fmt, zone = self.mapping.time_format, self.mapping.timezone
+        fast = _fast_format(fmt)
 
         def parse(text: str) -> datetime:
             if fmt == "iso":
                 value = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
+            elif fast is not None:
+                match = fast.fullmatch(text)
+                if match is None:
+                    raise ValueError(text)
+                parts = match.groupdict()
+                value = datetime(
+                    int(parts["Y"]),
+                    int(parts["m"]),
+                    int(parts["d"]),
+                    int(parts.get("H") or 0),
+                    int(parts.get("M") or 0),
+                    int(parts.get("S") or 0),
+                )
             else:
                 value = datetime.strptime(text, fmt)
             if value.tzinfo is None:
@@ -593,6 +610,13 @@ class RowParser:
             return value.astimezone(UTC)
 
         return parse
+
+    def _in_area(self, lat: float, lon: float) -> tuple[float, float]:
+        if self._box is not None and math.isfinite(lat) and math.isfinite(lon):
+            x0, y0, x1, y1 = self._box
+            if x0 <= lon <= x1 and y0 <= lat <= y1:
+                return lat, lon
+        return check_point(lat, lon, self.area)
 
     def parse(self, row: Row) -> ImportRecord:
         """The record of ``row``, or :class:`RowProblems` with every problem of the row."""
@@ -744,7 +768,7 @@ class RowParser:
                 lon, lat = float(coordinates[0]), float(coordinates[1])
         if lat is not None and lon is not None:
             try:
-                lat, lon = check_point(lat, lon, self.area)
+                lat, lon = self._in_area(lat, lon)
             except LocationError as exc:
                 message = {
                     "not_finite": "not a finite number",
@@ -827,6 +851,46 @@ class RowParser:
             answer=answer,
             reject_reason=reason,
         )
+
+
+_DIRECTIVES = {
+    "d": r"\d{1,2}",
+    "m": r"\d{1,2}",
+    "Y": r"\d{4}",
+    "H": r"\d{1,2}",
+    "M": r"\d{1,2}",
+    "S": r"\d{1,2}",
+}
+
+
+def _fast_format(fmt: str) -> re.Pattern[str] | None:
+    """A regular expression for a strftime format of only %d %m %Y %H %M %S (strptime is slow), else None."""
+    if fmt == "iso":
+        return None
+    pattern, i, seen = [], 0, set()
+    while i < len(fmt):
+        char = fmt[i]
+        if char == "%":
+            directive = fmt[i + 1 : i + 2]
+            if directive not in _DIRECTIVES or directive in seen:
+                return None
+            seen.add(directive)
+            pattern.append(f"(?P<{directive}>{_DIRECTIVES[directive]})")
+            i += 2
+        else:
+            pattern.append(r"\s+" if char == " " else re.escape(char))
+            i += 1
+    if not {"d", "m", "Y"} <= seen:
+        return None
+    return re.compile("".join(pattern))
+
+
+def _box_of(area: Area) -> tuple[float, float, float, float] | None:
+    bounds = area.bounds
+    if bounds is None or area.geometry is None:
+        return None
+    x0, y0, x1, y1 = bounds
+    return bounds if abs(area.geometry.area - (x1 - x0) * (y1 - y0)) < 1e-12 else None
 
 
 # -- the whole file -----------------------------------------------------------

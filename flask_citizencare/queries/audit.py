@@ -15,12 +15,16 @@ HISTORY_LIMIT = 50
 
 def history(subject_type: str, subject_id: int | None, *, limit: int = HISTORY_LIMIT) -> Sequence[AuditEntry]:
     """The latest entries about one object, newest first (for the object's own page)."""
-    return db_session().scalars(
-        sa.select(AuditEntry)
-        .where(AuditEntry.subject_type == subject_type, AuditEntry.subject_id == subject_id)
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-        .limit(limit)
-    ).all()
+    return (
+        db_session()
+        .scalars(
+            sa.select(AuditEntry)
+            .where(AuditEntry.subject_type == subject_type, AuditEntry.subject_id == subject_id)
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .limit(limit)
+        )
+        .all()
+    )
 
 
 def entries(
@@ -47,6 +51,8 @@ def entries(
         where.append(AuditEntry.at < until)
     if before_id is not None:
         where.append(AuditEntry.id < before_id)
-    return db_session().scalars(
-        sa.select(AuditEntry).where(*where).order_by(AuditEntry.id.desc()).limit(limit)
-    ).all()
+    return (
+        db_session()
+        .scalars(sa.select(AuditEntry).where(*where).order_by(AuditEntry.id.desc()).limit(limit))
+        .all()
+    )
