@@ -284,7 +284,7 @@ def import_file(
     writer = _BatchWriter(session, catalogue, source, record_import.id)
     done = skip
 
-    def flush(batch: list[ImportRecord]) -> None:
+    def flush(batch: Prepared) -> None:
         nonlocal done
         try:
             if around_write is not None:
@@ -292,21 +292,21 @@ def import_file(
             writer.write(batch, done)
             if around_write is not None:
                 around_write[1](session.connection())
-            done += len(batch)
+            done += batch.count
             session.commit()
         except BaseException:
             session.rollback()
             raise
-        result.written += len(batch)
+        result.written += batch.count
         result.batches += 1
         if progress is not None:
-            progress(len(batch))
+            progress(batch.count)
         if after_batch is not None:
             after_batch(done)
 
     previous_limit = _raise_field_limit()
     try:
-        batches = _batches(_records(source, parser, None), skip, batch_size)
+        batches = map(writer.prepare, _batches(_records(source, parser, None), skip, batch_size))
         # PostgreSQL works in another process: parse the next batch in a thread while it writes this one.
         for batch in _prefetched(batches) if writer.postgres else batches:
             flush(batch)
@@ -378,6 +378,16 @@ def _prefetched(items: Iterator[T]) -> Iterator[T]:
         worker.join()
 
 
+@dataclass
+class Prepared:
+    count: int
+    years: dict[int, int]
+    reports: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    messages: list[dict[str, Any]]
+    contacts: list[dict[str, Any]]
+
+
 class _BatchWriter:
     """One batch of records as multi-row inserts (Core ``executemany``) in the session's transaction."""
 
@@ -425,23 +435,22 @@ class _BatchWriter:
             out[year] = last - count + 1
         return out
 
-    def write(self, batch: list[ImportRecord], done: int) -> None:
-        session = self.session
+    def prepare(self, batch: list[ImportRecord]) -> Prepared:
+        """The batch's rows, without the database's part (ids, public ids): made a batch ahead in a thread.
+
+        ``id`` and ``report_id`` hold the report's index in the batch, ``public_id`` its year,
+        until :meth:`write` hands out the real ones.
+        """
         years: dict[int, int] = {}
-        for record in batch:
-            years[record.received_at.year] = years.get(record.received_at.year, 0) + 1
-        numbers = self._public_numbers(years)
-        ids = self._ids(len(batch))
         reports: list[dict[str, Any]] = []
         events: list[dict[str, Any]] = []
         messages: list[dict[str, Any]] = []
         contacts: list[dict[str, Any]] = []
         offices, categories = self.catalogue.offices, self.catalogue.ids
         data = self.event_data
-        for report_id, record in zip(ids, batch, strict=True):
+        for report_id, record in enumerate(batch):
             year = record.received_at.year
-            public_id = f"{year}-{numbers[year]:06d}"
-            numbers[year] += 1
+            years[year] = years.get(year, 0) + 1
             status = record.status
             received, acknowledged, resolved = record.received_at, record.acknowledged_at, record.resolved_at
             finished_at = resolved if status is not Status.REJECTED else (resolved or received)
@@ -478,7 +487,7 @@ class _BatchWriter:
             reports.append(
                 {
                     "id": report_id,
-                    "public_id": public_id,
+                    "public_id": year,
                     "tracking_token": secrets.token_urlsafe(24),
                     "submission_token": token_for(record.external_id, self.source.sha256, record.position),
                     "kind": record.kind,
@@ -529,7 +538,26 @@ class _BatchWriter:
                         "phone": record.contact_phone,
                     }
                 )
-        connection = session.connection()
+        return Prepared(len(batch), years, reports, events, messages, contacts)
+
+    def write(self, prepared: Prepared, done: int) -> None:
+        numbers = self._public_numbers(prepared.years)
+        ids = self._ids(prepared.count)
+        reports, events, messages, contacts = (
+            prepared.reports,
+            prepared.events,
+            prepared.messages,
+            prepared.contacts,
+        )
+        for report in reports:
+            year = report["public_id"]
+            report["public_id"] = f"{year}-{numbers[year]:06d}"
+            numbers[year] += 1
+            report["id"] = ids[report["id"]]
+        for rows in (prepared.events, prepared.messages, prepared.contacts):
+            for row in rows:
+                row["report_id"] = ids[row["report_id"]]
+        connection = self.session.connection()
         for table, rows in zip(self.tables, (reports, events, messages, contacts), strict=True):
             if not rows:
                 continue
@@ -542,7 +570,7 @@ class _BatchWriter:
         moved = connection.execute(
             sa.update(ReportImport)
             .where(ReportImport.id == self.import_id, ReportImport.rows_done == done)
-            .values(rows_done=done + len(batch))
+            .values(rows_done=done + prepared.count)
         ).rowcount
         if moved != 1:
             raise NotNow("another run of the same import is writing this file: let it finish")
