@@ -23,6 +23,8 @@ from flask_citizencare.domain.report_import import (
     read_source,
 )
 from flask_citizencare.models import (
+    Category,
+    MapCell,
     Message,
     OutboxMail,
     Report,
@@ -30,6 +32,7 @@ from flask_citizencare.models import (
     ReportImport,
     StatusEvent,
 )
+from flask_citizencare.queries import map_cells
 from flask_citizencare.queries.statistics import last_refresh
 from flask_citizencare.services.report_import import (
     AlreadyImported,
@@ -39,7 +42,7 @@ from flask_citizencare.services.report_import import (
 )
 
 from .conftest import BOLOGNA
-from .factories import create_category, create_office
+from .factories import create_category, create_office, create_report
 from .host import host_db
 
 HEADER = (
@@ -135,6 +138,11 @@ def counts(app: Flask) -> dict[str, int]:
         return out
 
 
+def _cells(session: Any) -> dict[tuple[Any, ...], int]:
+    rows = session.execute(sa.select(MapCell)).scalars()
+    return {(c.level, c.cx, c.cy, c.kind, c.category_id, c.status): c.n for c in rows}
+
+
 def reports(app: Flask) -> dict[str, Report]:
     with app.app_context():
         session = host_db.session
@@ -191,6 +199,16 @@ def test_csv_import_maps_statuses_times_and_keeps_contacts_private(
         assert done is not None and done.rows_done == done.rows_total == 4 and done.finished_at is not None
         # Statistics and summaries are fresh: the dashboard reads the summary, rebuilt by the import.
         assert last_refresh(session) is not None
+        assert session.scalar(sa.text("SELECT count(*) FROM cc_stats_daily")) > 0
+        # The map's cells count the imported reports (rebuilt once), and their triggers follow again.
+        cells = _cells(session)
+        assert sum(cells.values()) > 0
+        map_cells.rebuild(session.connection())
+        assert _cells(session) == cells
+        session.rollback()
+        create_report(session, category=session.get(Category, catalogue["buche"]))
+        session.commit()
+        assert sum(_cells(session).values()) > sum(cells.values())
 
     client = app.test_client()
     pages = [
@@ -524,3 +542,36 @@ def test_the_shipped_example_mapping_fits_the_demo_catalogue() -> None:
     path = Path(__file__).resolve().parent.parent / "flask_citizencare/catalogues/import-mapping.example.yaml"
     mapping = parse_mapping(yaml.safe_load(path.read_text("utf-8")), categories={c.code for c in CATEGORIES})
     assert mapping.delimiter == ";" and mapping.statuses["chiusa"] == "closed"
+
+
+@pytest.mark.slow
+def test_checking_a_large_file_keeps_memory_flat(tmp_path: Path) -> None:
+    import tracemalloc
+
+    from flask_citizencare.domain.report_import import Validation
+
+    path = tmp_path / "grande.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write(HEADER + "\r\n")
+        for i in range(60_000):
+            out.write(_row(id_pratica=f"G-{i}", testo=f"Buca numero {i} " * 5) + "\r\n")
+    mapping = parse_mapping(MAPPING, categories={"buche", "luci"})
+    parser = RowParser(
+        mapping,
+        {"buche": CategoryInfo("buche"), "luci": CategoryInfo("luci")},
+        Area.from_setting(BOLOGNA),
+        datetime.now(UTC),
+    )
+    validation = Validation()
+    tracemalloc.start()
+    try:
+        with path.open("rb") as stream:
+            for row in read_source(stream, mapping, "csv"):
+                validation.add(parser.parse(row))
+        validation.finish("line", "id_pratica")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert validation.valid == 60_000 and validation.ok
+    # 12 bytes a row for the duplicate check (and numpy's sort of them); the rows themselves stream.
+    assert peak < 60_000 * 12 * 4 + 2_000_000, peak

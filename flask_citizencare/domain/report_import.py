@@ -911,7 +911,7 @@ class Validation:
     by_status: dict[str, int] = field(default_factory=dict)
     by_category: dict[str, int] = field(default_factory=dict)
     _hashes: array[int] = field(default_factory=lambda: array("Q"))
-    _numbers: array[int] = field(default_factory=lambda: array("L"))
+    _numbers: array[int] = field(default_factory=lambda: array("I"))
 
     def problem(self, message: str) -> None:
         self.problem_count += 1
