@@ -575,3 +575,21 @@ def test_checking_a_large_file_keeps_memory_flat(tmp_path: Path) -> None:
     assert validation.valid == 60_000 and validation.ok
     # 12 bytes a row for the duplicate check (and numpy's sort of them); the rows themselves stream.
     assert peak < 60_000 * 12 * 4 + 2_000_000, peak
+
+
+def test_one_problem_per_field_and_latin1_geojson_named_by_byte() -> None:
+    from flask_citizencare.domain.report_import import RowProblems
+
+    with pytest.raises(RowProblems) as error:
+        _parse([_row(stato="Chiusa", data_chiusura="ieri")])
+    assert error.value.problems == ["line 2, column data_chiusura: bad date 'ieri' (expected %d/%m/%Y %H:%M)"]
+    mapping = parse_mapping(
+        {
+            "columns": {"description": "t", "received_at": "d"},
+            "defaults": {"category": "buche", "status": "new"},
+        },
+        categories={"buche"},
+    )
+    data = '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"t": "più"}}]}'
+    with pytest.raises(SourceError, match=r"^byte 87: not valid UTF-8 text \(byte 0xf9\)"):
+        list(read_source(io.BytesIO(data.encode("latin-1")), mapping, "geojson"))

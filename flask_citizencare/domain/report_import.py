@@ -369,8 +369,11 @@ class Row:
     geometry: Any = None
 
 
-def _encoding_problem(line: int, exc: UnicodeDecodeError, mapping: ImportMapping) -> SourceError:
+def _encoding_problem(
+    place: str, exc: UnicodeDecodeError, mapping: ImportMapping, *, in_line: bool = True
+) -> SourceError:
     byte = exc.object[exc.start : exc.start + 1].hex()
+    where = f"byte 0x{byte} at character {exc.start + 1}" if in_line else f"byte 0x{byte}"
     declared = "UTF-8" if mapping.encoding == "utf-8-sig" else mapping.encoding
     hint = (
         " — the file is probably Latin-1 or Windows-1252: declare it with 'encoding: latin-1' "
@@ -378,9 +381,7 @@ def _encoding_problem(line: int, exc: UnicodeDecodeError, mapping: ImportMapping
         if mapping.encoding == "utf-8-sig"
         else ""
     )
-    return SourceError(
-        f"line {line}: not valid {declared} text (byte 0x{byte} at column {exc.start + 1}){hint}"
-    )
+    return SourceError(f"{place}: not valid {declared} text ({where}){hint}")
 
 
 def _decoded_lines(stream: IO[bytes], mapping: ImportMapping) -> Iterator[str]:
@@ -390,7 +391,7 @@ def _decoded_lines(stream: IO[bytes], mapping: ImportMapping) -> Iterator[str]:
         try:
             text = decoder.decode(raw)
         except UnicodeDecodeError as exc:
-            raise _encoding_problem(number, exc, mapping) from None
+            raise _encoding_problem(f"line {number}", exc, mapping) from None
         if "\x00" in text:
             raise SourceError(f"line {number}: contains a NUL byte (is it a binary or UTF-16 file?)")
         yield text
@@ -398,6 +399,26 @@ def _decoded_lines(stream: IO[bytes], mapping: ImportMapping) -> Iterator[str]:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError as exc:
         raise SourceError(f"the file ends in the middle of a character: {exc.reason}") from None
+
+
+def _decoded_pieces(stream: IO[bytes], mapping: ImportMapping, size: int) -> Iterator[str]:
+    """The file as text in pieces of about ``size`` bytes (a one-line GeoJSON has no lines to read by)."""
+    decoder = codecs.getincrementaldecoder(mapping.encoding)("strict")
+    offset = 0
+    while True:
+        raw = stream.read(size)
+        try:
+            text = decoder.decode(raw, final=not raw)
+        except UnicodeDecodeError as exc:
+            place = f"byte {offset + exc.start + 1}"
+            raise _encoding_problem(place, exc, mapping, in_line=False) from None
+        if "\x00" in text:
+            nul = offset + raw.index(0) + 1
+            raise SourceError(f"byte {nul}: contains a NUL byte (is it a binary or UTF-16 file?)")
+        if not raw:
+            return
+        offset += len(raw)
+        yield text
 
 
 def _csv_rows(stream: IO[bytes], mapping: ImportMapping) -> Iterator[Row]:
@@ -439,9 +460,11 @@ class _JsonStream:
     """Values of a JSON document read piece by piece: the features of a huge FeatureCollection."""
 
     CHUNK = 1 << 16
+    #: No feature is this large; a broken document is not read to its end looking for one's end.
+    MAX_VALUE = 16 << 20
 
     def __init__(self, stream: IO[bytes], mapping: ImportMapping) -> None:
-        self.lines = _decoded_lines(stream, mapping)
+        self.pieces = _decoded_pieces(stream, mapping, self.CHUNK)
         self.buffer = ""
         self.pos = 0
         self.decoder = json.JSONDecoder(parse_constant=self._constant)
@@ -452,17 +475,16 @@ class _JsonStream:
         raise ValueError(f"{name} is not a number")
 
     def _more(self) -> bool:
-        if self.eof:
+        if self.eof or len(self.buffer) - self.pos > self.MAX_VALUE:
             return False
         self.buffer = self.buffer[self.pos :]
         self.pos = 0
-        size = len(self.buffer)
-        for line in self.lines:
-            self.buffer += line
-            if len(self.buffer) - size >= self.CHUNK:
-                return True
-        self.eof = True
-        return len(self.buffer) > size
+        piece = next(self.pieces, None)
+        if piece is None:
+            self.eof = True
+            return False
+        self.buffer += piece
+        return True
 
     def peek(self) -> str:
         while True:
@@ -484,8 +506,8 @@ class _JsonStream:
             try:
                 value, end = self.decoder.raw_decode(self.buffer, self.pos)
             except json.JSONDecodeError as exc:
-                if exc.pos >= len(self.buffer) - 1 and self._more():
-                    continue  # cut in the middle: read on
+                if self._more():
+                    continue  # perhaps cut in the middle: read on
                 raise SourceError(f"not valid JSON: {exc.msg}") from None
             except (ValueError, RecursionError) as exc:
                 raise SourceError(f"not valid JSON: {exc}") from None
@@ -626,6 +648,8 @@ class RowParser:
         if "" in values:
             raise RowProblems([f"{where}: {values['']}"])
         label = "property" if row.position.startswith("feature") else "column"
+        #: Fields that already have a problem (one message per field is enough).
+        failed: set[str] = set()
 
         def cell(name: str, limit: int = VALUE_MAX) -> str | None:
             column = self.columns.get(name)
@@ -639,18 +663,22 @@ class RowParser:
             elif isinstance(value, int | float):
                 value = repr(value) if isinstance(value, float) else str(value)
             elif not isinstance(value, str):
+                failed.add(name)
                 problems.append(f"{where}, {label} {column}: must be a text or a number")
                 return None
             value = value.strip()
             if "\x00" in value:
+                failed.add(name)
                 problems.append(f"{where}, {label} {column}: contains a NUL character")
                 return None
             if len(value) > limit:
+                failed.add(name)
                 problems.append(f"{where}, {label} {column}: longer than {limit} characters")
                 return None
             return value or None
 
         def bad(name: str, message: str) -> None:
+            failed.add(name)
             problems.append(f"{where}, {label} {self.columns.get(name, name)}: {message}")
 
         external_id = cell("external_id", EXTERNAL_ID_MAX)
@@ -718,11 +746,7 @@ class RowParser:
             return value
 
         received = when("received_at")
-        if (
-            received is None
-            and "received_at" in self.columns
-            and not any(self.columns["received_at"] in p for p in problems)
-        ):
+        if received is None and "received_at" in self.columns and "received_at" not in failed:
             bad("received_at", "empty (when was it received?)")
         acknowledged = when("acknowledged_at")
         resolved = when("resolved_at")
@@ -731,11 +755,7 @@ class RowParser:
                 bad("acknowledged_at", "before the case was received")
             if resolved is not None and resolved < received:
                 bad("resolved_at", "before the case was received")
-        if (
-            status in (Status.RESOLVED, Status.CLOSED)
-            and resolved is None
-            and "resolved_at" not in " ".join(problems)
-        ):
+        if status in (Status.RESOLVED, Status.CLOSED) and resolved is None and "resolved_at" not in failed:
             bad("resolved_at", f"a {status.value} case needs the time it was resolved")
         if status is not None and status not in (Status.RESOLVED, Status.CLOSED, Status.REJECTED):
             resolved = None  # still open: a resolution time in the old system does not apply
