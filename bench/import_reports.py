@@ -42,6 +42,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from random import Random
 from time import perf_counter
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -123,7 +124,8 @@ def _weighted(rng: Random, pairs: tuple[tuple[str, int], ...]) -> str:
 def write_csv(path: Path, rows: int, seed: int = 1) -> None:
     rng = Random(seed)
     categories = [c for c in CATEGORIES if c.kinds != "proposal"]
-    now = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=2)
+    now = datetime.now(UTC) - timedelta(days=2)
+    rome = ZoneInfo("Europe/Rome")
     span = 3 * 365 * 86_400
     x0, y0, x1, y1 = BOLOGNA_BBOX
     fmt = "%d/%m/%Y %H:%M"
@@ -163,9 +165,9 @@ def write_csv(path: Path, rows: int, seed: int = 1) -> None:
                 category.name,
                 status,
                 _weighted(rng, CHANNELS),
-                opened.strftime(fmt),
-                taken.strftime(fmt) if taken else "",
-                closed.strftime(fmt) if closed else "",
+                opened.astimezone(rome).strftime(fmt),
+                taken.astimezone(rome).strftime(fmt) if taken else "",
+                closed.astimezone(rome).strftime(fmt) if closed else "",
                 lat,
                 lon,
                 f"{rng.choice(STREETS)} {rng.randrange(1, 200)}",

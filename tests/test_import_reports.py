@@ -593,3 +593,14 @@ def test_one_problem_per_field_and_latin1_geojson_named_by_byte() -> None:
     data = '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"t": "più"}}]}'
     with pytest.raises(SourceError, match=r"^byte 87: not valid UTF-8 text \(byte 0xf9\)"):
         list(read_source(io.BytesIO(data.encode("latin-1")), mapping, "geojson"))
+
+
+def test_the_hour_that_repeats_in_autumn_is_not_a_step_back() -> None:
+    from flask_citizencare.domain.report_import import RowProblems
+
+    mapping = _with(columns__acknowledged_at="data_chiusura")  # reuse a column for the time taken in charge
+    mapping["statuses"]["Aperta"] = "acknowledged"
+    (record,) = _parse([_row(data_apertura="27/10/2024 02:50", data_chiusura="27/10/2024 02:05")], mapping)
+    assert record.acknowledged_at == record.received_at
+    with pytest.raises(RowProblems, match="before the case was received"):
+        _parse([_row(data_apertura="27/10/2024 05:50", data_chiusura="27/10/2024 02:05")], mapping)

@@ -95,6 +95,7 @@ SHOWN_PROBLEMS = 50
 #: ``submission_token`` of an imported report: this prefix and its external id.
 TOKEN_PREFIX = "import:"  # noqa: S105 (not a secret)
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+AMBIGUOUS_HOUR = timedelta(hours=1)
 
 
 class MappingError(ValueError):
@@ -751,10 +752,16 @@ class RowParser:
         acknowledged = when("acknowledged_at")
         resolved = when("resolved_at")
         if received is not None:
+            # Local times cannot tell the two passes of the hour that repeats when clocks go back:
+            # a step up to an hour "before" the receipt is taken as at the receipt.
             if acknowledged is not None and acknowledged < received:
-                bad("acknowledged_at", "before the case was received")
+                if received - acknowledged > AMBIGUOUS_HOUR:
+                    bad("acknowledged_at", "before the case was received")
+                acknowledged = received
             if resolved is not None and resolved < received:
-                bad("resolved_at", "before the case was received")
+                if received - resolved > AMBIGUOUS_HOUR:
+                    bad("resolved_at", "before the case was received")
+                resolved = received
         if status in (Status.RESOLVED, Status.CLOSED) and resolved is None and "resolved_at" not in failed:
             bad("resolved_at", f"a {status.value} case needs the time it was resolved")
         if status is not None and status not in (Status.RESOLVED, Status.CLOSED, Status.REJECTED):

@@ -277,7 +277,11 @@ def import_file(
             rows_done=0,
         )
         session.add(record_import)
-    session.commit()
+    try:
+        session.commit()
+    except sa.exc.IntegrityError:
+        session.rollback()
+        raise NotNow(f"another run is importing {source.name} already: let it finish") from None
     skip = record_import.rows_done
     result = ImportResult(source, record_import.id, 0, skip, validation.valid, by_status=validation.by_status)
     parser = RowParser(mapping, catalogue.infos, area, now or utcnow())
