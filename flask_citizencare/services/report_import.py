@@ -4,10 +4,11 @@
 the rules of :mod:`..domain.report_import` and the database's catalogue, and
 also refuses external ids that are already in the database. With any
 problem nothing is written. :func:`import_file` then writes the rows in
-batches of multi-row inserts; each batch is one transaction that also moves
-the file's :class:`~..models.ReportImport` on, so an import that stopped
-(Ctrl-C, a crash, a lost connection) resumes, run again on the same file,
-exactly after the last batch written. A finished file is refused.
+batches (binary ``COPY`` on PostgreSQL, ``executemany`` on SQLite); each
+batch is one transaction that also moves the file's
+:class:`~..models.ReportImport` on, so an import that stopped (Ctrl-C, a
+crash, a lost connection) resumes, run again on the same file, exactly
+after the last batch written. A finished file is refused.
 
 Imported cases are complete histories, written as the lifecycle's check
 constraints want them: received, taken in charge (``acknowledged_at``)
@@ -393,7 +394,7 @@ class Prepared:
 
 
 class _BatchWriter:
-    """One batch of records as multi-row inserts (Core ``executemany``) in the session's transaction."""
+    """A batch's rows: ``COPY`` (PostgreSQL) or ``executemany`` (SQLite), in the session's transaction."""
 
     def __init__(self, session: Session, catalogue: Catalogue, source: Source, import_id: int) -> None:
         self.session = session
