@@ -604,3 +604,36 @@ def test_the_hour_that_repeats_in_autumn_is_not_a_step_back() -> None:
     assert record.acknowledged_at == record.received_at
     with pytest.raises(RowProblems, match="before the case was received"):
         _parse([_row(data_apertura="27/10/2024 05:50", data_chiusura="27/10/2024 02:05")], mapping)
+
+
+def test_an_import_stopped_in_the_cli_leaves_the_map_cells_exact_and_resumes(
+    app: Flask, catalogue: dict[str, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flask_citizencare.services import report_import
+
+    csv_path, mapping_path = write_csv(tmp_path, ROWS[:3]), write_mapping(tmp_path)
+    original = report_import._BatchWriter.write
+    calls = []
+
+    def write_then_fail(self: Any, prepared: Any, done: int) -> None:
+        calls.append(done)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # Ctrl-C in the middle of the second batch
+        original(self, prepared, done)
+
+    monkeypatch.setattr(report_import._BatchWriter, "write", write_then_fail)
+    stopped = run(app, str(csv_path), "--mapping", str(mapping_path), "--batch-size", "2")
+    assert stopped.exit_code != 0
+    monkeypatch.setattr(report_import._BatchWriter, "write", original)
+    assert counts(app)["cc_reports"] == 2
+    with app.app_context():
+        session = host_db.session
+        cells = _cells(session)
+        assert sum(cells.values()) > 0, "the written batch is on the map's cells"
+        map_cells.rebuild(session.connection())
+        assert _cells(session) == cells
+        session.rollback()
+    resumed = run(app, str(csv_path), "--mapping", str(mapping_path), "--batch-size", "2")
+    assert resumed.exit_code == 0, resumed.stderr
+    assert "resumed after 2" in resumed.output
+    assert sorted(reports(app)) == ["A-1", "A-2", "A-3"]
