@@ -9,6 +9,7 @@ from .catalogue import catalogue_group
 from .db import db_group
 from .demo import demo_data_command
 from .doctor import doctor_command
+from .imports import import_group
 from .mail import mail_group
 from .map_cells import map_group
 from .outbox import outbox_group
@@ -38,3 +39,4 @@ citizencare_cli.add_command(retention_group)
 citizencare_cli.add_command(erase)
 citizencare_cli.add_command(outbox_group)
 citizencare_cli.add_command(mail_group)
+citizencare_cli.add_command(import_group)

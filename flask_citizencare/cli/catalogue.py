@@ -41,7 +41,8 @@ catalogue_group = AppGroup(
 
 
 def shipped_catalogues() -> list[str]:
-    return sorted(path.stem for path in SHIPPED.glob("*.yaml"))
+    # ``import-mapping.example.yaml`` lives beside them: it is a column mapping, not a catalogue.
+    return sorted(path.stem for path in SHIPPED.glob("*.yaml") if "." not in path.stem)
 
 
 def read_catalogue(source: Path | str) -> Catalogue:

@@ -206,13 +206,18 @@ def pause_triggers(connection: sa.Connection) -> bool:
     return True
 
 
-def resume_triggers(connection: sa.Connection) -> int:
-    """After a bulk load paused by :func:`pause_triggers`: follow again, and rebuild; returns cells."""
+def resume_triggers(connection: sa.Connection, *, rebuild_cells: bool = True) -> int:
+    """After a bulk load paused by :func:`pause_triggers`: follow again, and rebuild; returns cells.
+
+    ``rebuild_cells=False`` (a load in many transactions, each pausing and
+    resuming, that rebuilds once at the end) leaves the cells as they are and
+    returns -1.
+    """
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(f"ALTER TABLE cc_reports ENABLE TRIGGER {TRIGGER_PG}")
     else:
         create_triggers(connection)
-    return rebuild(connection)
+    return rebuild(connection) if rebuild_cells else -1
 
 
 Range = tuple[int, int]
