@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import admin_staff, dashboard, library, offices, outbox, preferences, service_levels, views
+from . import admin_staff, dashboard, library, offices, outbox, preferences, routing, service_levels, views
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 blueprint.before_request(views.require_staff)
@@ -54,4 +54,24 @@ blueprint.add_url_rule(
 )
 blueprint.add_url_rule(
     "/admin/offices/<cc_id:office_id>/delete", "office_delete", offices.office_delete, methods=["POST"]
+)
+blueprint.add_url_rule("/admin/routing", "routing_list", routing.rule_list)
+blueprint.add_url_rule("/admin/routing/new", "routing_new", routing.rule_edit, methods=["GET", "POST"])
+blueprint.add_url_rule(
+    "/admin/routing/<cc_id:rule_id>", "routing_edit", routing.rule_edit, methods=["GET", "POST"]
+)
+blueprint.add_url_rule(
+    "/admin/routing/<cc_id:rule_id>/move", "routing_move", routing.rule_move, methods=["POST"]
+)
+blueprint.add_url_rule(
+    "/admin/routing/<cc_id:rule_id>/deactivate",
+    "routing_deactivate",
+    routing.rule_deactivate,
+    methods=["POST"],
+)
+blueprint.add_url_rule(
+    "/admin/routing/<cc_id:rule_id>/activate", "routing_activate", routing.rule_activate, methods=["POST"]
+)
+blueprint.add_url_rule(
+    "/admin/routing/<cc_id:rule_id>/delete", "routing_delete", routing.rule_delete, methods=["POST"]
 )
