@@ -44,6 +44,7 @@ FILLERS: dict[str, Any] = {
     # The admin pages: any id will do (an unknown one answers 404, with the headers too).
     "member_id": lambda r: r["id"],
     "office_id": lambda r: r["id"],
+    "rule_id": lambda r: r["id"],
 }
 
 
