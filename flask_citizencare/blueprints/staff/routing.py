@@ -14,6 +14,7 @@ from wtforms.validators import Length, Optional
 
 from ...context import db_session, state
 from ...domain.routing import AREA_MAX_BYTES
+from ...i18n import current_language
 from ...i18n import gettext as _
 from ...i18n import lazy_gettext as _l
 from ...models import RoutingRuleRecord
@@ -111,7 +112,7 @@ def _test_box() -> tuple[TestForm, Any, str | None]:
     categories, _offices = rule_choices()
     form = TestForm(request.args)
     form.category.choices = [SelectChoice("", _l("Choose a category"))] + [
-        SelectChoice(str(c.id), c.name) for c in categories
+        SelectChoice(str(c.id), c.label(current_language())) for c in categories
     ]
     form.district.choices = [SelectChoice("", _l("None: use the point")), *_district_choices()]
     if "category" not in request.args:
@@ -147,8 +148,12 @@ def rule_list() -> ResponseReturnValue:
 def _form(rule_id: int | None) -> RuleForm:
     form = RuleForm()
     categories, offices = rule_choices()
+    language = current_language()
     form.category.choices = [SelectChoice("", _l("Any category"))] + [
-        SelectChoice(str(c.id), c.name if c.active else _("%(name)s (inactive)", name=c.name))
+        SelectChoice(
+            str(c.id),
+            c.label(language) if c.active else _("%(name)s (inactive)", name=c.label(language)),
+        )
         for c in categories
     ]
     form.office.choices = [SelectChoice("", _l("Choose an office"))] + [
