@@ -177,6 +177,11 @@ def test_a_manager_creates_rules_of_each_kind_in_order_with_their_history(app: F
     assert "Routing rule saved." in page
     assert page.index("Rule #1") < page.index("Rule #2") < page.index("Rule #3")
     assert "District Navile" in page and "Area drawn on the map" in page and "Any category" in page
+    # The test box's map outlines the places of the active rules (the district by its box).
+    raw = marco.get(URL, headers=EN).get_data(as_text=True)
+    areas = json.loads(html_lib.unescape(re.search(r'data-areas="([^"]+)"', raw).group(1)))  # type: ignore[union-attr]
+    assert [f["properties"]["label"] for f in areas["features"]] == ["Rule #2", "Rule #3"]
+    assert areas["features"][1]["geometry"] == NORTH
     # The form of a rule shows its history, and the area as GeoJSON for the map and the fallback.
     url = f"{URL}/{stored[2][0]}"
     edit = text_of(marco.get(url, headers=EN))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..context import db_session, state
+from ..i18n import gettext as _
 from ..models import Category, Office, RoutingRuleRecord
 
 
@@ -39,6 +42,41 @@ def rule_rows() -> list[RuleRow]:
         RuleRow(number, rule, rule.district is not None and rule.district not in districts)
         for number, rule in enumerate(rules, start=1)
     ]
+
+
+#: Above this much GeoJSON text the maps do not show the rules' areas (the page would be too heavy).
+AREAS_SHOWN_MAX = 1_000_000
+
+
+def rule_areas(rows: list[RuleRow]) -> dict[str, Any] | None:
+    """The places of the active stored rules (drawn areas, districts' boxes) for the maps, numbered.
+
+    ``None`` when there are none, or too much of them to put on a page.
+    """
+    boxes = {d.name: d.bounds for d in state().settings.districts}
+    features = []
+    for row in rows:
+        rule = row.rule
+        if not rule.active:
+            continue
+        geometry: Any = None
+        if rule.area is not None:
+            geometry = rule.area
+        elif rule.district in boxes:
+            west, south, east, north = boxes[rule.district]
+            geometry = {
+                "type": "Polygon",
+                "coordinates": [[[west, south], [east, south], [east, north], [west, north], [west, south]]],
+            }
+        if geometry is not None:
+            label = _("Rule #%(number)d", number=row.number)
+            features.append({"type": "Feature", "properties": {"label": label}, "geometry": geometry})
+    if not features:
+        return None
+    collection = {"type": "FeatureCollection", "features": features}
+    if len(json.dumps(collection)) > AREAS_SHOWN_MAX:
+        return None
+    return collection
 
 
 def configured_rows() -> list[ConfiguredRow]:

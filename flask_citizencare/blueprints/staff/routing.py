@@ -20,7 +20,7 @@ from ...i18n import lazy_gettext as _l
 from ...models import RoutingRuleRecord
 from ...parsing import optional_id
 from ...queries.audit import history
-from ...queries.routing_rules import configured_rows, rule_choices, rule_rows
+from ...queries.routing_rules import configured_rows, rule_areas, rule_choices, rule_rows
 from ...services import routing_rules
 from ...services.errors import ActionRefused
 from ...web.forms import CitizenCareForm
@@ -134,9 +134,11 @@ def _test_box() -> tuple[TestForm, Any, str | None]:
 def rule_list() -> ResponseReturnValue:
     _require_supervisor()
     test_form, answer, test_error = _test_box()
+    rows = rule_rows()
     return render_template(
         "citizencare/staff/admin/routing.html",
-        rows=rule_rows(),
+        rows=rows,
+        areas=rule_areas(rows),
         configured=configured_rows(),
         csrf=CsrfForm(),
         test_form=test_form,
@@ -223,9 +225,11 @@ def _action(action: str, rule_id: int) -> ResponseReturnValue:
             )
     except ActionRefused as refusal:
         test_form, _answer, _test_error = _test_box()
+        rows = rule_rows()
         return render_template(
             "citizencare/staff/admin/routing.html",
-            rows=rule_rows(),
+            rows=rows,
+            areas=rule_areas(rows),
             configured=configured_rows(),
             csrf=CsrfForm(),
             test_form=test_form,

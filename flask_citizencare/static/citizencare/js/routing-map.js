@@ -57,6 +57,14 @@
     if (!lat || !lon) { return; }
     var map = baseMap(node);
     var marker = null;
+    var areas = node.getAttribute("data-areas");
+    if (areas) {
+      L.geoJSON(JSON.parse(areas), {
+        style: { weight: 2, fillOpacity: 0.08 },
+        onEachFeature: function (feature, layer) { layer.bindTooltip(feature.properties.label, { sticky: true }); },
+        interactive: true
+      }).on("click", function (event) { map.fire("click", { latlng: event.latlng }); }).addTo(map);
+    }
     function place(latlng) {
       if (marker) { marker.setLatLng(latlng); } else { marker = L.marker(latlng, { keyboard: false }).addTo(map); }
     }
