@@ -600,3 +600,34 @@ def test_parse_area_codes() -> None:
         with pytest.raises(AreaError) as error:
             parse_area(text, area)
         assert error.value.code == code, text[:80]
+
+
+def test_stored_rules_come_first_and_say_which_matched() -> None:
+    from flask_citizencare.domain.geo import District
+    from flask_citizencare.domain.routing import StoredRule, explain, parse_rules, stored_rules
+
+    navile = District.from_setting({"name": "Navile", "bbox": NAVILE})
+    stored = stored_rules(
+        [
+            StoredRule(10, 1, "north", 7, None, NORTH),
+            StoredRule(11, 2, "navile", 7, "Navile", None),
+            StoredRule(12, 3, "lost", 7, "Atlantide", None),  # a district no longer configured: skipped
+            StoredRule(13, 4, "broken", 7, None, {"type": "Polygon", "coordinates": [[[1, 2], [3, 4]]]}),
+        ],
+        [navile],
+    )
+    assert [(r.office, r.origin, r.number, r.rule_id) for r in stored] == [
+        ("north", "stored", 1, 10),
+        ("navile", "stored", 2, 11),
+    ]
+    rules = stored + parse_rules([{"office": "configured", "categories": ["potholes"]}])
+    match = explain(rules, "potholes", "default", 11.35, 44.52, 7)
+    assert match.office == "north" and match.rule is not None and match.rule.number == 1
+    match = explain(rules, "potholes", "default", 11.35, 44.505, 7)
+    assert match.office == "navile" and match.rule is not None and match.rule.district == "Navile"
+    match = explain(rules, "potholes", "default", 11.25, 44.45, 7)
+    assert match.office == "configured" and match.rule is not None and match.rule.origin == "configured"
+    match = explain(rules, "potholes", "default", 11.35, 44.52, 8)  # another category id: not the stored ones
+    assert match.rule is not None and match.rule.origin == "configured"
+    assert explain(rules, "lamps", "default", None, None, 9).how == "default"
+    assert explain(rules, "lamps", None, None, None, 9).how == "none"
