@@ -631,3 +631,17 @@ def test_stored_rules_come_first_and_say_which_matched() -> None:
     assert match.rule is not None and match.rule.origin == "configured"
     assert explain(rules, "lamps", "default", None, None, 9).how == "default"
     assert explain(rules, "lamps", None, None, None, 9).how == "none"
+
+
+def test_a_refusal_points_at_its_field(app: Flask, team: Team) -> None:
+    marco = client_for(app, team, "marco")
+    response = create(marco, team, place="area", area=json.dumps(bowtie()))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert '<a href="#area">The area is not a valid polygon' in page
+    assert re.search(
+        r'<textarea[^>]*aria-invalid="true"[^>]*id="area"|<textarea[^>]*id="area"[^>]*aria-invalid', page
+    )
+    response = ask(marco, category=str(team.potholes.id), lat="95", lon="11")
+    assert response.status_code == 400
+    assert '<a href="#lat">Give a latitude from -90 to 90' in response.get_data(as_text=True)

@@ -52,6 +52,14 @@ SUBJECT = "routing_rule"
 _FIELDS = ("position", "category_id", "district", "office_id", "note", "active")
 
 
+class FieldRefused(InvalidInput):
+    """Bad input about one field of the rule (``field``: its form name), so a form can point at it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 @dataclass(frozen=True)
 class RuleInput:
     category_id: int | None
@@ -102,11 +110,11 @@ def area_message(error: AreaError) -> str:
     return _("The area is not valid GeoJSON. Draw it on the map, or paste a GeoJSON Polygon.")
 
 
-def _text(value: str, message: str) -> str:
+def _text(value: str, field: str, message: str) -> str:
     try:
         return check_text(value, multiline=False)
     except InputError:
-        raise InvalidInput(message) from None
+        raise FieldRefused(field, message) from None
 
 
 def _clean(data: RuleInput) -> _Clean:
@@ -114,38 +122,41 @@ def _clean(data: RuleInput) -> _Clean:
     settings = state().settings
     category_id = data.category_id
     if category_id is not None and session.get(Category, category_id) is None:
-        raise InvalidInput(_("Choose the category from the list."))
+        raise FieldRefused("category", _("Choose the category from the list."))
     if data.office_id is None:
-        raise InvalidInput(_("Choose the office the rule sends cases to."))
+        raise FieldRefused("office", _("Choose the office the rule sends cases to."))
     office = session.get(Office, data.office_id)
     if office is None:
-        raise InvalidInput(_("Choose the office from the list of active offices."))
+        raise FieldRefused("office", _("Choose the office from the list of active offices."))
     if not office.active:
-        raise InvalidInput(
-            _("The office %(name)s is deactivated: a rule cannot send cases to it.", name=office.name)
+        raise FieldRefused(
+            "office",
+            _("The office %(name)s is deactivated: a rule cannot send cases to it.", name=office.name),
         )
-    note = _text((data.note or "").strip(), _("Remove the control characters from the note."))
+    note = _text((data.note or "").strip(), "note", _("Remove the control characters from the note."))
     if len(note) > NOTE_MAX:
-        raise InvalidInput(_("The note can be at most %(max)d characters long.", max=NOTE_MAX))
+        raise FieldRefused("note", _("The note can be at most %(max)d characters long.", max=NOTE_MAX))
     district = area = geometry = None
     if data.place == "district":
-        name = _text((data.district or "").strip(), _("There is no such district."))
+        name = _text((data.district or "").strip(), "district", _("There is no such district."))
         if not name:
-            raise InvalidInput(_("Choose the district."))
+            raise FieldRefused("district", _("Choose the district."))
         known = {d.name: d for d in settings.districts}
         if len(name) > DISTRICT_MAX or name not in known:
-            raise InvalidInput(_("There is no district called %(name)s.", name=name[:DISTRICT_MAX]))
+            raise FieldRefused(
+                "district", _("There is no district called %(name)s.", name=name[:DISTRICT_MAX])
+            )
         district, geometry = name, known[name].area.geometry
     elif data.place == "area":
         text = data.area or ""
         if "\x00" in text:
-            raise InvalidInput(_("Remove the control characters from the area."))
+            raise FieldRefused("area", _("Remove the control characters from the area."))
         try:
             area, geometry = parse_area(text, settings.area)
         except AreaError as error:
-            raise InvalidInput(area_message(error)) from None
+            raise FieldRefused("area", area_message(error)) from None
     elif data.place != "any":
-        raise InvalidInput(_("Choose where the rule applies: anywhere, a district or an area."))
+        raise FieldRefused("place-0", _("Choose where the rule applies: anywhere, a district or an area."))
     return _Clean(category_id, district, area, geometry, office, note)
 
 
@@ -180,21 +191,23 @@ def _check_conflicts(clean: _Clean, rule_id: int | None) -> None:
                     if same_area(geometry, clean.geometry):
                         duplicate = True
                     elif overlaps(geometry, clean.geometry):
-                        raise InvalidInput(
+                        raise FieldRefused(
+                            "area",
                             _(
                                 "This area overlaps the area of rule #%(number)d for the same category: "
                                 "which office gets a case would depend on their order. "
                                 "Change one of the two areas.",
                                 number=number,
-                            )
+                            ),
                         )
         if duplicate:
-            raise InvalidInput(
+            raise FieldRefused(
+                "area" if clean.area is not None else "district" if clean.district else "category",
                 _(
                     "Rule #%(number)d already covers the same category and place: "
                     "change or deactivate it instead.",
                     number=number,
-                )
+                ),
             )
 
 
@@ -389,11 +402,13 @@ def where_would_it_go(
     settings = state().settings
     category = session.get(Category, category_id)
     if category is None:
-        raise InvalidInput(_("Choose the category from the list."))
+        raise FieldRefused("category", _("Choose the category from the list."))
     if district:
         found = next((d for d in settings.districts if d.name == district), None)
         if found is None or found.area.geometry is None:
-            raise InvalidInput(_("There is no district called %(name)s.", name=district[:DISTRICT_MAX]))
+            raise FieldRefused(
+                "district", _("There is no district called %(name)s.", name=district[:DISTRICT_MAX])
+            )
         point = found.area.geometry.representative_point()
         lon, lat = point.x, point.y
     elif lat is not None and lon is not None:
@@ -401,12 +416,12 @@ def where_would_it_go(
             check_point(lat, lon, settings.area)
         except LocationError as error:
             if error.code == "outside_area":
-                raise InvalidInput(_("This point is outside the municipality.")) from None
-            raise InvalidInput(
-                _("Give a latitude from -90 to 90 and a longitude from -180 to 180.")
+                raise FieldRefused("lat", _("This point is outside the municipality.")) from None
+            raise FieldRefused(
+                "lat", _("Give a latitude from -90 to 90 and a longitude from -180 to 180.")
             ) from None
     elif lat is not None or lon is not None:
-        raise InvalidInput(_("Give both the latitude and the longitude, or neither."))
+        raise FieldRefused("lat", _("Give both the latitude and the longitude, or neither."))
     match = explain_route(session, category, lon, lat)
     office = None
     if match.office is not None:

@@ -109,6 +109,7 @@ def _district_choices() -> list[SelectChoice]:
 
 
 def _test_box() -> tuple[TestForm, Any, str | None]:
+    """The form, the answer, and an error: None if there is none, "" if the fields' errors say it."""
     categories, _offices = rule_choices()
     form = TestForm(request.args)
     form.category.choices = [SelectChoice("", _l("Choose a category"))] + [
@@ -118,7 +119,7 @@ def _test_box() -> tuple[TestForm, Any, str | None]:
     if "category" not in request.args:
         return form, None, None
     if not form.validate():
-        return form, None, _("Check the test box's fields.")
+        return form, None, ""  # the fields' errors say what to fix
     if form.category.data is None:
         return form, None, _("Choose the category of the report.")
     lat, lon = _coordinate(form.lat.data), _coordinate(form.lon.data)
@@ -127,6 +128,10 @@ def _test_box() -> tuple[TestForm, Any, str | None]:
             form.category.data, lat=lat, lon=lon, district=form.district.data or None
         )
     except ActionRefused as refusal:
+        field = getattr(form, getattr(refusal, "field", ""), None)
+        if field is not None:
+            field.errors = [*field.errors, refusal.message]
+            return form, None, ""
         return form, None, refusal.message
     return form, answer, None
 
@@ -144,7 +149,7 @@ def rule_list() -> ResponseReturnValue:
         test_form=test_form,
         answer=answer,
         test_error=test_error,
-    ), (400 if test_error else 200)
+    ), (200 if test_error is None else 400)
 
 
 def _form(rule_id: int | None) -> RuleForm:
@@ -191,6 +196,11 @@ def rule_edit(rule_id: int | None = None) -> ResponseReturnValue:
                     routing_rules.update_rule(g.cc_actor, rule_id, form.data_for_service())
             except ActionRefused as refusal:
                 error, status = refusal.message, refusal.status_code
+                field = getattr(form, getattr(refusal, "field", "").split("-")[0], None)
+                if field is not None:
+                    # The field shows the message too (and is marked invalid); the summary links to it.
+                    field.errors = [*field.errors, refusal.message]
+                    error = None
             else:
                 flash(_("Routing rule saved."), "success")
                 return redirect(url_for(".routing_list"), code=303)
