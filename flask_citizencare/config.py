@@ -83,6 +83,11 @@ SETTINGS: dict[str, Setting] = {
         "'resolution': {1: '6h', 2: '8h'}, 'ceiling_simple': '7d', 'ceiling_complex': '40d', "
         "'categories': {code: overrides}}; left-out keys keep these defaults.",
     ),
+    "SLA_RECOMPUTE_IN_BACKGROUND": Setting(
+        True,
+        "After managers change the service levels or the calendar, recompute the open cases' due times "
+        "in a thread of the web process; False leaves it to `flask citizencare sla recompute` (cron).",
+    ),
     "QUEUE_PAGE_SIZE": Setting(50, "Cases per page of the staff queue."),
     "DUPLICATE_RADIUS_M": Setting(
         50, "Open reports of the same category within this many metres are possible duplicates."

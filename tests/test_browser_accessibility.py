@@ -52,6 +52,11 @@ def site(database_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, dict[s
             )  # type: ignore[misc]
             site_db.session.commit()
             save_staff_member(user_id, role="operator", display_name="Olga Operatrice")
+            manager_id = state(app).user_factory(
+                "responsabile", "Marco Responsabile", "marco@comune.example", "password-marco"
+            )  # type: ignore[misc]
+            site_db.session.commit()
+            save_staff_member(manager_id, role="manager", display_name="Marco Responsabile")
             facts = {
                 "public_id": report.public_id,
                 "token": report.tracking_token,
@@ -111,12 +116,38 @@ def test_staff_pages_meet_wcag_aa(chromium: Any, site: tuple[LiveServer, dict[st
         "/segnalazioni/staff/knowledge?q=buca",
         "/segnalazioni/staff/canned",
         "/segnalazioni/staff/service-levels",
+        "/segnalazioni/staff/admin/service-levels",
+        "/segnalazioni/staff/admin/calendar",
         "/segnalazioni/staff/dashboard",
         "/segnalazioni/staff/preferences",
         "/segnalazioni/mine",
     ):
         page.goto(server.url + path)
         assert violations(page) == [], path
+    context.close()
+
+
+def test_service_levels_and_calendar_forms_meet_wcag_aa(
+    chromium: Any, site: tuple[LiveServer, dict[str, Any]]
+) -> None:
+    server, _facts = site
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="it-IT")
+    page = context.new_page()
+    log_in(page, server, "responsabile", "password-marco")
+    for path in ("/segnalazioni/staff/admin/service-levels", "/segnalazioni/staff/admin/calendar"):
+        page.goto(server.url + path)
+        assert violations(page) == [], path
+    page.fill("#hours-0-0-end", "25:00")
+    page.locator("form.cc-form button[type=submit]").first.click()  # Save
+    page.wait_for_load_state()
+    assert page.locator("#cc-error-summary").is_visible()
+    assert violations(page) == [], "calendar with an error"
+    page.goto(server.url + "/segnalazioni/staff/admin/service-levels")
+    page.fill("#ack_web", "5 parsecs")
+    page.locator("form:has(input[name=what]) button[type=submit]").first.click()
+    page.wait_for_load_state()
+    assert page.locator("#cc-error-summary").is_visible()
+    assert violations(page) == [], "service levels with an error"
     context.close()
 
 

@@ -84,6 +84,24 @@ def _samples(app: Flask, team: Team) -> dict[str, str]:
             host_db.session, category=host_db.session.merge(team.potholes), is_public=True, status="new"
         )
         photo = create_photo(host_db.session, report)
+        # A category with an extra question, for the questions screens and the report form.
+        lamps = host_db.session.merge(team.lamps)
+        lamps.questions = [
+            {
+                "key": "light_problem",
+                "type": "singlevaluelist",
+                "label": {"it": "Che cosa succede?"},
+                "choices": [{"value": "spento", "label": {"it": "Spento"}}],
+            },
+            {"key": "height", "type": "number", "label": {"it": "Altezza"}},
+            {"key": "since", "type": "datetime", "label": {"it": "Da quando"}},
+            {
+                "key": "parts",
+                "type": "multivaluelist",
+                "label": "Parti",
+                "choices": [{"value": "palo", "label": "Palo"}],
+            },
+        ]
         rule = RoutingRuleRecord(position=1, category_id=team.potholes.id, office_id=team.roads.id)
         host_db.session.add(rule)
         host_db.session.commit()
@@ -91,6 +109,9 @@ def _samples(app: Flask, team: Team) -> dict[str, str]:
             "report_id": str(report.id),
             "member_id": str(team.members["olga"].id),
             "office_id": str(team.roads.id),
+            "category_id": str(team.lamps.id),
+            "question_key": "light_problem",
+            "change": "retire",
             "rule_id": str(rule.id),
             "public_id": report.public_id,
             "token": report.tracking_token,
@@ -200,6 +221,10 @@ def test_no_input_makes_a_server_error(fuzz: dict[str, Any], data: st.DataObject
         ("/citizencare/reports/2026%00", 404),
         ("/citizencare/dashboard?since=0001-01-01", 400),
         ("/citizencare/opendata/reports.csv?until=9999-12-31", 400),
+        ("/citizencare/staff/admin/categories/99999999999999999999/questions", 404),
+        ("/citizencare/staff/admin/categories/99999999999999999999/preview?lang=en", 404),
+        ("/citizencare/staff/admin/categories/1/questions/a%00b/edit", 404),
+        ("/citizencare/staff/admin/categories/1/preview?lang=a%00b", 400),
     ],
 )
 def test_known_bad_inputs_are_4xx_in_the_users_language(

@@ -44,6 +44,9 @@ FILLERS: dict[str, Any] = {
     # The admin pages: any id will do (an unknown one answers 404, with the headers too).
     "member_id": lambda r: r["id"],
     "office_id": lambda r: r["id"],
+    "category_id": lambda r: r["category_id"],
+    "question_key": lambda r: "no_such_question",
+    "change": lambda r: "retire",
     "rule_id": lambda r: r["id"],
 }
 
@@ -79,7 +82,12 @@ def known(app: Flask, team: Team) -> dict[str, Any]:
     with app.app_context():
         report = create_report(host_db.session, category=host_db.session.get(Category, team.potholes.id))
         host_db.session.commit()
-        return {"public_id": report.public_id, "token": report.tracking_token, "id": report.id}
+        return {
+            "public_id": report.public_id,
+            "token": report.tracking_token,
+            "id": report.id,
+            "category_id": team.potholes.id,
+        }
 
 
 def test_every_route_of_the_extension_answers_with_the_security_headers(

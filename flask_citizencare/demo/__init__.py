@@ -9,7 +9,8 @@ reporters' contacts and proposals' supports.
 Idempotent: demo report *i* of seed *S* carries ``submission_token =
 "demo:S:i"``; a run makes only the indexes it does not find, so repeating a
 command loads nothing and a larger ``--reports`` adds the difference.
-Offices, categories and staff are upserted by code and username.
+Offices and categories come from ``catalogues/demo.yaml`` through the
+catalogue import (matched by code); staff are upserted by username.
 
 Fast enough for benchmarks (10^5-10^6 reports): rows are generated in chunks
 (memory stays flat whatever N) and sent with binary ``COPY`` on PostgreSQL,
@@ -31,9 +32,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..context import db_session, state
+from ..domain.catalogue_file import load, parse_catalogue
 from ..models import Category, Counter, Office, StaffMember
 from ..queries import map_cells
 from ..queries.bulk_load import AfterLoad, refresh_after_bulk_load
+from ..services.catalogue import apply_import
+from ..services.catalogue import codes as catalogue_codes
+from .catalogue import DEMO_FILE
 from .data import ACCOUNTS, CATEGORIES, OFFICES, Account
 from .generate import Area, CategoryRef, Chunk, ReportFactory, Setting
 from .writers import writer_for
@@ -98,8 +103,7 @@ def load_demo(
     now = (now or datetime.now(UTC)).astimezone(UTC).replace(second=0, microsecond=0)
     tz = ext.settings.zone
     try:
-        offices = _upsert_offices(session)
-        categories = _upsert_categories(session, offices)
+        offices, categories = _import_catalogue(session)
         people = _upsert_accounts(session, offices)
         staff = people.staff
         session.flush()
@@ -228,42 +232,24 @@ def _prefetched(chunks: Iterator[Chunk]) -> Iterator[Chunk]:
 # -- catalogue and people ----------------------------------------------------
 
 
-def _upsert_offices(session: Session) -> dict[str, Office]:
-    existing = {
+def _import_catalogue(session: Session) -> tuple[dict[str, Office], list[CategoryRef]]:
+    """Offices and categories from ``catalogues/demo.yaml``, through the catalogue import (not committed)."""
+    offices_known, categories_known = catalogue_codes(session)
+    catalogue = parse_catalogue(
+        load(DEMO_FILE.read_bytes()),
+        languages=state().settings.languages,
+        known_offices=offices_known,
+        known_categories=categories_known,
+    )
+    apply_import(session, catalogue, source=DEMO_FILE.name)
+    session.flush()
+    offices = {
         o.code: o
         for o in session.scalars(sa.select(Office).where(Office.code.in_([c for c, _, _ in OFFICES])))
     }
-    for code, name, email in OFFICES:
-        office = existing.get(code)
-        if office is None:
-            office = existing[code] = Office(code=code)
-            session.add(office)
-        office.name, office.email, office.active = name, email, True
-    session.flush()
-    return existing
-
-
-def _upsert_categories(session: Session, offices: dict[str, Office]) -> list[CategoryRef]:
     codes = [c.code for c in CATEGORIES]
     existing = {c.code: c for c in session.scalars(sa.select(Category).where(Category.code.in_(codes)))}
-    for position, demo in enumerate(CATEGORIES, start=1):
-        category = existing.get(demo.code)
-        if category is None:
-            category = existing[demo.code] = Category(code=demo.code)
-            session.add(category)
-        category.group = demo.group
-        category.name = demo.name
-        category.help_text = demo.help_text
-        category.names = dict(demo.names)
-        category.help_texts = dict(demo.help_texts)
-        category.questions = [dict(q) for q in demo.questions]
-        category.kinds = demo.kinds
-        category.needs_location = demo.needs_location
-        category.default_office = offices[demo.office]
-        category.position = position * 10
-        category.active = True
-    session.flush()
-    return [
+    return offices, [
         CategoryRef(demo, existing[demo.code].id, offices[demo.office].id, offices[demo.office].name)
         for demo in CATEGORIES
     ]

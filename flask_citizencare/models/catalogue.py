@@ -80,6 +80,10 @@ class Category(Base):
     def label(self, language: str) -> str:
         return self.names.get(language) or self.name
 
+    def urgent_notice_in(self, language: str) -> str:
+        """The "urgent? call ... instead" notice in ``language``, else the default language's, or ""."""
+        return (self.urgent_notices or {}).get(language) or self.urgent_notice or ""
+
     def __repr__(self) -> str:
         return f"<Category {self.code}>"
 

@@ -22,7 +22,7 @@ from ..access import Actor, visible_reports
 from ..database.spatial import reports_in_box
 from ..domain.lifecycle import OPEN_STATUSES
 from ..i18n import gettext as _
-from ..models import Report
+from ..models import Category, Report
 from ..models.base import utcnow
 from .errors import InvalidInput
 from .knowledge import search_reports
@@ -58,13 +58,15 @@ def nearby_open_reports(
     """Open reports of ``category_id`` within ``radius_m`` of the point: ``(report, metres)``, nearest first.
 
     Only reports received in the last ``max_age_days`` that are not merged
-    into another. ``radius_m`` and ``max_age_days`` default to the settings
-    ``CITIZENCARE_DUPLICATE_RADIUS_M`` and ``CITIZENCARE_DUPLICATE_MAX_AGE_DAYS``.
+    into another. ``radius_m`` and ``max_age_days`` default to the category's
+    own (``Category.duplicate_radius_m``, ``duplicate_age_days``), else to the
+    settings ``CITIZENCARE_DUPLICATE_RADIUS_M`` and ``CITIZENCARE_DUPLICATE_MAX_AGE_DAYS``.
     ``public_only`` keeps to what the public may see (for the citizens' form);
     ``actor`` keeps to the cases that staff member may see.
     """
-    radius = _radius(radius_m)
-    max_age = _max_age(max_age_days)
+    own_radius, own_age = _category_defaults(session, category_id)
+    radius = _radius(radius_m if radius_m is not None else own_radius)
+    max_age = _max_age(max_age_days if max_age_days is not None else own_age)
     if not (_finite(lon) and _finite(lat) and -180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
         raise InvalidInput(_("The position is not valid."))
     now = now or utcnow()
@@ -118,7 +120,7 @@ def similar_reports(
         )
         return [(other, distance) for other, distance in nearby]
 
-    max_age = _max_age(None)
+    max_age = _max_age(_category_defaults(session, report.category_id)[1])
     limit = max(1, min(int(limit), MAX_LIMIT))
     same_text = search_reports(
         session,
@@ -165,6 +167,14 @@ def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     dlambda = math.radians(lon2 - lon1)
     a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _category_defaults(session: Session, category_id: int) -> tuple[int | None, int | None]:
+    """The category's own duplicate radius and age (None where it uses the settings')."""
+    row = session.execute(
+        sa.select(Category.duplicate_radius_m, Category.duplicate_age_days).where(Category.id == category_id)
+    ).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def _radius(value: float | None) -> float:

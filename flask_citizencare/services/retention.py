@@ -4,7 +4,8 @@ Two use cases, one way of forgetting a reporter (:func:`_forget_reporter`):
 
 - :func:`run_retention` (``flask citizencare retention run``, from cron): reports
   closed (resolved, closed or rejected) longer ago than
-  ``CITIZENCARE_RETENTION_MONTHS`` (or the months of their category in
+  ``CITIZENCARE_RETENTION_MONTHS`` (or the months of their category: its
+  ``retention_months`` as managers set it, else its entry in
   ``CITIZENCARE_RETENTION_MONTHS_BY_CATEGORY``) lose their reporter's contact
   and their followers, in batches committed one by one, so an interrupted run
   resumes where it stopped and a second run finds nothing to do;
@@ -138,12 +139,25 @@ def due_for_retention(
     """Ids (ascending, above ``after_id``) of closed reports past retention not yet through it."""
     default, by_category = _months(current_app.config)
     closed = _closed_since()
+    # The months managers set on the category win; then the configuration's by code; then the default.
+    own = sorted(
+        {
+            months
+            for months in session.scalars(sa.select(Category.retention_months).distinct())
+            if months is not None
+        }
+    )
     windows = [
-        sa.and_(Category.code == code, closed < now - relativedelta(months=months))
+        sa.and_(Category.retention_months == months, closed < now - relativedelta(months=months))
+        for months in own
+    ]
+    unset = Category.retention_months.is_(None)
+    windows += [
+        sa.and_(unset, Category.code == code, closed < now - relativedelta(months=months))
         for code, months in by_category.items()
     ]
     windows.append(
-        sa.and_(Category.code.not_in(list(by_category)), closed < now - relativedelta(months=default))
+        sa.and_(unset, Category.code.not_in(list(by_category)), closed < now - relativedelta(months=default))
     )
     done = sa.select(StatusEvent.id).where(
         StatusEvent.report_id == Report.id, StatusEvent.action == RETENTION_ACTION

@@ -1,61 +1,176 @@
-"""Keep a case's due times right: recomputed from its history on every change."""
+"""Keep a case's due times right: recomputed from its history on every change.
+
+The calendar and the policy in force are the configuration's
+(``CITIZENCARE_SLA_CALENDAR``, ``CITIZENCARE_SLA_POLICY``, parsed once in
+``state().settings``) with what managers stored on screen on top: the
+``CatalogueSetting`` rows ``"calendar"`` and ``"sla_policy"``, whose keys win
+over the configuration's. :func:`calendar` and :func:`policy` parse the
+combination once per process and keep it until a row's revision changes. The
+revisions are read with one small query **at most once per app context** (a
+request, a CLI command, a batch of the recompute job): they are remembered in
+:data:`flask.g`, so a web worker, the ``flask citizencare`` commands and the
+background recompute all see a manager's change from their next app context on
+(:func:`forget_revisions` makes the current one read them again).
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+import threading
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app, g, has_app_context
 
 from .. import signals
-from ..access import Actor
 from ..context import app_object, db_session, state
-from ..domain.lifecycle import Action, Role, Status
+from ..domain.lifecycle import Action, Status
 from ..domain.sla import BusinessCalendar, SlaPolicy, Suspension, due_times
-from ..i18n import gettext as _
-from ..models import Category, Report, StatusEvent
-from .errors import ChangedMeanwhile, Forbidden, InvalidInput
+from ..models import CatalogueSetting, Category, Report, StatusEvent
+from ..settings import Settings
+from .errors import ChangedMeanwhile
 from .locking import changing_case
 from .mail.notify import queue_staff_reminder
 
+log = logging.getLogger(__name__)
+
+#: The stored settings over the configuration: ``CatalogueSetting.key`` → what it overrides.
+CALENDAR_KEY = "calendar"
+POLICY_KEY = "sla_policy"
+_STORED_KEYS = (CALENDAR_KEY, POLICY_KEY)
+_G_STAMP = "_cc_sla_settings_stamp"
+#: Category policies kept parsed per process (by code and overrides), at most this many.
+_CATEGORY_CACHE_MAX = 512
+
+
+@dataclass
+class _Effective:
+    """The calendar and policy in force, with what they were parsed from."""
+
+    settings: Settings
+    stamp: tuple[tuple[str, int, str], ...]
+    calendar: BusinessCalendar
+    policy_config: Mapping[str, Any]
+    policy: SlaPolicy
+    by_category: dict[tuple[str, str], SlaPolicy] = field(default_factory=dict)
+
+
+_CACHE: weakref.WeakKeyDictionary[Flask, _Effective] = weakref.WeakKeyDictionary()
+_CACHE_LOCK = threading.Lock()
+
+
+def _stamp() -> tuple[tuple[str, int, str], ...]:
+    """The stored rows' ``(key, revision, updated_at)``, read at most once per app context."""
+    if has_app_context() and _G_STAMP in g:
+        return g.get(_G_STAMP)  # type: ignore[no-any-return]
+    session = db_session()
+    with session.no_autoflush:  # called in the middle of use cases: their pending changes stay pending
+        rows = session.execute(
+            sa.select(CatalogueSetting.key, CatalogueSetting.revision, CatalogueSetting.updated_at).where(
+                CatalogueSetting.key.in_(_STORED_KEYS)
+            )
+        ).all()
+    stamp = tuple(sorted((key, revision, str(updated)) for key, revision, updated in rows))
+    if has_app_context():
+        setattr(g, _G_STAMP, stamp)
+    return stamp
+
+
+def forget_revisions() -> None:
+    """Make the next :func:`calendar` or :func:`policy` of this app context read the revisions again."""
+    if has_app_context():
+        g.pop(_G_STAMP, None)
+
+
+def stored_values() -> dict[str, dict[str, Any]]:
+    """The stored ``"calendar"`` and ``"sla_policy"`` mappings (empty when not stored)."""
+    session = db_session()
+    with session.no_autoflush:
+        rows = session.execute(
+            sa.select(CatalogueSetting.key, CatalogueSetting.value).where(
+                CatalogueSetting.key.in_(_STORED_KEYS)
+            )
+        ).all()
+    found = {key: dict(value or {}) for key, value in rows}
+    return {key: found.get(key, {}) for key in _STORED_KEYS}
+
+
+def calendar_config(stored: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The calendar settings in force: the configuration's, then the stored keys over them."""
+    config = current_app.config
+    return {
+        "timezone": config["CITIZENCARE_TIMEZONE"],
+        **config["CITIZENCARE_SLA_CALENDAR"],
+        **(stored_values()[CALENDAR_KEY] if stored is None else stored),
+    }
+
+
+def policy_config(stored: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The policy settings in force: the configuration's, then the stored top-level keys over them."""
+    return {
+        **current_app.config["CITIZENCARE_SLA_POLICY"],
+        **(stored_values()[POLICY_KEY] if stored is None else stored),
+    }
+
+
+def _build(settings: Settings, stamp: tuple[tuple[str, int, str], ...]) -> _Effective:
+    stored = stored_values() if stamp else {CALENDAR_KEY: {}, POLICY_KEY: {}}
+    calendar_obj, policy_obj = settings.calendar, settings.sla_policy
+    if stored[CALENDAR_KEY]:
+        try:
+            calendar_obj = BusinessCalendar.from_config(calendar_config(stored[CALENDAR_KEY]))
+        except (TypeError, ValueError) as exc:  # written by hand in the database: keep the clock going
+            log.error("the stored business calendar is not usable (%s): using the configuration's", exc)
+    policy_mapping = policy_config(stored[POLICY_KEY])
+    if stored[POLICY_KEY]:
+        try:
+            policy_obj = SlaPolicy.from_config(policy_mapping)
+        except (TypeError, ValueError) as exc:
+            log.error("the stored service levels are not usable (%s): using the configuration's", exc)
+            policy_mapping = dict(current_app.config["CITIZENCARE_SLA_POLICY"])
+    return _Effective(settings, stamp, calendar_obj, policy_mapping, policy_obj)
+
+
+def _effective() -> _Effective:
+    settings = state().settings
+    stamp = _stamp()
+    app = app_object()
+    cached = _CACHE.get(app)
+    if cached is not None and cached.settings is settings and cached.stamp == stamp:
+        return cached
+    built = _build(settings, stamp)
+    with _CACHE_LOCK:
+        _CACHE[app] = built
+    return built
+
 
 def calendar() -> BusinessCalendar:
-    """The app's business calendar (parsed with the app's settings; it caches its years)."""
-    return state().settings.calendar
+    """The business calendar in force (configuration + stored settings; it caches its years)."""
+    return _effective().calendar
 
 
 def policy(category: Category | None = None) -> SlaPolicy:
-    """The configured policy, with the managers' overrides for ``category`` on top."""
+    """The policy in force, with the managers' overrides for ``category`` on top."""
+    effective = _effective()
     if category is None or not category.sla:
-        return state().settings.sla_policy
-    settings = dict(current_app.config["CITIZENCARE_SLA_POLICY"])
+        return effective.policy
+    key = (category.code, json.dumps(category.sla, sort_keys=True, default=str))
+    cached = effective.by_category.get(key)
+    if cached is not None:
+        return cached
+    settings = dict(effective.policy_config)
     categories = dict(settings.get("categories") or {})
     categories[category.code] = {**categories.get(category.code, {}), **category.sla}
     settings["categories"] = categories
-    return SlaPolicy.from_config(settings)
-
-
-def set_category_sla(actor: Actor, category_id: int, overrides: dict[str, Any] | None) -> Category:
-    """Managers (and admins) set a category's service levels; ``None`` goes back to the configuration.
-
-    Applies to due times computed from now on (each case's next change).
-    """
-    session = db_session()
-    if not actor.roles & {Role.MANAGER, Role.ADMIN}:
-        raise Forbidden(_("Only managers change service levels."))
-    category = session.get(Category, category_id)
-    if category is None:
-        raise InvalidInput(_("Choose a category from the list."))
-    cleaned = {k: v for k, v in (overrides or {}).items() if v not in (None, "", {})} or None
-    if cleaned is not None:
-        try:
-            SlaPolicy.from_config({"categories": {category.code: cleaned}})
-        except (TypeError, ValueError) as exc:
-            raise InvalidInput(_("These service levels are not valid: %(reason)s", reason=str(exc))) from None
-    category.sla = cleaned
-    session.commit()
-    return category
+    parsed = SlaPolicy.from_config(settings)
+    if len(effective.by_category) < _CATEGORY_CACHE_MAX:
+        effective.by_category[key] = parsed
+    return parsed
 
 
 def suspensions(report: Report) -> list[Suspension]:

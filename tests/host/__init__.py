@@ -45,6 +45,8 @@ def make_host_app(
             "CITIZENCARE_MUNICIPALITY_NAME": "Comune di Prova",
             # Tests post forms at once: the bot trap's minimum fill time is tested on its own.
             "CITIZENCARE_FORM_MIN_SECONDS": 0,
+            # Tests run the recompute of due times themselves, deterministically.
+            "CITIZENCARE_SLA_RECOMPUTE_IN_BACKGROUND": False,
             **config,
         }
     )

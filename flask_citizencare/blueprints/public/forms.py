@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from wtforms import (
@@ -16,6 +17,7 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TelField,
     TextAreaField,
@@ -30,10 +32,23 @@ from wtforms.validators import (
     StopValidation,
     ValidationError,
 )
+from wtforms.widgets import DateTimeLocalInput
 
 from ...domain.lifecycle import Kind
+from ...domain.questions import (
+    DATETIME,
+    MULTI,
+    SINGLE,
+    TEXT,
+    AnswerError,
+    Localized,
+    Question,
+    on_form,
+    parse_answer,
+)
 from ...i18n import lazy_gettext as _l
 from ...models import Category
+from ...services.questions import answer_message, default_language, questions_of
 from ...services.reports import Submission
 from ...web.forms import CitizenCareForm
 from .bot_trap import BotTrap
@@ -77,21 +92,79 @@ def question_field_name(category: Category, key: str) -> str:
     return f"q_{category.id}_{key}"
 
 
-def _question_field(category: Category, question: dict[str, Any], language: str) -> Field:
-    label = question.get("label")
-    text = (
-        label.get(language) or label.get("it") or question["key"] if isinstance(label, dict) else str(label)
-    )
-    validators: list[Any] = [Optional(), Length(max=TEXT_MAX)]
-    if question.get("type") == "choice":
-        choices = [SelectChoice("", "—")]
-        for choice in question.get("choices", []):
-            shown = choice.get("label") or choice["value"]
-            if isinstance(shown, dict):
-                shown = shown.get(language) or shown.get("it") or choice["value"]
-            choices.append(SelectChoice(choice["value"], str(shown)))
-        return SelectField(text, choices=choices, validators=[Optional()])
-    return StringField(text, validators=validators)
+@dataclass(frozen=True)
+class QuestionItem:
+    """One extra question as the form shows it: its field (None for a note) and its texts.
+
+    ``label`` and ``help`` tell whether they fell back to the default language (the preview marks it);
+    ``choice_labels`` are the list values shown, each as ``(value, Localized)``.
+    """
+
+    question: Question
+    field_name: str | None
+    label: Localized
+    help: Localized | None
+    choice_labels: tuple[tuple[str, Localized], ...] = ()
+
+    @property
+    def fallbacks(self) -> bool:
+        return (
+            self.label.fallback
+            or (self.help is not None and self.help.fallback)
+            or any(label.fallback for _value, label in self.choice_labels)
+        )
+
+
+def question_items(category: Category, language: str) -> tuple[QuestionItem, ...]:
+    """The category's questions on the form (not retired), in order, in ``language``."""
+    default = default_language()
+    items = []
+    for question in on_form(questions_of(category)):
+        items.append(
+            QuestionItem(
+                question=question,
+                field_name=question_field_name(category, question.key) if question.answers else None,
+                label=question.label(language, default),
+                help=question.help(language, default),
+                choice_labels=tuple((c.value, c.label(language, default)) for c in question.active_choices),
+            )
+        )
+    return tuple(items)
+
+
+class DateTimeLocalText(StringField):
+    """A ``datetime-local`` input whose text the domain parses (so the same rules for every browser)."""
+
+    widget = DateTimeLocalInput()
+
+
+class CheckboxesField(SelectMultipleField):
+    """A multi-value list: rendered as checkboxes by the template."""
+
+    def pre_validate(self, form: Any) -> None:
+        pass  # the domain checks the values, and only for the chosen category
+
+
+def _question_field(item: QuestionItem) -> Field:
+    question = item.question
+    text = item.label.text
+    description = item.help.text if item.help is not None else ""
+    kind = question.type
+    choices = [SelectChoice(value, label.text) for value, label in item.choice_labels]
+    if kind == SINGLE:
+        return SelectField(
+            text,
+            choices=[SelectChoice("", _l("Choose…")), *choices],
+            description=description,
+            validate_choice=False,
+        )
+    if kind == MULTI:
+        return CheckboxesField(text, choices=choices, description=description, validate_choice=False)
+    if kind == TEXT:
+        return TextAreaField(text, description=description)
+    if kind == DATETIME:
+        return DateTimeLocalText(text, description=description)
+    return StringField(text, description=description)
 
 
 class ReportForm(CitizenCareForm):
@@ -183,6 +256,10 @@ class ReportForm(CitizenCareForm):
         self.category.choices = choices
         self._categories = {str(c.id): c for c in categories}
 
+    def offers(self, category_id: int) -> bool:
+        """The form lists the category (it is active)."""
+        return str(category_id) in self._categories
+
     def chosen_category(self) -> Category | None:
         return self._categories.get(self.category.data or "")
 
@@ -230,14 +307,40 @@ class CitizenReportForm(BotTrap, ReportForm):
 def report_form_class(
     categories: Sequence[Category], language: str, base: type[ReportForm] = ReportForm
 ) -> type[ReportForm]:
-    """The form (``base``) with each category's extra questions as fields of their own."""
-    fields = {
-        question_field_name(category, question["key"]): _question_field(category, question, language)
-        for category in categories
-        for question in category.questions or []
-        if question.get("key")
+    """The form (``base``) with each category's extra questions as fields of their own.
+
+    The class keeps each category's :class:`QuestionItem` list in ``question_items`` (by category id).
+    """
+    items = {category.id: question_items(category, language) for category in categories}
+    fields: dict[str, Any] = {
+        item.field_name: _question_field(item)
+        for category_items in items.values()
+        for item in category_items
+        if item.field_name is not None
     }
+    fields["question_items"] = items
     return type("CategoryReportForm", (base,), fields)
+
+
+def answer_field_errors(form: ReportForm, category: Category) -> dict[str, Any]:
+    """The chosen category's answers by key; refused answers put their message on their field."""
+    answers: dict[str, Any] = {}
+    items: dict[int, tuple[QuestionItem, ...]] = getattr(form, "question_items", {})
+    for item in items.get(category.id, ()):
+        if item.field_name is None:
+            continue
+        field = form[item.field_name]
+        if field.errors:
+            continue  # the guards of every field said it already (control characters...)
+        raw = [v for v in (field.raw_data or []) if isinstance(v, str)]
+        try:
+            value = parse_answer(item.question, raw)
+        except AnswerError as error:
+            field.errors = [*field.errors, answer_message(error)]
+            continue
+        if value is not None:
+            answers[item.question.key] = value
+    return answers
 
 
 class AddInformationForm(BotTrap):

@@ -30,6 +30,7 @@ from ...i18n import current_language
 from ...i18n import gettext as _
 from ...models import Category, Photo
 from ...parsing import InputError, parse_id
+from ...queries.categories import active_successor, category_by_reference
 from ...queries.reports import (
     active_categories,
     public_photo_by_key,
@@ -64,8 +65,8 @@ from .forms import (
     FollowForm,
     ReportForm,
     SurveyForm,
+    answer_field_errors,
     parse_coordinate,
-    question_field_name,
     report_form_class,
 )
 from .submission_tokens import new_submission_token
@@ -126,17 +127,11 @@ def _location(form: ReportForm) -> tuple[float | None, float | None, str | None]
 
 
 def _answers(form: ReportForm) -> dict[str, Any]:
+    """The chosen category's answers by key (a multi-value list as a list); errors go on the fields."""
     category = form.chosen_category()
     if category is None:
         return {}
-    answers = {}
-    for question in category.questions or []:
-        value = form[question_field_name(category, question["key"])].data
-        if question.get("required") and not value:
-            form[question_field_name(category, question["key"])].errors = [_("This answer is required.")]
-        elif value:
-            answers[question["key"]] = value
-    return answers
+    return answer_field_errors(form, category)
 
 
 @dataclass
@@ -154,10 +149,10 @@ def check_report_parts(form: ReportForm, categories: Sequence[Category]) -> Repo
     """Shared by the citizen's form and the staff intake; errors are set on the form."""
     answers = _answers(form)
     ok = not any(
-        form[question_field_name(c, q["key"])].errors
-        for c in categories
-        for q in c.questions or []
-        if q.get("key")
+        form[item.field_name].errors
+        for items in getattr(form, "question_items", {}).values()
+        for item in items
+        if item.field_name is not None
     )
     location: tuple[float | None, float | None, str | None] = (None, None, None)
     location_error = None
@@ -171,6 +166,30 @@ def check_report_parts(form: ReportForm, categories: Sequence[Category]) -> Repo
         form.photos.errors = photo_errors
         ok = False
     return ReportParts(answers, location, location_error, photos, ok)
+
+
+def _successor_note(form: ReportForm, reference: str | None) -> str | None:
+    """A category the form no longer offers, named by a link or a form sent earlier: its successor instead.
+
+    The successor (if the category has an active one) is chosen on the form;
+    the note says so, or that the category is no longer in use.
+    """
+    found = category_by_reference(reference)
+    if found is None or found.active:
+        if found is not None and form.offers(found.id):
+            form.category.data = str(found.id)
+        return None
+    language = current_language()
+    successor = active_successor(found)
+    if successor is not None and form.offers(successor.id):
+        form.category.data = str(successor.id)
+        return _(
+            "“%(old)s” is no longer in use: “%(new)s” replaces it and is chosen below. "
+            "Change it if it does not fit.",
+            old=found.label(language),
+            new=successor.label(language),
+        )
+    return _("“%(old)s” is no longer in use: choose another category.", old=found.label(language))
 
 
 @accepts_photos
@@ -187,8 +206,13 @@ def new_report() -> ResponseReturnValue:
         )
         _prefill(form)
         _place_from_query(form)
+        note = _successor_note(form, request.args.get("category")) if request.args.get("category") else None
         return render_template(
-            "citizencare/public/new.html", form=form, categories=categories, location_error=None
+            "citizencare/public/new.html",
+            form=form,
+            categories=categories,
+            location_error=None,
+            category_note=note,
         )
 
     location_error = None
@@ -208,6 +232,12 @@ def new_report() -> ResponseReturnValue:
     valid = valid and parts.ok
     location_error = parts.location_error
     if not valid:
+        if form.category.errors and form.chosen_category() is None:
+            # A category deactivated since the form was shown: offer its successor.
+            before = form.category.data
+            note = _successor_note(form, before)
+            if note is not None and form.category.data != before:
+                form.category.errors = [note]
         return render_template(
             "citizencare/public/new.html", form=form, categories=categories, location_error=location_error
         ), 400

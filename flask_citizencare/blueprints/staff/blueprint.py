@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import admin_staff, dashboard, library, offices, outbox, preferences, routing, service_levels, views
+from . import (
+    admin_staff,
+    calendar_admin,
+    categories,
+    dashboard,
+    library,
+    offices,
+    outbox,
+    preferences,
+    questions,
+    routing,
+    service_levels,
+    views,
+)
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 blueprint.before_request(views.require_staff)
@@ -23,7 +36,10 @@ blueprint.add_url_rule("/intake", "intake", views.intake, methods=["GET", "POST"
 blueprint.add_url_rule("/knowledge", "knowledge", library.knowledge)
 blueprint.add_url_rule("/canned", "canned", library.canned, methods=["GET", "POST"])
 blueprint.add_url_rule(
-    "/service-levels", "service_levels", service_levels.service_levels, methods=["GET", "POST"]
+    "/service-levels",
+    "service_levels_old_address",
+    service_levels.service_levels_old_address,
+    methods=["GET", "POST"],
 )
 blueprint.add_url_rule("/preferences", "preferences", preferences.preferences, methods=["GET", "POST"])
 blueprint.add_url_rule("/dashboard", "dashboard", dashboard.dashboard)
@@ -54,6 +70,71 @@ blueprint.add_url_rule(
 )
 blueprint.add_url_rule(
     "/admin/offices/<cc_id:office_id>/delete", "office_delete", offices.office_delete, methods=["POST"]
+)
+blueprint.add_url_rule(
+    "/admin/service-levels", "service_levels", service_levels.service_levels, methods=["GET", "POST"]
+)
+blueprint.add_url_rule(
+    "/admin/calendar", "calendar_admin", calendar_admin.calendar_admin, methods=["GET", "POST"]
+)
+blueprint.add_url_rule("/admin/categories", "category_list", categories.category_list)
+blueprint.add_url_rule(
+    "/admin/categories/new", "category_new", categories.category_edit, methods=["GET", "POST"]
+)
+blueprint.add_url_rule(
+    "/admin/categories/groups", "category_group", categories.category_group, methods=["POST"]
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>",
+    "category_edit",
+    categories.category_edit,
+    methods=["GET", "POST"],
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>/move", "category_move", categories.category_move, methods=["POST"]
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>/deactivate",
+    "category_deactivate",
+    categories.category_deactivate,
+    methods=["GET", "POST"],
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>/activate",
+    "category_activate",
+    categories.category_activate,
+    methods=["POST"],
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>/delete",
+    "category_delete",
+    categories.category_delete,
+    methods=["POST"],
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>/questions", "question_list", questions.question_list
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>/questions/new",
+    "question_new",
+    questions.question_edit,
+    methods=["GET", "POST"],
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>/questions/<question_key>/edit",
+    "question_edit",
+    questions.question_edit,
+    methods=["GET", "POST"],
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>/questions/<question_key>"
+    "/<any(up, down, retire, restore, delete):change>",
+    "question_change",
+    questions.question_change,
+    methods=["POST"],
+)
+blueprint.add_url_rule(
+    "/admin/categories/<cc_id:category_id>/preview", "question_preview", questions.question_preview
 )
 blueprint.add_url_rule("/admin/routing", "routing_list", routing.rule_list)
 blueprint.add_url_rule("/admin/routing/new", "routing_new", routing.rule_edit, methods=["GET", "POST"])

@@ -31,6 +31,7 @@ from ...services.cases import classify as classify_case
 from ...services.cases import moderate as moderate_case
 from ...services.duplicates import similar_reports
 from ...services.errors import ActionRefused
+from ...services.questions import shown_answers
 from ...services.staff import staff_member_for
 from ...services.threads import post_message
 from ...services.triage import ActionInput, apply_action, load_case
@@ -201,6 +202,7 @@ def _case_context(report: Report) -> dict[str, Any]:
     return {
         "canned": canned,
         "report": report,
+        "answers": shown_answers(report, current_language()),
         "actions": actions,
         "needs": {t.action.value: {n.value for n in t.needs} for t in actions},
         "offices": _offices(),

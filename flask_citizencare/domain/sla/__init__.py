@@ -23,7 +23,7 @@ from .due import (
     resolution_due,
     sla_state,
 )
-from .durations import parse_duration
+from .durations import format_duration, parse_duration
 from .policy import DEFAULT_ACKNOWLEDGEMENT, DEFAULT_RESOLUTION, CategoryOverride, SlaPolicy
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "Suspension",
     "acknowledgement_due",
     "due_times",
+    "format_duration",
     "parse_duration",
     "remaining",
     "resolution_due",

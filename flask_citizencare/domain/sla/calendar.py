@@ -9,7 +9,8 @@ Business time
     national holidays (``holidays.country_holidays``), recurring local holidays
     such as the patron saint (San Petronio, 4 October, in Bologna; note that the
     ``holidays`` package lists 4 October, St Francis, as national from 2026 on)
-    and one-off closures.
+    and one-off closures, whole days (14 August) or part of a day (24 December
+    from 13:00: ``"2026-12-24 13:00-17:00"``).
     Each local calendar year is turned once into a sorted table of opening
     intervals in UTC with running totals, so :meth:`~BusinessCalendar.add` and
     :meth:`~BusinessCalendar.elapsed` are a couple of binary searches whatever
@@ -97,7 +98,11 @@ class BusinessCalendar:
     non-overlapping ``(start, end)`` minutes after local midnight (end up to
     1440, i.e. 24:00). ``local_holidays`` are recurring ``(month, day)`` pairs
     (29 February only counts in leap years); ``closures`` are one-off dates
-    (for instance the days the charter lets the help desk close each year).
+    (for instance the days the charter lets the help desk close each year);
+    ``partial_closures`` are one-off ``(date, start, end)`` hours closed on an
+    otherwise working day, in minutes after local midnight (24 December
+    13:00–17:00 is ``(date(2026, 12, 24), 780, 1020)``); a day whose opening
+    hours they cover entirely counts as closed.
     ``country``/``subdiv`` select the ``holidays`` package's calendar
     (``None`` country: no national holidays). ``non_working_day_start`` is the
     charter's 09:00 rule in minutes after midnight (``None``: a request made on
@@ -113,9 +118,13 @@ class BusinessCalendar:
     subdiv: str | None = None
     local_holidays: frozenset[tuple[int, int]] = frozenset()
     closures: frozenset[date] = frozenset()
+    partial_closures: frozenset[tuple[date, int, int]] = frozenset()
     non_working_day_start: int | None = 9 * 60
     _tz: ZoneInfo = field(init=False, repr=False, compare=False)
     _years: dict[int, _Year] = field(init=False, repr=False, compare=False, default_factory=dict)
+    _partial: dict[date, tuple[Interval, ...]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         hours = tuple(tuple((int(s), int(e)) for s, e in day) for day in self.hours)
@@ -137,6 +146,17 @@ class BusinessCalendar:
         for month, day_of_month in self.local_holidays:
             date(2000, month, day_of_month)  # a leap year: ValueError for 31 April, 30 February...
         object.__setattr__(self, "closures", frozenset(self.closures))
+        partial = frozenset((day, int(s), int(e)) for day, s, e in self.partial_closures)
+        for when, start, end in partial:
+            if not isinstance(when, date) or isinstance(when, datetime):
+                raise ValueError(f"a partial closure needs a date, not {when!r}")
+            if not 0 <= start < end <= DAY_MINUTES:
+                raise ValueError(f"closure {when} {_fmt_interval((start, end))} is not within one day")
+        object.__setattr__(self, "partial_closures", partial)
+        by_day: dict[date, list[Interval]] = {}
+        for when, start, end in sorted(partial):
+            by_day.setdefault(when, []).append((start, end))
+        object.__setattr__(self, "_partial", {d: tuple(v) for d, v in by_day.items()})
         if self.non_working_day_start is not None and not 0 <= self.non_working_day_start < DAY_MINUTES:
             raise ValueError("non_working_day_start must be a time of day")
         try:
@@ -166,8 +186,9 @@ class BusinessCalendar:
           them (``"mon-fri"``) or numbers 0–6 (Monday 0); days not listed are closed;
         - ``country`` (``"IT"``, or None for no national holidays) and ``subdiv``
           (a province code of the ``holidays`` package, e.g. ``"BO"``, which adds its patron saint);
-        - ``local_holidays``: recurring ``"10-04"`` or ``(10, 4)``, and one-off ``"2026-08-14"``
-          or :class:`~datetime.date` items;
+        - ``local_holidays``: recurring ``"10-04"`` or ``(10, 4)``, one-off ``"2026-08-14"``
+          or :class:`~datetime.date` items, and one-off part-day closures
+          ``"2026-12-24 13:00-17:00"`` (the office closes at 13:00 that day);
         - ``non_working_day_start``: ``"09:00"`` (the charter's rule) or None.
 
         Raises :class:`ValueError` with a readable message on anything else.
@@ -193,7 +214,9 @@ class BusinessCalendar:
         if "subdiv" in config:
             kwargs["subdiv"] = None if config["subdiv"] is None else str(config["subdiv"])
         if "local_holidays" in config:
-            kwargs["local_holidays"], kwargs["closures"] = _parse_holidays(config["local_holidays"])
+            kwargs["local_holidays"], kwargs["closures"], kwargs["partial_closures"] = _parse_holidays(
+                config["local_holidays"]
+            )
         if "non_working_day_start" in config:
             value = config["non_working_day_start"]
             kwargs["non_working_day_start"] = None if value is None else _parse_clock(value, allow_24=False)
@@ -225,6 +248,26 @@ class BusinessCalendar:
             if self.is_working_day(day):
                 return day
         raise ValueError(f"no working day in the {_MAX_EMPTY_YEARS} years after {day}")
+
+    def national_holidays(self, year: int, language: str | None = None) -> list[tuple[date, str]]:
+        """The ``holidays`` package's holidays of ``year`` for the calendar's country, by date.
+
+        ``language`` is a locale such as ``"en"`` or ``"it"``: the names are in the
+        first language the package offers for the country that matches it, else in
+        Italian when offered, else in the package's default language.
+        """
+        if self.country is None:
+            return []
+        offered = holidays_lib.country_holidays(self.country, subdiv=self.subdiv).supported_languages
+        wanted = None
+        for candidate in (language, "it"):
+            if candidate:
+                prefix = candidate.split("_")[0]
+                wanted = next((lang for lang in offered if lang.split("_")[0] == prefix), None)
+                if wanted:
+                    break
+        table = holidays_lib.country_holidays(self.country, subdiv=self.subdiv, years=year, language=wanted)
+        return sorted((d, str(name)) for d, name in table.items() if d.year == year)
 
     # -- instants ------------------------------------------------------------
 
@@ -298,7 +341,10 @@ class BusinessCalendar:
         one_day = timedelta(days=1)
         while day.year == year:
             if day not in closed:
-                for start_minute, end_minute in self.hours[day.weekday()]:
+                hours = self.hours[day.weekday()]
+                if day in self._partial:
+                    hours = _subtract(hours, self._partial[day])
+                for start_minute, end_minute in hours:
                     start = self._wall_us(day, start_minute)
                     end = self._wall_us(day, end_minute)
                     if ends and start < ends[-1]:  # only when a daylight-saving fold folds hours together
@@ -324,6 +370,9 @@ class BusinessCalendar:
             except ValueError:  # 29 February of a common year
                 pass
         days.update(d for d in self.closures if d.year == year)
+        for day, closed in self._partial.items():
+            if day.year == year and not _subtract(self.hours[day.weekday()], closed):
+                days.add(day)  # closed for all its opening hours: a closed day (the 09:00 rule applies)
         return frozenset(days)
 
     def _wall_us(self, day: date, minute: int) -> int:
@@ -463,12 +512,18 @@ def _parse_week(value: object) -> tuple[tuple[Interval, ...], ...]:
     return tuple(tuple(day or ()) for day in week)
 
 
-def _parse_holidays(value: object) -> tuple[frozenset[tuple[int, int]], frozenset[date]]:
+def _parse_holidays(
+    value: object,
+) -> tuple[frozenset[tuple[int, int]], frozenset[date], frozenset[tuple[date, int, int]]]:
     if isinstance(value, str) or not isinstance(value, Iterable):
         raise ValueError("local_holidays must be a list such as ['10-04', '2026-08-14']")
     recurring: set[tuple[int, int]] = set()
     dated: set[date] = set()
+    partial: set[tuple[date, int, int]] = set()
     for item in value:
+        if isinstance(item, str) and " " in item.strip():
+            partial.add(_parse_partial(item))
+            continue
         if isinstance(item, datetime):
             raise ValueError(f"local holiday {item!r} must be a date, not a datetime")
         if isinstance(item, date):
@@ -493,7 +548,38 @@ def _parse_holidays(value: object) -> tuple[frozenset[tuple[int, int]], frozense
                 f"cannot read the local holiday {item!r} (write 'MM-DD' for every year or 'YYYY-MM-DD')"
             ) from None
         recurring.add((month, day))
-    return frozenset(recurring), frozenset(dated)
+    return frozenset(recurring), frozenset(dated), frozenset(partial)
+
+
+def _parse_partial(item: str) -> tuple[date, int, int]:
+    """``"2026-12-24 13:00-17:00"`` → ``(date(2026, 12, 24), 780, 1020)``."""
+    day_text, _, hours_text = item.strip().partition(" ")
+    try:
+        parts = [int(p) for p in day_text.split("-")]
+        if len(parts) != 3:
+            raise ValueError
+        day = date(*parts)
+    except (TypeError, ValueError):
+        raise ValueError(f"cannot read the closure {item!r} (write e.g. '2026-12-24 13:00-17:00')") from None
+    start, end = _parse_interval(hours_text.strip())
+    return day, start, end
+
+
+def _subtract(hours: Sequence[Interval], closed: Sequence[Interval]) -> tuple[Interval, ...]:
+    """The parts of ``hours`` outside every interval of ``closed`` (both sorted lists of intervals)."""
+    remaining = list(hours)
+    for c_start, c_end in closed:
+        kept: list[Interval] = []
+        for start, end in remaining:
+            if end <= c_start or c_end <= start:
+                kept.append((start, end))
+                continue
+            if start < c_start:
+                kept.append((start, c_start))
+            if c_end < end:
+                kept.append((c_end, end))
+        remaining = kept
+    return tuple(remaining)
 
 
 def _fmt_interval(interval: Interval) -> str:

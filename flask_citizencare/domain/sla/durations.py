@@ -13,7 +13,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-__all__ = ["parse_duration"]
+__all__ = ["format_duration", "parse_duration"]
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _US: Final = timedelta(microseconds=1)
@@ -63,7 +63,10 @@ def parse_duration(value: timedelta | str) -> timedelta:
         position = match.end()
     if not text:
         raise ValueError("empty duration")
-    return timedelta(seconds=seconds)
+    try:
+        return timedelta(seconds=seconds)
+    except OverflowError:
+        raise ValueError(f"the duration {value!r} is too long") from None
 
 
 def _check_duration(value: object, what: str) -> timedelta:
@@ -72,3 +75,14 @@ def _check_duration(value: object, what: str) -> timedelta:
     if value < timedelta(0):
         raise ValueError(f"{what} must not be negative, got {value}")
     return value
+
+
+def format_duration(value: timedelta) -> str:
+    """The notation :func:`parse_duration` reads: ``"7d"`` for whole days, else ``"1h30m"``, ``"45s"``."""
+    seconds = int(_check_duration(value, "duration").total_seconds())
+    if seconds and seconds % 86400 == 0:
+        return f"{seconds // 86400}d"
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "") + (f"{secs}s" if secs else "")
+    return text or "0m"

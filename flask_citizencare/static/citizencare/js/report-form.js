@@ -19,6 +19,13 @@
       help.textContent = source ? source.textContent : "";
       help.hidden = !source || !source.textContent.trim();
     }
+    // The chosen category's urgent notice where it is chosen; the list of all of them folds away.
+    var urgent = document.getElementById("cc-urgent-notice");
+    var urgentSource = id && document.getElementById("cc-urgent-" + id);
+    if (urgent) {
+      urgent.textContent = urgentSource ? urgentSource.textContent : "";
+      urgent.hidden = !urgentSource || !urgentSource.textContent.trim();
+    }
     document.querySelectorAll(".cc-questions").forEach(function (fieldset) {
       var mine = fieldset.getAttribute("data-category") === id;
       fieldset.hidden = !mine;
@@ -28,6 +35,8 @@
   if (category) {
     category.addEventListener("change", showCategory);
     showCategory();
+    var urgentList = document.getElementById("cc-urgent-list");
+    if (urgentList) { urgentList.open = false; }
   }
 
   // Focus the error summary so screen readers announce it.
