@@ -645,3 +645,26 @@ def test_a_refusal_points_at_its_field(app: Flask, team: Team) -> None:
     response = ask(marco, category=str(team.potholes.id), lat="95", lon="11")
     assert response.status_code == 400
     assert '<a href="#lat">Give a latitude from -90 to 90' in response.get_data(as_text=True)
+
+
+def test_a_catalogue_import_refreshes_the_parsed_rules(app: Flask, tmp_path: Any) -> None:
+    import copy
+
+    from .test_catalogue_file import BASE, run, write
+
+    assert run(app, "import", "--shipped", "comune-base").exit_code == 0
+    with app.app_context():
+        routing.rules_changed(host_db.session)  # as a change on screen would: the rules are cached
+        host_db.session.commit()
+    with app.app_context():
+        before = routing.stored_routing_rules(host_db.session)
+        host_db.session.remove()
+    assert len(before) == 16 and before[0].office == "manutenzione-strade"
+    content = copy.deepcopy(BASE)
+    content["routing"][0]["active"] = False
+    result = run(app, "import", write(tmp_path, content))
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        after = routing.stored_routing_rules(host_db.session)
+        host_db.session.remove()
+    assert len(after) == 15 and after[0].number == 2
