@@ -52,7 +52,7 @@ SETTINGS: dict[str, Setting] = {
     ),
     "DISTRICTS": Setting(
         (),
-        "Named parts of the municipality staff can filter the queue by: a list of "
+        "Named parts of the municipality, which staff filter the queue by and routing rules name: a list of "
         "{'name': 'Navile', 'bbox': (min_lon, min_lat, max_lon, max_lat)}.",
     ),
     "MAP_CENTER": Setting((41.9028, 12.4964), "Initial map centre as (lat, lon)."),
@@ -67,7 +67,8 @@ SETTINGS: dict[str, Setting] = {
     ),
     "ROUTING": Setting(
         (),
-        "Routing rules tried before the category's default office: a list of "
+        "Routing rules tried after the ones managers keep on the routing screen and before the "
+        "category's default office: a list of "
         "{'office': code, 'categories': [codes] (optional), 'area': GeoJSON polygon (optional)}.",
     ),
     "SLA_CALENDAR": Setting(

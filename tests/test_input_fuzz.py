@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import Rule
 
-from flask_citizencare.models import CannedReply
+from flask_citizencare.models import CannedReply, RoutingRuleRecord
 
 from .factories import create_photo, create_report
 from .host import host_db
@@ -104,6 +104,8 @@ def _samples(app: Flask, team: Team) -> dict[str, str]:
         ]
         template = CannedReply(code="fuzz", title="Fuzz", body="Testo {numero}", language="it")
         host_db.session.add(template)
+        rule = RoutingRuleRecord(position=1, category_id=team.potholes.id, office_id=team.roads.id)
+        host_db.session.add(rule)
         host_db.session.commit()
         return {
             "report_id": str(report.id),
@@ -113,6 +115,7 @@ def _samples(app: Flask, team: Team) -> dict[str, str]:
             "question_key": "light_problem",
             "change": "retire",
             "template_id": str(template.id),
+            "rule_id": str(rule.id),
             "public_id": report.public_id,
             "token": report.tracking_token,
             "key": photo.storage_key,
@@ -213,6 +216,10 @@ def test_no_input_makes_a_server_error(fuzz: dict[str, Any], data: st.DataObject
         ("/citizencare/staff/?received_from=0001-01-01", 400),
         ("/citizencare/staff/?q=a%00b", 400),
         ("/citizencare/staff/reports/99999999999999999999", 404),
+        ("/citizencare/staff/admin/routing?category=99999999999999999999", 400),
+        ("/citizencare/staff/admin/routing?category=1&lat=91&lon=11.3", 400),
+        ("/citizencare/staff/admin/routing?category=1&district=%00", 400),
+        ("/citizencare/staff/admin/routing/99999999999999999999", 404),
         ("/citizencare/staff/knowledge?q=buca&category=99999999999999999999", 400),
         ("/citizencare/reports/2026%00", 404),
         ("/citizencare/dashboard?since=0001-01-01", 400),

@@ -48,6 +48,7 @@ FILLERS: dict[str, Any] = {
     "question_key": lambda r: "no_such_question",
     "change": lambda r: "retire",
     "template_id": lambda r: r["id"],
+    "rule_id": lambda r: r["id"],
 }
 
 

@@ -52,6 +52,7 @@ from ..models import CannedReply, CatalogueSetting, Category, Office, Report, Ro
 from ..models.base import utcnow
 from . import audit
 from .errors import InvalidInput
+from .routing import rules_changed
 from .sla_settings import request_recompute
 
 __all__ = [
@@ -569,6 +570,7 @@ def _apply(session: Session, plan: ImportPlan, source: str) -> None:
             rule_change = changed.get(("routing", f"routing[{j}]"))
             if rule_change is not None:
                 entries.append((rule_change, row))
+        rules_changed(session)  # every process parses the stored rules again
 
     for section, key in SETTING_KEYS.items():
         setting_change = changed.get((section, section))

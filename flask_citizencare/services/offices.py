@@ -20,6 +20,7 @@ from ..i18n import gettext as _
 from ..models import Category, Office, OfficeMember, Report, StaffMember
 from . import audit
 from .errors import Forbidden, InvalidInput, NotFound, NotNow
+from .routing import stored_rule_numbers
 
 #: A code as routing rules and catalogue files name an office: lowercase letters, digits, hyphens.
 CODE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -56,15 +57,32 @@ def _clean(data: OfficeInput) -> OfficeInput:
     return OfficeInput(code, name, email, data.external, data.technician_ids)
 
 
-def routing_rules_naming(code: str) -> list[int]:
-    """The numbers (from 1, in their order) of the routing rules that send cases to office ``code``."""
-    return [n for n, rule in enumerate(state().settings.routing, start=1) if rule.office == code]
+def routing_rules_naming(code: str, office_id: int | None = None, *, inactive_too: bool = False) -> list[str]:
+    """The routing rules that send cases to the office, as the messages name them.
+
+    The stored rules that target ``office_id`` first (active ones, every one
+    if ``inactive_too``), as ``#n (stored)`` with their number on the routing
+    screen; then the numbers (from 1, in their order) of the rules of
+    ``CITIZENCARE_ROUTING`` that name office ``code``.
+    """
+    names = []
+    if office_id is not None:
+        names = [
+            _("#%(number)d (stored)", number=number)
+            for number, rule in stored_rule_numbers(db_session())
+            if rule.office_id == office_id and (rule.active or inactive_too)
+        ]
+    return names + [str(n) for n, rule in enumerate(state().settings.routing, start=1) if rule.office == code]
 
 
-def _rules_naming(office: Office) -> str | None:
-    """``"2, 5"`` for the routing rules that name the office, ``None`` if none does."""
-    rules = routing_rules_naming(office.code)
-    return ", ".join(str(n) for n in rules) if rules else None
+def _rules_naming(office: Office, *, stored: bool = True, inactive_too: bool = False) -> str | None:
+    """``"#1 (stored), 2, 5"`` for the routing rules that name the office, ``None`` if none does.
+
+    ``stored`` False: only the configured rules (they name the office by code;
+    stored rules by id, so a new code does not concern them).
+    """
+    rules = routing_rules_naming(office.code, office.id if stored else None, inactive_too=inactive_too)
+    return ", ".join(rules) if rules else None
 
 
 def open_cases(office_id: int) -> int:
@@ -179,7 +197,7 @@ def update_office(actor: Actor, office_id: int, data: OfficeInput) -> Office:
     try:
         office = _office(office_id)
         if data.code != office.code:
-            rules = _rules_naming(office)
+            rules = _rules_naming(office, stored=False)
             if rules:
                 raise NotNow(
                     _(
@@ -248,7 +266,7 @@ def delete_office(actor: Actor, office_id: int) -> None:
         office = _office(office_id)
         if session.scalar(sa.select(Report.id).where(Report.office_id == office.id).limit(1)) is not None:
             raise NotNow(_("An office that has had cases cannot be deleted; deactivate it instead."))
-        rules = _rules_naming(office)
+        rules = _rules_naming(office, inactive_too=True)
         if rules:
             raise NotNow(
                 _(

@@ -16,6 +16,7 @@ from . import (
     outbox,
     preferences,
     questions,
+    routing,
     service_levels,
     views,
 )
@@ -161,3 +162,23 @@ blueprint.add_url_rule(
 )
 blueprint.add_url_rule("/admin/audit", "audit_trail", audit.audit_trail)
 blueprint.add_url_rule("/admin/staff/invite", "staff_invite", admin_staff.staff_invite, methods=["POST"])
+blueprint.add_url_rule("/admin/routing", "routing_list", routing.rule_list)
+blueprint.add_url_rule("/admin/routing/new", "routing_new", routing.rule_edit, methods=["GET", "POST"])
+blueprint.add_url_rule(
+    "/admin/routing/<cc_id:rule_id>", "routing_edit", routing.rule_edit, methods=["GET", "POST"]
+)
+blueprint.add_url_rule(
+    "/admin/routing/<cc_id:rule_id>/move", "routing_move", routing.rule_move, methods=["POST"]
+)
+blueprint.add_url_rule(
+    "/admin/routing/<cc_id:rule_id>/deactivate",
+    "routing_deactivate",
+    routing.rule_deactivate,
+    methods=["POST"],
+)
+blueprint.add_url_rule(
+    "/admin/routing/<cc_id:rule_id>/activate", "routing_activate", routing.rule_activate, methods=["POST"]
+)
+blueprint.add_url_rule(
+    "/admin/routing/<cc_id:rule_id>/delete", "routing_delete", routing.rule_delete, methods=["POST"]
+)
