@@ -20,12 +20,12 @@ from shapely.geometry import shape
 
 from example_site import db as site_db
 from flask_citizencare import state
-from flask_citizencare.models import Category, Office, Report
+from flask_citizencare.models import Category, Office, Report, RoutingRuleRecord
 from flask_citizencare.services import sla
 from flask_citizencare.services.staff import save_staff_member
 
 from .browser import PHONE, LiveServer, log_in, migrated_example_app
-from .factories import create_office
+from .factories import create_category, create_office
 from .test_browser_accessibility import violations
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -45,6 +45,11 @@ def site(database_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, Any]]:
             )  # type: ignore[misc]
             site_db.session.commit()
             save_staff_member(user_id, role="manager", display_name="Marta Responsabile")
+            admin_id = state(app).user_factory(
+                "amministratore", "Aldo Amministratore", "aldo@comune.example", "password-aldo"
+            )  # type: ignore[misc]
+            site_db.session.commit()
+            save_staff_member(admin_id, role="admin", display_name="Aldo Amministratore")
         with LiveServer(app) as server:
             yield server, app
 
@@ -120,6 +125,7 @@ def test_a_manager_sets_up_a_category_and_a_citizen_report_reaches_the_right_off
     # 5. The category's own acknowledgement term: two business hours on the web.
     page.goto(server.url + ADMIN + "/service-levels")
     field = page.locator(f"#ack-web-{category_id}")
+    field.locator("xpath=ancestor::details").locator("summary").click()
     field.fill("2h")
     field.locator("xpath=ancestor::form").locator("button[type=submit]:not([name=reset])").click()
     page.wait_for_load_state()
@@ -154,3 +160,62 @@ def test_a_manager_sets_up_a_category_and_a_citizen_report_reaches_the_right_off
         expected = calendar.add(calendar.clock_start(report.received_at), timedelta(hours=2))
         assert report.ack_due_at == expected
         site_db.session.remove()
+
+
+def test_every_admin_page_meets_wcag_aa(chromium: Any, site: tuple[LiveServer, Any]) -> None:
+    """The admin pages the other browser tests do not visit, as an administrator sees them (all of it)."""
+    server, app = site
+    with app.test_request_context():
+        office = site_db.session.scalar(sa.select(Office).where(Office.code == "strade-nord"))
+        assert office is not None
+        category = create_category(
+            site_db.session,
+            code="lampioni-j",
+            name="Lampioni",
+            default_office_id=office.id,
+            questions=[
+                {"key": "palo", "type": "string", "label": {"it": "Numero del palo"}},
+                {
+                    "key": "guasto",
+                    "type": "singlevaluelist",
+                    "label": {"it": "Che cosa succede?"},
+                    "required": True,
+                    "choices": [{"value": "spento", "label": {"it": "Spento"}}],
+                },
+            ],
+        )
+        site_db.session.add(RoutingRuleRecord(position=1, category_id=category.id, office_id=office.id))
+        site_db.session.commit()
+        category_id, office_id = category.id, office.id
+        rule_id = site_db.session.scalar(sa.select(RoutingRuleRecord.id))
+        site_db.session.remove()
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="it-IT")
+    page = context.new_page()
+    log_in(page, server, "amministratore", "password-aldo")
+    questions = f"/categories/{category_id}/questions"
+    for path in (
+        "/staff",
+        "/offices",
+        "/offices/new",
+        f"/offices/{office_id}",
+        questions,
+        questions + "/new",
+        questions + "/guasto/edit",
+        f"/categories/{category_id}/preview?lang=ca",
+        "/routing",
+        "/routing/new",
+        f"/routing/{rule_id}",
+        f"/routing?category={category_id}&lat=44.4949&lon=11.3426",
+        "/audit",
+        "/audit?subject_type=category",
+    ):
+        page.goto(server.url + ADMIN + path)
+        assert page.locator("h1").count() == 1, path
+        assert violations(page) == [], path
+    # A form sent back with errors, on a screen no other test sends one.
+    page.goto(server.url + ADMIN + questions + "/new")
+    page.click("button[name=save]")
+    page.wait_for_load_state()
+    assert page.locator("#cc-error-summary").count() == 1
+    assert violations(page) == [], "question form with errors"
+    context.close()
