@@ -21,9 +21,7 @@ visibility map and the dashboards' summary are fresh when the command ends.
 
 from __future__ import annotations
 
-import queue
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from time import perf_counter
@@ -32,6 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..context import db_session, state
+from ..database.prefetch import prefetched
 from ..domain.catalogue_file import load, parse_catalogue
 from ..models import Category, Counter, Office, StaffMember
 from ..queries import map_cells
@@ -40,7 +39,7 @@ from ..services.catalogue import apply_import
 from ..services.catalogue import codes as catalogue_codes
 from .catalogue import DEMO_FILE
 from .data import ACCOUNTS, CATEGORIES, OFFICES, Account
-from .generate import Area, CategoryRef, Chunk, ReportFactory, Setting
+from .generate import Area, CategoryRef, ReportFactory, Setting
 from .writers import writer_for
 
 __all__ = ["DemoSummary", "load_demo"]
@@ -152,7 +151,7 @@ def load_demo(
             writer.start()
             try:
                 chunks = factory.chunks(chunk_size)
-                for chunk in _prefetched(chunks) if writer.overlap else chunks:
+                for chunk in prefetched(chunks, name="citizencare-demo") if writer.overlap else chunks:
                     writer.write(chunk)
                     done += len(chunk.reports)
                     say(f"  {done:>9,} / {missing:,} reports  ({perf_counter() - started:.1f} s)")
@@ -182,51 +181,6 @@ def load_demo(
         # The loader rebuilt the map cells itself (or their triggers kept them exact).
         summary.after_load = refresh_after_bulk_load(session, timezone=tz, districts=ext.settings.districts)
     return summary
-
-
-def _prefetched(chunks: Iterator[Chunk]) -> Iterator[Chunk]:
-    """The same chunks, made one ahead in a thread.
-
-    PostgreSQL works on one chunk (psycopg releases the GIL while it waits for
-    the server) while Python makes the next, so a load takes about the longer
-    of the two instead of their sum. Still one generator, run in order: the
-    rows are the same.
-    """
-    ready: queue.Queue[Chunk | BaseException | None] = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def offer(item: Chunk | BaseException | None) -> bool:
-        """Hand over ``item`` unless the consumer has gone; False if it has."""
-        while not stop.is_set():
-            try:
-                ready.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for chunk in chunks:
-                if not offer(chunk):
-                    return
-            offer(None)
-        except BaseException as exc:  # raised again in the consumer
-            offer(exc)
-
-    worker = threading.Thread(target=produce, name="citizencare-demo", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = ready.get()
-            if item is None:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        worker.join()
 
 
 # -- catalogue and people ----------------------------------------------------

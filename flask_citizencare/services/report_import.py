@@ -27,22 +27,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import queue
 import secrets
 import struct
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from time import perf_counter
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from ..database.prefetch import prefetched
 from ..domain.geo import Area
 from ..domain.lifecycle import Status
 from ..domain.report_import import (
@@ -59,8 +58,6 @@ from ..domain.report_import import (
 from ..models import Category, Counter, Message, Report, ReporterContact, ReportImport, StatusEvent
 from ..models.base import utcnow
 from .errors import InvalidInput, NotNow
-
-T = TypeVar("T")
 
 BATCH_SIZE = 5_000
 #: External ids looked up in the database at a time while checking.
@@ -313,7 +310,7 @@ def import_file(
     try:
         batches = map(writer.prepare, _batches(_records(source, parser, None), skip, batch_size))
         # PostgreSQL works in another process: parse the next batch in a thread while it writes this one.
-        for batch in _prefetched(batches) if writer.postgres else batches:
+        for batch in prefetched(batches, name="citizencare-import") if writer.postgres else batches:
             flush(batch)
     finally:
         _restore_field_limit(previous_limit)
@@ -336,51 +333,6 @@ def _batches(records: Iterator[ImportRecord], skip: int, size: int) -> Iterator[
             batch = []
     if batch:
         yield batch
-
-
-_DONE = object()
-
-
-def _prefetched(items: Iterator[T]) -> Iterator[T]:
-    """The same items, made one ahead in a thread (psycopg releases the GIL while the server works).
-
-    Exceptions of the producer are raised again here; leaving the loop early
-    stops the producer. (The demo loader's ``_prefetched`` does the same for its chunks.)
-    """
-    ready: queue.Queue[Any] = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def offer(item: Any) -> bool:
-        while not stop.is_set():
-            try:
-                ready.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if not offer(item):
-                    return
-            offer(_DONE)
-        except BaseException as exc:  # raised again in the consumer
-            offer(exc)
-
-    worker = threading.Thread(target=produce, name="citizencare-import", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = ready.get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        worker.join()
 
 
 @dataclass
