@@ -185,7 +185,7 @@ def test_a_manager_creates_rules_of_each_kind_in_order_with_their_history(app: F
     # The form of a rule shows its history, and the area as GeoJSON for the map and the fallback.
     url = f"{URL}/{stored[2][0]}"
     edit = text_of(marco.get(url, headers=EN))
-    assert "History of changes" in edit and "create" in edit and '"Polygon"' in edit
+    assert "History of changes" in edit and "Created" in edit and '"Polygon"' in edit
     response = marco.post(
         url, data=form(csrf(marco, url), place="area", area=area, office=str(team.roads.id), note="Nord!")
     )
@@ -562,7 +562,7 @@ def test_an_office_a_stored_rule_targets_is_not_deactivated_nor_deleted(app: Fla
     # An inactive rule does not stop the deactivation, but still stops the deletion.
     rule_id = rules(app)[0][0]
     marco.post(f"{URL}/{rule_id}/deactivate", data={"csrf_token": token})
-    with app.test_request_context():
+    with app.test_request_context(headers=EN):
         from flask_citizencare.services import offices
 
         with pytest.raises(NotNow, match="#1 \\(stored\\)"):
