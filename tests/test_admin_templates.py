@@ -296,14 +296,19 @@ def test_auto_send_once_when_the_case_enters_the_state_and_the_reporter_is_maile
         events = [e for e in report.events if e.action == "message"]
         assert len(events) == 1 and events[0].public and events[0].data["template"]
         host_db.session.remove()
-    [mail] = mails(app, report_id)
+    # One mail, not two: the "taken in charge" mail carries the template's text.
+    assert mails(app, report_id) == []
+    [mail] = mails(app, report_id, "taken_in_charge")
     assert mail.recipient == "carla@example.org" and mail.locale == "it"
-    assert "presa in carico" in mail.body_text
+    assert message.body in mail.body_text and message.body in (mail.body_html or "")
+    assert "L'ufficio scrive:" in mail.body_text
 
     # The next change enters a state without a template: nothing more.
     act(app, team, "olga", report_id, Action.ASSIGN, office_id=team.roads.id)
     assert len(public_messages(app, report_id)) == 1
-    assert len(mails(app, report_id)) == 1
+    assert mails(app, report_id) == []
+    [assigned] = mails(app, report_id, "assigned")
+    assert "L'ufficio scrive:" not in assigned.body_text
 
 
 def test_the_office_placeholder_names_the_office_just_assigned(app: Flask, team: Team) -> None:
@@ -343,7 +348,9 @@ def test_in_the_reporter_s_language_else_the_default(app: Flask, team: Team) -> 
     assert [m.body for m in public_messages(app, english)] == ["Taken in charge: Taken in charge."]
     [catalan_reply] = public_messages(app, catalan)
     assert catalan_reply.body.startswith("Presa in carico 20")
-    assert [m.locale for m in mails(app, english)] == ["en"]
+    [mail] = mails(app, english, "taken_in_charge")
+    assert mail.locale == "en" and "The office writes:" in mail.body_text
+    assert "Taken in charge: Taken in charge." in mail.body_text
 
 
 def test_the_category_s_own_template_wins_over_the_general_one(app: Flask, team: Team) -> None:

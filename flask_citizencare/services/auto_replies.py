@@ -61,33 +61,43 @@ def templates_for(session: Session, report: Report, status: str) -> Sequence[Can
     return []
 
 
-def send_auto_replies(
-    session: Session, report: Report, event: StatusEvent, *, author: StaffMember | None
-) -> list[Message]:
-    """Post the templates for the state ``event`` enters as public replies; not committed.
+def planned_replies(session: Session, report: Report, event: StatusEvent) -> list[tuple[CannedReply, str]]:
+    """The templates the state ``event`` enters would send, each with its text; nothing is written.
 
-    ``author`` is the staff member acting, None for the system. Nothing when the
-    event keeps the state (a reassignment, an escalation) or was already answered.
+    Empty when the event keeps the state (a reassignment, an escalation) or was already answered.
     """
     if event.to_status == event.from_status:
         return []
     session.flush()  # the event's id
     if any(e.action == "message" and (e.data or {}).get("auto_for_event") == event.id for e in report.events):
         return []
-    messages = []
+    planned = []
     for template in templates_for(session, report, event.to_status):
         text = render_text(template.body, report, language=template.language).strip()[:MESSAGE_MAX]
-        if not text:
-            continue
-        messages.append(
-            add_staff_message(
-                session,
-                report,
-                author=author,
-                visibility="public",
-                text=text,
-                now=event.at,
-                event_data={"template": template.id, "auto_for_event": event.id},
-            )
+        if text:
+            planned.append((template, text))
+    return planned
+
+
+def send_auto_replies(
+    session: Session, report: Report, event: StatusEvent, *, author: StaffMember | None, mail: bool = True
+) -> list[Message]:
+    """Post the templates for the state ``event`` enters as public replies; not committed.
+
+    ``author`` is the staff member acting, None for the system. ``mail`` False
+    when the mail of the change of state already carries the replies' text
+    (see :func:`.triage.apply_action`): the reporter gets one mail, not two.
+    """
+    return [
+        add_staff_message(
+            session,
+            report,
+            author=author,
+            visibility="public",
+            text=text,
+            now=event.at,
+            event_data={"template": template.id, "auto_for_event": event.id},
+            mail=mail,
         )
-    return messages
+        for template, text in planned_replies(session, report, event)
+    ]

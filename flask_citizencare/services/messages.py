@@ -28,8 +28,12 @@ def add_staff_message(
     text: str,
     now: datetime,
     event_data: dict[str, Any] | None = None,
+    mail: bool = True,
 ) -> Message:
-    """``author`` None: a message of the system (an automatic template with nobody acting)."""
+    """``author`` None: a message of the system (an automatic template with nobody acting).
+
+    ``mail`` False: the caller mails the text itself (in the mail of a change of state).
+    """
     message = Message(
         visibility=visibility,
         author_kind="staff" if author is not None else "system",
@@ -54,6 +58,6 @@ def add_staff_message(
         )
     )
     report.updated_at = now  # a change of the case: it bumps the version
-    if visibility in ("public", "private"):
+    if mail and visibility in ("public", "private"):
         queue_event_mails(session, report, "message", public=visibility == "public", message=text)
     return message

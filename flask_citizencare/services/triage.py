@@ -28,7 +28,7 @@ from ..i18n import gettext as _
 from ..labels import status_in_sentence
 from ..models import Message, Office, Report, StaffMember, StatusEvent
 from ..models.base import utcnow
-from .auto_replies import send_auto_replies
+from .auto_replies import planned_replies, send_auto_replies
 from .errors import Forbidden, InvalidInput, NotFound, NotNow
 from .following import follow_master
 from .locking import changing_case, check_version
@@ -131,9 +131,16 @@ def apply_action(actor: Actor, report_id: int, action: Action, data: ActionInput
     with changing_case() as session:
         with session.no_autoflush:  # the row is only consistent once every column is set
             report, event, master = _apply(session, actor, report_id, action, data)
-        notify.queue_action_mails(session, report, action, event, master, actor=actor.staff)
-        # In the same transaction as the change of state (see auto_replies): both or neither.
-        replies = send_auto_replies(session, report, event, author=actor.staff)
+        # The automatic replies go in the same transaction as the change of state (see
+        # auto_replies): both or neither. When the change mails the reporter (and, public, the
+        # followers) anyway, that mail carries the replies' text: one mail, not two.
+        planned = planned_replies(session, report, event)
+        folded = bool(planned) and action in notify.ACTION_MAILS and event.public
+        auto_reply = "\n\n".join(text for _template, text in planned) if folded else ""
+        notify.queue_action_mails(
+            session, report, action, event, master, actor=actor.staff, auto_reply=auto_reply
+        )
+        replies = send_auto_replies(session, report, event, author=actor.staff, mail=not folded)
         session.commit()
     extra: dict[str, Any] = {"master": master} if master is not None else {}
     SIGNALS[action].send(app_object(), report=report, event=event, actor=actor.staff, **extra)

@@ -235,7 +235,8 @@ def _queue_reporter_mail(
     )
 
 
-#: What a follower's mail may tell, per kind: only what the report's public page shows.
+#: What a follower's mail may tell, per kind: only what the report's public page shows
+#: (and ``auto_reply``, a public reply of the municipality, whatever the kind).
 FOLLOWER_CONTEXT = {
     "suspended": ("reason",),
     "rejected": ("reason",),
@@ -251,7 +252,7 @@ def _queue_follower_mail(
     """A follower's mail: the public link instead of the tracking link, no Reply-To (a follower's
     answer must not enter the reporter's thread) and nothing the public page does not show."""
     language = recipient.language
-    public = {key: context[key] for key in FOLLOWER_CONTEXT.get(kind, ()) if key in context}
+    public = {key: context[key] for key in (*FOLLOWER_CONTEXT.get(kind, ()), "auto_reply") if key in context}
     with _links(), force_locale(language):
         public_url = url_for("citizencare.public.report", public_id=report.public_id, _external=True)
         unsubscribe_url = _unsubscribe_url(report, recipient.email)
@@ -408,13 +409,18 @@ def queue_action_mails(
     event: StatusEvent,
     master: Report | None = None,
     actor: StaffMember | None = None,
+    auto_reply: str = "",
 ) -> list[OutboxMail]:
-    """The mails a staff action sends: to the reporter, and to the new assignee. Not committed."""
+    """The mails a staff action sends: to the reporter, and to the new assignee. Not committed.
+
+    ``auto_reply``: the text of the public replies the change sends by itself (response
+    templates), told in the same mail.
+    """
     kind = ACTION_MAILS.get(action)
     if kind is None:
         return []
     session.flush()  # the keys set by the action, visible to the lookups below
-    context: dict[str, Any] = {}
+    context: dict[str, Any] = {"auto_reply": auto_reply} if auto_reply else {}
     assignee = session.get(StaffMember, report.assignee_id) if report.assignee_id is not None else None
     if action is Action.ASSIGN:
         office = session.get(Office, report.office_id) if report.office_id is not None else None
