@@ -600,3 +600,13 @@ def test_a_rule_taken_out_of_the_middle_is_one_removal(app: Flask, tmp_path: Pat
         )
         assert entry is not None and entry.changes == {"local_holidays": [["08-14"], ["08-14", "10-04"]]}
     assert "nothing to change" in run(app, "import", write(tmp_path, content)).output
+
+
+def test_a_template_with_an_unknown_placeholder_is_refused_as_on_screen(app: Flask, tmp_path: Path) -> None:
+    content = copy.deepcopy(BASE)
+    content["templates"][0]["body"] = "La segnalazione {numero} è nel {quartiere}."
+    before = counts(app)
+    result = run(app, "import", write(tmp_path, content))
+    assert result.exit_code != 0
+    assert "templates[0].body: unknown placeholder {quartiere}" in result.output
+    assert counts(app) == before

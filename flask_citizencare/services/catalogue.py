@@ -51,6 +51,7 @@ from ..domain.lifecycle import OPEN_STATUSES
 from ..models import CannedReply, CatalogueSetting, Category, Office, Report, RoutingRuleRecord
 from ..models.base import utcnow
 from . import audit
+from .canned import unknown_placeholders
 from .errors import InvalidInput
 from .routing import rules_changed
 from .sla_settings import request_recompute
@@ -392,6 +393,9 @@ def _orphans(session: Session, catalogue: Catalogue, current: _Current) -> list[
         if rule.active and rule.office not in file_offices and not office_active.get(rule.office, True):
             problems.append(f"routing[{i}].office: office {rule.office!r} is deactivated")
     problems.extend(_dropped_answers(session, catalogue, current))
+    for i, template in enumerate(catalogue.templates):  # the rule the templates screen applies
+        for name in unknown_placeholders(template.body):
+            problems.append(f"templates[{i}].body: unknown placeholder {name}")
     return problems
 
 
