@@ -30,6 +30,7 @@ from ..models import CannedReply, Category, NoticeCategory, Office, Report, Rout
 from ..parsing import InputError, check_text
 from . import audit
 from .errors import Forbidden, InvalidInput, NotFound, NotNow
+from .transactions import one_transaction
 
 #: A code as links (``?category=``), routing rules and catalogue files name a category.
 CODE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
@@ -251,20 +252,11 @@ def _apply(category: Category, cleaned: _Clean) -> None:
     category.supports_threshold = data.supports_threshold
 
 
-def _commit_or_rollback() -> None:
-    session = db_session()
-    try:
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-
-
 def create_category(actor: Actor, data: CategoryInput) -> Category:
     _require_supervisor(actor)
     cleaned = clean(data)
     session = db_session()
-    try:
+    with one_transaction(session):
         _check_code_free(cleaned.code, None)
         _check_office(data.default_office_id, None)
         last = session.scalar(sa.select(sa.func.max(Category.position))) or 0
@@ -277,10 +269,6 @@ def create_category(actor: Actor, data: CategoryInput) -> Category:
             session, actor, SUBJECT, category.id, _label(category), "create", None,
             audit.snapshot(category, AUDITED),
         )  # fmt: skip
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return category
 
 
@@ -288,7 +276,7 @@ def update_category(actor: Actor, category_id: int, data: CategoryInput) -> Cate
     """Everything but the code (fixed once created), the position and the state."""
     _require_supervisor(actor)
     session = db_session()
-    try:
+    with one_transaction(session):
         category = _category(category_id)
         cleaned = clean(data)
         if cleaned.code != category.code:
@@ -300,10 +288,6 @@ def update_category(actor: Actor, category_id: int, data: CategoryInput) -> Cate
             session, actor, SUBJECT, category.id, _label(category), "update", before,
             audit.snapshot(category, AUDITED),
         )  # fmt: skip
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return category
 
 
@@ -334,7 +318,7 @@ def move_category(actor: Actor, category_id: int, direction: str) -> Category:
     if direction not in ("up", "down"):
         raise InvalidInput(_("Choose to move the category up or down."))
     session = db_session()
-    try:
+    with one_transaction(session):
         category = _category(category_id)
         ordered = _ordered(session)
         at = ordered.index(category)
@@ -347,10 +331,6 @@ def move_category(actor: Actor, category_id: int, direction: str) -> Category:
             )
         ordered[at], ordered[other] = ordered[other], ordered[at]
         _renumber(actor, ordered, "reorder")
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return category
 
 
@@ -361,7 +341,7 @@ def rename_group(actor: Actor, old: str, new: str) -> int:
     old_name = _text(old, 10_000, message)
     new_name = _text(new, GROUP_MAX, message)
     session = db_session()
-    try:
+    with one_transaction(session):
         members = list(session.scalars(sa.select(Category).where(Category.group == old_name)))
         if not members:
             raise NotFound(_("There is no such group."))
@@ -375,10 +355,6 @@ def rename_group(actor: Actor, old: str, new: str) -> int:
                 )  # fmt: skip
             session.flush()
             _renumber(actor, _ordered(session), "reorder")
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return len(members) if new_name != old_name else 0
 
 
@@ -403,7 +379,7 @@ def deactivate_category(actor: Actor, category_id: int, successor_id: int | None
     """
     _require_supervisor(actor)
     session = db_session()
-    try:
+    with one_transaction(session):
         category = _category(category_id)
         _check_successor(category, successor_id)
         before = audit.snapshot(category, AUDITED)
@@ -413,10 +389,6 @@ def deactivate_category(actor: Actor, category_id: int, successor_id: int | None
             session, actor, SUBJECT, category.id, _label(category), action, before,
             audit.snapshot(category, AUDITED),
         )  # fmt: skip
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return category
 
 
@@ -424,7 +396,7 @@ def activate_category(actor: Actor, category_id: int) -> Category:
     """Back on the form; it no longer needs a successor."""
     _require_supervisor(actor)
     session = db_session()
-    try:
+    with one_transaction(session):
         category = _category(category_id)
         if category.active:
             raise NotNow(_("%(name)s is already active.", name=category.name))
@@ -434,10 +406,6 @@ def activate_category(actor: Actor, category_id: int) -> Category:
             session, actor, SUBJECT, category.id, _label(category), "activate", before,
             audit.snapshot(category, AUDITED),
         )  # fmt: skip
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return category
 
 
@@ -467,7 +435,7 @@ def delete_category(actor: Actor, category_id: int) -> str:
     """
     _require_supervisor(actor)
     session = db_session()
-    try:
+    with one_transaction(session):
         category = _category(category_id)
         reason = in_use(category.id)
         if reason is not None:
@@ -493,8 +461,4 @@ def delete_category(actor: Actor, category_id: int) -> str:
         session.execute(sa.delete(NoticeCategory).where(NoticeCategory.category_id == category.id))
         audit.record(session, actor, SUBJECT, category.id, _label(category), "delete", before, None)
         session.delete(category)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return name

@@ -21,6 +21,7 @@ from ..models import Category, Office, OfficeMember, Report, StaffMember
 from . import audit
 from .errors import Forbidden, InvalidInput, NotFound, NotNow
 from .routing import stored_rule_numbers
+from .transactions import one_transaction
 
 #: A code as routing rules and catalogue files name an office: lowercase letters, digits, hyphens.
 CODE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -168,7 +169,7 @@ def create_office(actor: Actor, data: OfficeInput) -> Office:
     _require_supervisor(actor)
     data = _clean(data)
     session = db_session()
-    try:
+    with one_transaction(session):
         _check_code_free(data.code, None)
         technicians = _technicians(data.technician_ids)
         office = Office(code=data.code, name=data.name, email=data.email, external=data.external, active=True)
@@ -176,10 +177,6 @@ def create_office(actor: Actor, data: OfficeInput) -> Office:
         session.flush()
         _set_technicians(office, technicians)
         _record(actor, office, "create", None)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return office
 
 
@@ -194,7 +191,7 @@ def update_office(actor: Actor, office_id: int, data: OfficeInput) -> Office:
     _require_supervisor(actor)
     data = _clean(data)
     session = db_session()
-    try:
+    with one_transaction(session):
         office = _office(office_id)
         if data.code != office.code:
             rules = _rules_naming(office, stored=False)
@@ -218,10 +215,6 @@ def update_office(actor: Actor, office_id: int, data: OfficeInput) -> Office:
         )
         _set_technicians(office, technicians)
         _record(actor, office, "update", before)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return office
 
 
@@ -234,7 +227,7 @@ def set_office_active(actor: Actor, office_id: int, active: bool) -> tuple[Offic
     """
     _require_supervisor(actor)
     session = db_session()
-    try:
+    with one_transaction(session):
         office = _office(office_id)
         rules = _rules_naming(office)
         if not active and rules:
@@ -251,10 +244,6 @@ def set_office_active(actor: Actor, office_id: int, active: bool) -> tuple[Offic
         office.active = active
         if changed:
             _record(actor, office, "activate" if active else "deactivate", before)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return office, open_cases(office.id)
 
 
@@ -262,7 +251,7 @@ def delete_office(actor: Actor, office_id: int) -> None:
     """Only an office that never had a case, and that no routing rule names, can be deleted."""
     _require_supervisor(actor)
     session = db_session()
-    try:
+    with one_transaction(session):
         office = _office(office_id)
         if session.scalar(sa.select(Report.id).where(Report.office_id == office.id).limit(1)) is not None:
             raise NotNow(_("An office that has had cases cannot be deleted; deactivate it instead."))
@@ -281,7 +270,3 @@ def delete_office(actor: Actor, office_id: int) -> None:
         _record(actor, office, "delete", before)
         session.execute(sa.delete(OfficeMember).where(OfficeMember.office_id == office.id))
         session.delete(office)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise

@@ -24,6 +24,7 @@ from ..i18n import gettext as _
 from ..models import Category, Report
 from . import audit
 from .errors import Forbidden, InvalidInput, NotFound, NotNow
+from .transactions import one_transaction
 
 __all__ = [
     "QuestionInput",
@@ -285,12 +286,8 @@ def _index(questions: Sequence[Mapping[str, Any]], key: str) -> int:
 
 def _transaction(work: Any) -> Any:
     session = db_session()
-    try:
+    with one_transaction(session):
         result = work()
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return result
 
 

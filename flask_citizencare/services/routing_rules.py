@@ -44,6 +44,7 @@ from ..parsing import InputError, check_text
 from . import audit
 from .errors import Forbidden, InvalidInput, NotFound
 from .routing import explain_route, rules_changed, stored_rule_numbers
+from .transactions import one_transaction
 
 NOTE_MAX = 200
 DISTRICT_MAX = 64
@@ -242,7 +243,7 @@ def create_rule(actor: Actor, data: RuleInput) -> RoutingRuleRecord:
     """A new active rule, tried after the existing ones."""
     _require_supervisor(actor)
     session = db_session()
-    try:
+    with one_transaction(session):
         clean = _clean(data)
         _check_conflicts(clean, None)
         last = session.scalar(sa.select(sa.func.max(RoutingRuleRecord.position))) or 0
@@ -259,17 +260,13 @@ def create_rule(actor: Actor, data: RuleInput) -> RoutingRuleRecord:
         session.flush()
         audit.record(session, actor, SUBJECT, rule.id, _label(rule), "create", None, _snapshot(rule))
         rules_changed(session)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return rule
 
 
 def update_rule(actor: Actor, rule_id: int, data: RuleInput) -> RoutingRuleRecord:
     _require_supervisor(actor)
     session = db_session()
-    try:
+    with one_transaction(session):
         rule = _rule(rule_id)
         clean = _clean(data)
         if rule.active:
@@ -280,10 +277,6 @@ def update_rule(actor: Actor, rule_id: int, data: RuleInput) -> RoutingRuleRecor
         session.flush()
         audit.record(session, actor, SUBJECT, rule.id, _label(rule), "update", before, _snapshot(rule))
         rules_changed(session)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return rule
 
 
@@ -303,7 +296,7 @@ def set_rule_active(actor: Actor, rule_id: int, active: bool) -> RoutingRuleReco
     """Deactivate (kept, not tried) or reactivate (checked again like a new rule)."""
     _require_supervisor(actor)
     session = db_session()
-    try:
+    with one_transaction(session):
         rule = _rule(rule_id)
         if active and not rule.active:
             clean = _clean(_as_input(rule))
@@ -322,10 +315,6 @@ def set_rule_active(actor: Actor, rule_id: int, active: bool) -> RoutingRuleReco
             _snapshot(rule),
         )
         rules_changed(session)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return rule
 
 
@@ -333,7 +322,7 @@ def move_rule(actor: Actor, rule_id: int, direction: str) -> RoutingRuleRecord:
     """Swap the rule with the one before (``"up"``) or after (``"down"``); at either end nothing moves."""
     _require_supervisor(actor)
     session = db_session()
-    try:
+    with one_transaction(session):
         rule = _rule(rule_id)
         if direction not in ("up", "down"):
             raise InvalidInput(_("Move a rule up or down."))
@@ -358,25 +347,17 @@ def move_rule(actor: Actor, rule_id: int, direction: str) -> RoutingRuleRecord:
                     _snapshot(moved),
                 )
             rules_changed(session)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return rule
 
 
 def delete_rule(actor: Actor, rule_id: int) -> None:
     _require_supervisor(actor)
     session = db_session()
-    try:
+    with one_transaction(session):
         rule = _rule(rule_id)
         audit.record(session, actor, SUBJECT, rule.id, _label(rule), "delete", _snapshot(rule), None)
         session.delete(rule)
         rules_changed(session)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
 
 
 @dataclass(frozen=True)

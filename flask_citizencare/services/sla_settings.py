@@ -46,6 +46,7 @@ from ..models.base import utcnow
 from . import audit, sla
 from .errors import ChangedMeanwhile, Forbidden, InvalidInput
 from .locking import changing_case
+from .transactions import one_transaction
 
 log = logging.getLogger(__name__)
 
@@ -480,7 +481,7 @@ def set_category_sla(actor: Actor, category_id: int, overrides: dict[str, Any] |
     """
     _require_supervisor(actor, _("Only managers change service levels."))
     session = db_session()
-    try:
+    with one_transaction(session):
         category = session.get(Category, category_id)
         if category is None:
             raise InvalidInput(_("Choose a category from the list."))
@@ -519,10 +520,6 @@ def set_category_sla(actor: Actor, category_id: int, overrides: dict[str, Any] |
         )
         if changed:
             request_recompute(session, utcnow())
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     if changed:
         start_in_background()
     return category

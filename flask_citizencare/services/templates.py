@@ -23,6 +23,7 @@ from . import audit
 from .canned import AUDITED, BODY_MAX, TITLE_MAX, unknown_placeholder_message, unknown_placeholders
 from .canned import template_label as canned_label
 from .errors import Forbidden, InvalidInput, NotFound
+from .transactions import one_transaction
 
 #: A code as catalogue files name a template: lowercase letters, digits, hyphens and underscores.
 CODE = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
@@ -115,7 +116,7 @@ def label(template: CannedReply) -> str:
 def create_template(actor: Actor, data: TemplateInput) -> CannedReply:
     _require_supervisor(actor)
     session = db_session()
-    try:
+    with one_transaction(session):
         clean = _clean(data, None)
         _check_code_free(clean.code, None)
         template = CannedReply(
@@ -133,17 +134,13 @@ def create_template(actor: Actor, data: TemplateInput) -> CannedReply:
         audit.record(
             session, actor, "template", template.id, label(template), "create", None, _snapshot(template)
         )
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return template
 
 
 def update_template(actor: Actor, template_id: int, data: TemplateInput) -> CannedReply:
     _require_supervisor(actor)
     session = db_session()
-    try:
+    with one_transaction(session):
         template = _template(template_id)
         clean = _clean(data, template)
         _check_code_free(clean.code, template.id)
@@ -162,10 +159,6 @@ def update_template(actor: Actor, template_id: int, data: TemplateInput) -> Cann
         audit.record(
             session, actor, "template", template.id, label(template), "update", before, _snapshot(template)
         )
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return template
 
 
@@ -173,7 +166,7 @@ def set_template_active(actor: Actor, template_id: int, active: bool) -> CannedR
     """Deactivate (operators no longer see it, it is no longer sent) or reactivate; never deleted."""
     _require_supervisor(actor)
     session = db_session()
-    try:
+    with one_transaction(session):
         template = _template(template_id)
         if template.active != active:
             before = _snapshot(template)
@@ -182,10 +175,6 @@ def set_template_active(actor: Actor, template_id: int, active: bool) -> CannedR
             audit.record(
                 session, actor, "template", template.id, label(template), action, before, _snapshot(template)
             )
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return template
 
 
