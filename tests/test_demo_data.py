@@ -296,11 +296,11 @@ def test_same_seed_gives_the_same_reports(app: Flask, db_session: Session) -> No
 @pytest.mark.parametrize("backend", ["postgis"], indirect=True)
 def test_postgres_falls_back_to_text_copy(db_session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     """A column type the binary COPY does not know (say jsonb after a migration) means text COPY."""
-    from flask_citizencare.demo import writers
+    from flask_citizencare.database import copy
 
-    binary = dict(writers._BINARY)
+    binary = dict(copy._BINARY)
     del binary["json"]
-    monkeypatch.setattr(writers, "_BINARY", binary)
+    monkeypatch.setattr(copy, "_BINARY", binary)
     summary = load_demo(120, seed=11, now=NOW, chunk_size=50)
     assert count(db_session, Report) == 120 and count(db_session, StatusEvent) == summary.events
     x0, y0, x1, y1 = BOLOGNA_BBOX

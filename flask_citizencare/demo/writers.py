@@ -7,12 +7,12 @@ EWKT text). SQLite: ``executemany`` of one INSERT per table, points through
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
+from ..database.copy import binary_types, copy_rows, point_ewkb, point_ewkt
 from .generate import (
     CONTACT_COLUMNS,
     CONTACT_DATETIMES,
@@ -72,21 +72,6 @@ class Writer:
         """Always, last: put back what start() changed on the connection."""
 
 
-#: PostgreSQL types whose binary form psycopg writes from our Python values.
-#: json and varchar travel as text (their binary form is the text), geometry as EWKB.
-_BINARY = {
-    "integer": "int4",
-    "smallint": "int2",
-    "bigint": "int8",
-    "boolean": "bool",
-    "timestamp with time zone": "timestamptz",
-    "text": "text",
-    "character varying": "text",
-    "json": "text",
-    "geometry": "bytea",
-}
-
-
 class PostgresWriter(Writer):
     """``COPY`` in binary format: less to format here and nothing to parse on the server.
 
@@ -101,16 +86,7 @@ class PostgresWriter(Writer):
         super().__init__(connection)
         self.formats: dict[str, list[str] | None] = {}
         for table, columns in TABLES:
-            rows = connection.execute(
-                sa.text(
-                    "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
-                    "WHERE attrelid = CAST(:table AS regclass) AND attnum > 0 AND NOT attisdropped"
-                ),
-                {"table": table},
-            )
-            types = {str(name): str(kind) for name, kind in rows}
-            binary = [_BINARY.get(types.get(c, "")) for c in columns]
-            self.formats[table] = None if None in binary else [t for t in binary if t]
+            self.formats[table] = binary_types(connection, table, columns)
 
     def lock(self) -> None:
         self.connection.exec_driver_sql("LOCK TABLE cc_reports, cc_counters IN SHARE ROW EXCLUSIVE MODE")
@@ -132,13 +108,7 @@ class PostgresWriter(Writer):
             self._copy(cursor, "cc_supports", SUPPORT_COLUMNS, chunk.supports)
 
     def _copy(self, cursor: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        types = self.formats[table]
-        options = " (FORMAT BINARY)" if types else ""
-        with cursor.copy(f"COPY {table} ({_columns(columns)}) FROM STDIN{options}") as copy:
-            if types:
-                copy.set_types(types)
-            for row in rows:
-                copy.write_row(row)
+        copy_rows(cursor, table, columns, rows, self.formats[table])
 
     def finish(self) -> None:
         self.connection.exec_driver_sql(
@@ -163,15 +133,12 @@ class PostgresWriter(Writer):
                 continue
 
 
-_POINT_HEADER = struct.pack("<BIi", 1, 0x20000001, 4326)  # little endian, Point with SRID, 4326
-
-
 def _ewkb(row: tuple[Any, ...]) -> Sequence[Any]:
     point = row[REPORT_POINT]
     if point is None:
         return row
     out = list(row)
-    out[REPORT_POINT] = _POINT_HEADER + struct.pack("<dd", point[0], point[1])
+    out[REPORT_POINT] = point_ewkb(point[0], point[1])
     return out
 
 
@@ -180,7 +147,7 @@ def _ewkt(row: tuple[Any, ...]) -> Sequence[Any]:
     if point is None:
         return row
     out = list(row)
-    out[REPORT_POINT] = f"SRID=4326;POINT({point[0]} {point[1]})"
+    out[REPORT_POINT] = point_ewkt(point[0], point[1])
     return out
 
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import struct
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,6 +40,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from ..database.copy import binary_types, copy_rows, point_ewkb, point_ewkt
 from ..database.prefetch import prefetched
 from ..domain.geo import Area
 from ..domain.lifecycle import Status
@@ -533,34 +533,6 @@ class _BatchWriter:
             raise NotNow("another run of the same import is writing this file: let it finish")
 
 
-#: PostgreSQL types whose binary form psycopg writes from our values (json goes as its text).
-_BINARY = {
-    "integer": "int4",
-    "smallint": "int2",
-    "bigint": "int8",
-    "boolean": "bool",
-    "timestamp with time zone": "timestamptz",
-    "text": "text",
-    "character varying": "text",
-    "json": "text",
-    "geometry": "bytea",
-}
-_POINT_HEADER = struct.pack("<BIi", 1, 0x20000001, 4326)  # EWKB: little endian, Point with SRID, 4326
-
-
-def _binary_types(connection: sa.Connection, table: str, columns: list[str]) -> list[str] | None:
-    rows = connection.execute(
-        sa.text(
-            "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
-            "WHERE attrelid = CAST(:table AS regclass) AND attnum > 0 AND NOT attisdropped"
-        ),
-        {"table": table},
-    )
-    known = {str(name): str(kind) for name, kind in rows}
-    types = [_BINARY.get(known.get(c, "")) for c in columns]
-    return None if None in types else [t for t in types if t]
-
-
 def _copy(
     connection: sa.Connection, table: str, rows: list[dict[str, Any]], cache: dict[str, list[str] | None]
 ) -> None:
@@ -570,29 +542,28 @@ def _copy(
     """
     columns = list(rows[0])
     if table not in cache:
-        cache[table] = _binary_types(connection, table, columns)
+        cache[table] = binary_types(connection, table, columns)
     types = cache[table]
-    names = ", ".join(f'"{c}"' for c in columns)  # our own column names only
     json_columns = [i for i, c in enumerate(columns) if c in ("answers", "data")]
     point = columns.index("point") if "point" in columns else None
+
+    def values(row: dict[str, Any]) -> list[Any]:
+        out = list(row.values())
+        for i in json_columns:
+            if not isinstance(out[i], str):
+                out[i] = json.dumps(out[i])
+        if point is not None and out[point] is not None:
+            lon, lat = out[point]
+            out[point] = point_ewkb(lon, lat) if types else point_ewkt(lon, lat)
+        return out
+
     driver: Any = connection.connection.driver_connection
-    options = " (FORMAT BINARY)" if types else ""
-    with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN{options}") as copy:
-        if types:
-            copy.set_types(types)
-        for row in rows:
-            values = list(row.values())
-            for i in json_columns:
-                if not isinstance(values[i], str):
-                    values[i] = json.dumps(values[i])
-            if point is not None and values[point] is not None:
-                lon, lat = values[point]
-                values[point] = _POINT_HEADER + struct.pack("<dd", lon, lat) if types else _ewkt((lon, lat))
-            copy.write_row(values)
+    with driver.cursor() as cursor:
+        copy_rows(cursor, table, columns, map(values, rows), types)
 
 
 def _ewkt(point: tuple[float, float] | None) -> str | None:
-    return None if point is None else f"SRID=4326;POINT({point[0]!r} {point[1]!r})"
+    return None if point is None else point_ewkt(point[0], point[1])
 
 
 __all__ = [
