@@ -10,6 +10,7 @@ import shutil
 import ssl
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -70,6 +71,22 @@ def migrated_example_app(database_url: str, tmp_path: Path, **config: Any) -> It
         with app.app_context():
             site_db.drop_all()
         dispose(app)
+
+
+def wait_until(page: Any, expression: str, arg: Any = None, timeout: float = 30.0) -> None:
+    """Poll a JavaScript predicate until it is true.
+
+    Playwright's ``wait_for_function`` re-evaluates a string predicate with
+    ``eval`` inside the page, which our Content-Security-Policy (no
+    ``unsafe-eval``) rightly refuses whenever the first check is false. A plain
+    ``page.evaluate`` goes through the DevTools protocol, which the policy does
+    not apply to, so the polling happens from here.
+    """
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout:.0f} s: {expression}")
+        page.wait_for_timeout(50)
 
 
 def log_in(page: Any, server: LiveServer, username: str, password: str) -> None:

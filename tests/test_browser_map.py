@@ -21,7 +21,7 @@ from flask_citizencare.domain.lifecycle import CLOSED_STATUSES
 from flask_citizencare.models import Category, Report
 from flask_citizencare.queries.reports import public_reports_filter
 
-from .browser import PHONE, LiveServer, migrated_example_app
+from .browser import PHONE, LiveServer, migrated_example_app, wait_until
 from .test_browser_accessibility import violations
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -52,8 +52,8 @@ def public_reports(app: Flask, *conditions: Any) -> list[tuple[str, float, float
 
 def loaded(page: Any, after: int = 0) -> int:
     """Wait until the map finished a load after the ``after``-th one; the number of loads."""
-    page.wait_for_function(
-        "n => Number(document.getElementById('cc-map-area').getAttribute('data-loads') || 0) > n", arg=after
+    wait_until(
+        page, "n => Number(document.getElementById('cc-map-area').getAttribute('data-loads') || 0) > n", after
     )
     return int(page.get_attribute("#cc-map-area", "data-loads"))
 
@@ -200,7 +200,7 @@ def test_a_marker_leads_to_its_report_by_mouse_and_keyboard(
     loaded(page)
     page.locator(f'.leaflet-marker-icon[title^="{public_id} "]').focus()
     page.keyboard.press("Enter")  # opens the popup; its link takes the focus
-    page.wait_for_function("document.activeElement && document.activeElement.closest('.cc-popup') !== null")
+    wait_until(page, "() => document.activeElement && document.activeElement.closest('.cc-popup') !== null")
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/segnalazioni/reports/{public_id}")
     context.close()

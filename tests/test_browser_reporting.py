@@ -13,7 +13,7 @@ from PIL import Image
 from example_site import db as site_db
 
 from . import images
-from .browser import PHONE, LiveServer, migrated_example_app
+from .browser import PHONE, LiveServer, migrated_example_app, wait_until
 from .factories import create_category, create_office
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -126,7 +126,7 @@ def test_errors_are_announced_and_the_form_keeps_what_was_typed(chromium: Any, s
     page.wait_for_load_state()  # the answer page, whose script moves the focus to the summary
     summary = page.locator("#cc-error-summary")
     assert summary.is_visible()
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'cc-error-summary'")
+    wait_until(page, "() => document.activeElement && document.activeElement.id === 'cc-error-summary'")
     assert page.evaluate("document.activeElement.id") == "cc-error-summary"
     assert page.input_value("#title") == "Lampione spento"
     summary.locator("a", has_text="Choose a category").click()

@@ -20,7 +20,7 @@ from flask_citizencare.domain.lifecycle import CLOSED_STATUSES
 from flask_citizencare.models import Category, Report
 from flask_citizencare.services.canned import create_canned
 
-from .browser import PHONE, LiveServer, log_in, migrated_example_app, tls_context
+from .browser import PHONE, LiveServer, log_in, migrated_example_app, tls_context, wait_until
 from .conftest import dispose, empty_tables
 from .host import make_host_app
 
@@ -101,13 +101,13 @@ def test_citizen_pages_run_their_scripts_under_the_policy(
     watch.goto(server.url + "/segnalazioni/new")
     page.wait_for_selector("#cc-map.leaflet-container", state="visible")
     page.click("#cc-locate")
-    page.wait_for_function("document.getElementById('lat').value !== ''")
+    wait_until(page, "() => document.getElementById('lat').value !== ''")
     assert page.input_value("#lat").startswith("44.4912")
     assert page.locator(".leaflet-marker-icon").count() == 1
 
     # The public map: map-page.js loads the reports from the API and draws them.
     watch.goto(server.url + "/segnalazioni/map?lat=44.49&lon=11.33&zoom=11")
-    page.wait_for_function("Number(document.getElementById('cc-map-area').getAttribute('data-loads')) > 0")
+    wait_until(page, "() => Number(document.getElementById('cc-map-area').getAttribute('data-loads')) > 0")
     assert page.locator("#cc-map-area .leaflet-marker-pane .leaflet-marker-icon").count() > 0
     assert page.locator("#cc-map-list li").count() > 0
 
