@@ -4,6 +4,8 @@ from . import statistics as statistics  # the dashboards' summary tables, on the
 from .audit import AuditEntry
 from .base import TABLE_PREFIX, Base
 from .catalogue import CatalogueSetting, Category, Office, RoutingRuleRecord
+from .drafts import ReportDraft
+from .feedback import PageRating
 from .imports import ReportImport
 from .map_cells import MapCell as MapCell  # the public map's cluster cells
 from .notices import NoticeCategory, NoticeSubscriber, NoticeUpdate, ServiceNotice
@@ -31,8 +33,10 @@ __all__ = [
     "Office",
     "OfficeMember",
     "OutboxMail",
+    "PageRating",
     "Photo",
     "Report",
+    "ReportDraft",
     "ReportImport",
     "ReporterContact",
     "RoutingRuleRecord",
