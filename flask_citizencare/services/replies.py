@@ -19,8 +19,9 @@ mail ingest`` reads from an MTA pipe, a Maildir or an mbox) and:
 - reopens a resolved report, back to the technician who resolved it, when it
   was resolved within ``CITIZENCARE_REOPEN_DAYS`` and fewer than
   ``CITIZENCARE_REOPEN_PER_DAY`` reopenings by mail happened in the last 24
-  hours (``reopened``). Closed and rejected reports, and reports resolved
-  longer ago, only get the message.
+  hours (``reopened``; the rule is :mod:`.reopening`'s, shared with the
+  tracking page). Closed and rejected reports, and reports resolved longer
+  ago, only get the message.
 
 The message and the reopening are committed together.
 
@@ -41,28 +42,27 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
 
 from ..context import db_session
-from ..domain.lifecycle import Action, Status
+from ..domain.lifecycle import Status
 from ..domain.mail import Incoming, parse_incoming
-from ..models import Message, Report, StatusEvent
+from ..models import Message, Report
 from ..models.base import utcnow
 from ..storage.photos import PhotoRejected, ProcessedPhoto, process_photo
 from .errors import ChangedMeanwhile
 from .locking import changing_case
 from .mail.reply_addresses import reply_domain, reply_local, reply_secret
+from .reopening import why_not_reopened
 from .reports import add_reporter_information
 from .triage import reopen_by_citizen, send_reopened
 
 __all__ = ["IngestResult", "ingest_message"]
 
 log = logging.getLogger(__name__)
-DEFAULT_REOPEN_DAYS = 30
-DEFAULT_REOPEN_PER_DAY = 3
 #: Longest text kept from one mail (the tracking page's limit for added information).
 TEXT_MAX = 5000
 #: Longest Message-ID the column takes; longer ones are stored as a hash.
@@ -121,29 +121,6 @@ def _photos(incoming: Incoming, room: int) -> list[ProcessedPhoto]:
     return photos
 
 
-def _may_reopen(report: Report, now: datetime) -> str | None:
-    """Why a reply does not reopen ``report``, or None when it does."""
-    if report.status != Status.RESOLVED.value or report.resolved_at is None:
-        return f"report is {report.status}"
-    days = int(current_app.config.get("CITIZENCARE_REOPEN_DAYS", DEFAULT_REOPEN_DAYS))
-    if report.resolved_at < now - timedelta(days=days):
-        return f"resolved more than {days} days ago"
-    per_day = int(current_app.config.get("CITIZENCARE_REOPEN_PER_DAY", DEFAULT_REOPEN_PER_DAY))
-    recent = db_session().scalar(
-        sa.select(sa.func.count())
-        .select_from(StatusEvent)
-        .where(
-            StatusEvent.report_id == report.id,
-            StatusEvent.action == Action.REOPEN.value,
-            StatusEvent.actor_kind == "citizen",
-            StatusEvent.at > now - timedelta(hours=24),
-        )
-    )
-    if (recent or 0) >= per_day:
-        return f"already reopened {recent} times by mail in 24 hours"
-    return None
-
-
 def _ignored(reason: str, report_id: int | None, detail: str | None) -> IngestResult:
     log.info("reply by mail ignored (%s) for report %s: %s", reason, report_id, detail)
     return IngestResult(f"ignored:{reason}", report_id, detail=detail)
@@ -198,7 +175,7 @@ def _post(incoming: Incoming, raw: bytes, now: datetime, max_photos: int) -> Ing
     if not text and not photos:
         return _ignored("empty", report_id, "no text of the citizen's and no photo")
 
-    why_not = _may_reopen(report, now)
+    why_not = why_not_reopened(report, now)
     event = reopen_by_citizen(report, text[:NOTE_MAX], now) if why_not is None else None
     if why_not is not None and report.status == Status.RESOLVED.value:
         log.info("reply by mail for report %s does not reopen it: %s", report_id, why_not)

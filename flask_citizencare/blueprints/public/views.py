@@ -28,7 +28,8 @@ from ...domain.geo import LocationError, check_point
 from ...domain.lifecycle import Kind
 from ...i18n import current_language
 from ...i18n import gettext as _
-from ...models import Category, Photo
+from ...models import Category, Photo, Report
+from ...models.base import utcnow
 from ...parsing import InputError, parse_id
 from ...queries.categories import active_successor, category_by_reference
 from ...queries.reports import (
@@ -40,11 +41,17 @@ from ...queries.reports import (
     tracked_report,
 )
 from ...services.duplicates import nearby_open_reports
-from ...services.errors import ActionRefused
+from ...services.errors import ActionRefused, ChangedMeanwhile
 from ...services.following import FollowLinkError, request_follow, subscription_for
 from ...services.following import confirm_follow as confirm
 from ...services.following import unsubscribe as take_off
-from ...services.reports import SubmissionRefused, add_reporter_information, submit_report
+from ...services.reopening import (
+    reopen_deadline,
+    reopened_by_citizen,
+    why_not_reopened,
+    write_on_tracking_page,
+)
+from ...services.reports import SubmissionRefused, submit_report
 from ...services.surveys import (
     AlreadyAnswered,
     NotSurveyable,
@@ -54,6 +61,7 @@ from ...services.surveys import (
     report_for_token,
     response_of,
     survey_days,
+    survey_url,
 )
 from ...web.caching import PUBLIC_DATA, public_page
 from ...web.requests import accepts_photos
@@ -348,10 +356,31 @@ def track(token: str) -> ResponseReturnValue:
             form.photos.errors = photo_errors
             valid = False
         if not valid:
-            return render_template("citizencare/public/track.html", report=report, form=form), 400
-        add_reporter_information(report, form.text.data.strip(), photos)
+            return _tracking_page(report, form), 400
+        try:
+            write_on_tracking_page(report, form.text.data.strip(), photos)
+        except ChangedMeanwhile:
+            form.text.errors = [_("The office changed this report at the same moment: send it again.")]
+            return _tracking_page(report, form), 409
         return redirect(url_for(".track", token=token, _anchor="thread"), code=303)
-    return render_template("citizencare/public/track.html", report=report, form=form)
+    return _tracking_page(report, form)
+
+
+def _tracking_page(report: Report, form: AddInformationForm) -> str:
+    """The reporter's page: what writing does now (reopen until when) and the survey while it is open."""
+    survey = (
+        survey_url(report)
+        if can_be_surveyed(report) and not report.contact_erased and response_of(report) is None
+        else None
+    )
+    return render_template(
+        "citizencare/public/track.html",
+        report=report,
+        form=form,
+        reopen_until=reopen_deadline(report) if why_not_reopened(report, utcnow()) is None else None,
+        survey_link=survey,
+        reopened_by_you=reopened_by_citizen(report),
+    )
 
 
 def mine() -> ResponseReturnValue:

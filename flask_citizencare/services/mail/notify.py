@@ -222,6 +222,7 @@ def _queue_reporter_mail(
         }
         if kind == "resolved":
             values.setdefault("survey_url", survey_url(report))
+            values.setdefault("reopen_days", int(current_app.config["CITIZENCARE_REOPEN_DAYS"]))
     return _write_mail(
         session,
         report,
