@@ -346,3 +346,19 @@ def test_italian_sentence_elides_the_article(app: Flask) -> None:
     )
     for kept in ("entro il 3 dicembre", "entro il 18 maggio", "entro il 1° maggio"):
         assert _ITALIAN_ELISION.sub(r"l'\1 ", kept) == kept
+
+
+def test_the_pages_and_the_api_agree_on_the_expected_moment(
+    client: FlaskClient, town: dict[str, Any]
+) -> None:
+    """The moment in the pages' ``<time datetime>`` is the API's ``expected_at`` (both from one rule)."""
+    response = client.get(
+        "/citizencare/api/reports.geojson",
+        query_string={"bbox": "11.23,44.42,11.43,44.56", "cluster": "never"},
+    )
+    by_id = {f["id"]: f["properties"] for f in response.get_json()["features"]}
+    for key in ("due", "late"):
+        api = datetime.fromisoformat(by_id[town[key]]["expected_at"].replace("Z", "+00:00"))
+        for url in (LIST, f"/citizencare/reports/{town[key]}"):
+            page = get(client, url)
+            assert f'<time datetime="{api.isoformat()}">Answer expected by' in page, (key, url)
