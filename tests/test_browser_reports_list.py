@@ -101,3 +101,21 @@ def test_without_javascript_the_link_opens_the_next_page(
     assert page.locator("#cc-report-items > li").count() == PAGE_SIZE
     assert page.locator("#cc-report-items .cc-report-list__id").first.text_content() == ids[PAGE_SIZE]
     context.close()
+
+
+def test_the_list_tab_follows_the_filters_chosen_on_the_map(
+    chromium: Any, site: tuple[LiveServer, list[str]]
+) -> None:
+    server, _ids = site
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="it-IT")
+    page = context.new_page()
+    page.goto(server.url + "/segnalazioni/map")
+    if not page.locator("#cc-f-kind-proposal").is_visible():
+        page.locator("#cc-map-filters-box summary").click()
+    page.locator("#cc-f-kind-proposal").check()
+    wait_until(page, "document.getElementById('cc-tab-list').href.includes('kind=proposal')")
+    page.locator("#cc-tab-list").click()
+    page.wait_for_url("**/segnalazioni/reports?kind=proposal")
+    assert page.locator("#cc-report-items > li").count() == 0  # every report here is a problem
+    assert page.locator("#cc-l-kind-proposal").is_checked()
+    context.close()
