@@ -90,6 +90,7 @@ def test_citizen_pages_meet_wcag_aa(chromium: Any, site: tuple[LiveServer, dict[
         f"/segnalazioni/track/{facts['token']}",
         "/segnalazioni/privacy",
         "/segnalazioni/map",
+        "/segnalazioni/reports",
         "/segnalazioni/dashboard",
         "/segnalazioni/opendata/",
         f"/segnalazioni/reports/{facts['public_id']}/follow/sent",

@@ -210,6 +210,11 @@ def test_no_input_makes_a_server_error(fuzz: dict[str, Any], data: st.DataObject
     [
         ("/citizencare/nearby?category=99999999999999999999&lat=44.49&lon=11.34", 400),
         ("/citizencare/map?cursor=1.99999999999999999999", 400),
+        ("/citizencare/reports?cursor=1.99999999999999999999", 400),
+        ("/citizencare/reports?cursor=99999999999999999999", 400),
+        ("/citizencare/reports?cursor=a%00b", 400),
+        ("/citizencare/reports?category=99999999999999999999", 400),
+        ("/citizencare/reports?status=a%00b", 400),
         ("/citizencare/staff/?category=99999999999999999999", 400),
         ("/citizencare/staff/?level=99999999999999999999", 400),
         ("/citizencare/staff/?received_to=9999-12-31", 400),

@@ -39,6 +39,7 @@ from ..web.requests import guard, takes_photos
 from .api import blueprint as api_blueprint
 from .api.views import problem
 from .dashboard import blueprint as dashboard_blueprint
+from .expected import cc_expected_answer
 from .layout_check import checked_before_request, layout_lacks
 from .map import blueprint as map_blueprint
 from .opendata import blueprint as opendata_blueprint
@@ -86,6 +87,7 @@ blueprint.add_app_template_filter(audit_subject_label, "cc_audit_subject")
 # App-wide, so a host layout rendered around our pages can nonce its own inline scripts.
 blueprint.add_app_template_global(csp_nonce, "cc_csp_nonce")
 blueprint.add_app_template_global(layout_lacks, "cc_layout_lacks")
+blueprint.add_app_template_global(cc_expected_answer, "cc_expected_answer")
 blueprint.before_request(checked_before_request)
 blueprint.after_request(apply_security_headers)
 

@@ -37,6 +37,9 @@ class ListedReport:
     created_at: datetime
     overdue: bool
     thumbnail_key: str | None
+    #: The due times the expected answer is read from (:func:`~flask_citizencare.domain.sla.expected_answer`).
+    resolve_due_at: datetime | None = None
+    due_at: datetime | None = None
 
 
 #: The list's order, newest first: ``(created_at, id)``.
@@ -73,7 +76,7 @@ def listed_query(
         conditions.append(
             sa.or_(Report.created_at < created, sa.and_(Report.created_at == created, Report.id < ident))
         )
-    return (
+    query = (
         sa.select(
             Report.id,
             Report.public_id,
@@ -82,6 +85,8 @@ def listed_query(
             Report.status,
             overdue_condition(now).label("overdue"),
             Report.created_at,
+            Report.resolve_due_at,
+            Report.due_at,
             Category.name.label("category_name"),
             Category.names.label("category_names"),
             first_public_thumbnail().label("thumbnail_key"),
@@ -91,6 +96,7 @@ def listed_query(
         .order_by(Report.created_at.desc(), Report.id.desc())
         .limit(limit + 1)
     )
+    return cast("sa.Select[Any]", query)  # more columns than the typed overloads of select() name
 
 
 def listed_reports(
@@ -112,7 +118,15 @@ def listed_reports(
                 created_at=row.created_at,
                 overdue=bool(row.overdue),
                 thumbnail_key=row.thumbnail_key,
+                resolve_due_at=row.resolve_due_at,
+                due_at=row.due_at,
             )
         )
     next_cursor = encode_cursor(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
     return reports, next_cursor
+
+
+def listed_categories() -> list[Category]:
+    """Every category, retired ones too (their old reports are still listed), in the catalogue's order."""
+    query = sa.select(Category).order_by(Category.group, Category.position, Category.name)
+    return list(db_session().scalars(query))

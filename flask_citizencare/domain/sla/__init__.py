@@ -7,7 +7,8 @@ module, each importing only the ones before it:
 - :mod:`.durations`: instants and durations as the clock counts them, duration settings;
 - :mod:`.calendar`: :class:`BusinessCalendar`, the office's hours and holidays (business time);
 - :mod:`.policy`: :class:`SlaPolicy`, the terms by channel, level and category (data only);
-- :mod:`.due`: due times, remaining time and the state of a case, suspensions included.
+- :mod:`.due`: due times, remaining time and the state of a case, suspensions included;
+- :mod:`.expected`: what the public is told about when an answer is due.
 
 Import from here: the names below are the package's interface.
 """
@@ -24,6 +25,7 @@ from .due import (
     sla_state,
 )
 from .durations import format_duration, parse_duration
+from .expected import ExpectedAnswer, expected_answer
 from .policy import DEFAULT_ACKNOWLEDGEMENT, DEFAULT_RESOLUTION, CategoryOverride, SlaPolicy
 
 __all__ = [
@@ -33,11 +35,13 @@ __all__ = [
     "BusinessCalendar",
     "CategoryOverride",
     "DueTimes",
+    "ExpectedAnswer",
     "SlaPolicy",
     "SlaState",
     "Suspension",
     "acknowledgement_due",
     "due_times",
+    "expected_answer",
     "format_duration",
     "parse_duration",
     "remaining",

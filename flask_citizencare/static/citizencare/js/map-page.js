@@ -321,6 +321,11 @@
     if (here) {
       here.href = config.newReport + "?lat=" + center.lat.toFixed(6) + "&lon=" + center.lng.toFixed(6);
     }
+    var listTab = document.getElementById("cc-tab-list");
+    if (listTab) {  // the tab "Elenco" keeps the filters chosen here
+      var query = new URLSearchParams(filters).toString();
+      listTab.href = listTab.pathname + (query ? "?" + query : "");
+    }
   }
 
   function getJson(params, signal) {
