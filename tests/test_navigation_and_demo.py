@@ -243,3 +243,22 @@ def test_make_demo_runs_the_mail_catcher_and_refreshes_the_figures() -> None:
     demo = makefile.split("\ndemo:")[1].split("\n\n")[0]
     assert "flask citizencare stats refresh" in demo
     assert "flask site demo-mail" in demo and "SITE_DEMO_MAILBOX=1" in makefile
+
+
+def test_demo_data_brings_response_templates(app: Flask) -> None:
+    import sqlalchemy as sa
+
+    from flask_citizencare.demo import load_demo
+    from flask_citizencare.demo.data import TEMPLATES
+    from flask_citizencare.models import CannedReply
+
+    with app.app_context():
+        load_demo(0, 1)
+        rows = host_db.session.execute(
+            sa.select(CannedReply.code, CannedReply.status, CannedReply.category_id.is_not(None))
+        ).all()
+        host_db.session.remove()
+    by_code = {code: (status, has_category) for code, status, has_category in rows}
+    assert set(by_code) == {t[0] for t in TEMPLATES}
+    assert by_code["demo-presa-in-carico"] == ("acknowledged", False)
+    assert by_code["demo-buca-messa-in-sicurezza"] == (None, True)
