@@ -53,10 +53,19 @@ $(INSTANCE)/secret_key:
 	umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_hex(32))' > $@.tmp
 	mv $@.tmp $@
 
+# The demo's mail: `flask site demo-mail` (aiosmtpd on 127.0.0.1:$(DEMO_SMTP_PORT) into instance/demo-mail,
+# and the outbox worker delivering into it) runs beside the site, which shows it at /demo/mailbox.
+DEMO_SMTP_PORT ?= 8025
+DEMO_ENV := SITE_DEMO_MAILBOX=1 CITIZENCARE_SITE_URL=http://127.0.0.1:5000
+
 demo: setup $(INSTANCE)/secret_key
 	$(BIN)/flask citizencare db upgrade
 	$(BIN)/flask citizencare demo-data --reports $(DEMO_REPORTS)
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/flask citizencare stats refresh
+	@echo "Staff area: http://127.0.0.1:5000/segnalazioni/staff/ - demo mailbox: http://127.0.0.1:5000/demo/mailbox"
+	$(DEMO_ENV) $(BIN)/flask site demo-mail --port $(DEMO_SMTP_PORT) & mail=$$!; \
+	trap 'kill $$mail 2>/dev/null' EXIT INT TERM; \
+	$(DEMO_ENV) $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # The PostGIS half needs a PostgreSQL server: CITIZENCARE_TEST_POSTGRES_URL, or a local one set up here;
 # the browser tests need Debian's Chromium (system-tests installs both).

@@ -55,9 +55,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     citizencare.init_app(app, db=db)
 
     from .cli import site_cli
+    from .demo_mail import blueprint as demo_blueprint
     from .views import blueprint, register_error_handlers
 
     app.register_blueprint(blueprint)
+    # The demo mailbox answers 404 unless SITE_DEMO_MAILBOX is set (make demo only).
+    app.register_blueprint(demo_blueprint)
     register_error_handlers(app)
     # The site's own pages get the extension's security headers too (its pages have them already).
     app.after_request(apply_security_headers)

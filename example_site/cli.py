@@ -5,9 +5,11 @@ import click
 from flask.cli import AppGroup
 
 from .accounts import create_or_update_user
+from .demo_mail import demo_mail_command
 from .extensions import db
 
-site_cli = AppGroup("site", help="Comune di Esempio: the site's own tables and accounts.")
+site_cli = AppGroup("site", help="Comune di Esempio: the site's own tables and accounts, the demo's mail.")
+site_cli.add_command(demo_mail_command)
 
 
 @site_cli.command("init-db")

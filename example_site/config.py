@@ -22,6 +22,10 @@ Environment variables (all optional):
 ``SECURE_COOKIES``
     ``1`` when the site is served over HTTPS (it should be): the session and remember-me cookies get
     the ``Secure`` flag (``SESSION_COOKIE_SECURE``, ``REMEMBER_COOKIE_SECURE``) and never travel in clear.
+``SITE_DEMO_MAILBOX``, ``SITE_DEMO_MAILDIR``
+    ``1`` only for the demo (``make demo`` sets it): the page ``/demo/mailbox`` lists the mails the
+    demo's mail catcher received into the Maildir ``SITE_DEMO_MAILDIR`` (default
+    ``<instance folder>/demo-mail``). Never on a real site: anybody could read everybody's mail.
 ``SMTP_HOST``, ``SMTP_PORT``, ``SMTP_STARTTLS``, ``SMTP_SSL``, ``SMTP_USERNAME``, ``SMTP_PASSWORD``,
 ``MAIL_FROM``
     The mail server of the extension's outbox (``CITIZENCARE_SMTP_*``, ``CITIZENCARE_MAIL_FROM``).
@@ -63,6 +67,14 @@ DEFAULTS: dict[str, Any] = {
     "CITIZENCARE_URL_PREFIX": "/segnalazioni",
     "CITIZENCARE_BASE_TEMPLATE": "comune/base.html",
     "CITIZENCARE_MUNICIPALITY_NAME": "Comune di Esempio",
+    # The URP, on the service sheet's Contatti and in its JSON-LD (and the site's footer and contacts page).
+    "CITIZENCARE_URP_NAME": "Ufficio Relazioni con il Pubblico (URP)",
+    "CITIZENCARE_URP_EMAIL": "urp@comune.esempio.example",
+    "CITIZENCARE_URP_PHONE": "051 000 0001",
+    "CITIZENCARE_URP_STREET_ADDRESS": "Piazza del Municipio 1",
+    "CITIZENCARE_URP_POSTAL_CODE": "40100",
+    "CITIZENCARE_URP_LOCALITY": "Esempio (BO)",
+    "CITIZENCARE_URP_URL": "/contatti",
     # Bologna's area: (min_lon, min_lat, max_lon, max_lat); centre as (lat, lon).
     "CITIZENCARE_AREA": (11.23, 44.42, 11.43, 44.56),
     "CITIZENCARE_MAP_CENTER": (44.4949, 11.3426),
@@ -99,6 +111,11 @@ DEFAULTS: dict[str, Any] = {
     "SITE_REGION_URL": "https://www.regione.emilia-romagna.it/",
     #: Create the site's own tables (not the extension's) when the app starts.
     "SITE_CREATE_TABLES": True,
+    #: The demo mailbox (/demo/mailbox): the mails the outbox delivered to the demo's mail catcher.
+    #: Only `make demo` turns it on (SITE_DEMO_MAILBOX=1); never on a real site.
+    "SITE_DEMO_MAILBOX": False,
+    #: The Maildir the demo's mail catcher writes to and the mailbox page reads (None: instance/demo-mail).
+    "SITE_DEMO_MAILDIR": None,
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -156,6 +173,10 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     if "SECURE_COOKIES" in environ:
         secure = _flag("SECURE_COOKIES", environ["SECURE_COOKIES"])
         config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = secure
+    if "SITE_DEMO_MAILBOX" in environ:
+        config["SITE_DEMO_MAILBOX"] = _flag("SITE_DEMO_MAILBOX", environ["SITE_DEMO_MAILBOX"])
+    if environ.get("SITE_DEMO_MAILDIR"):
+        config["SITE_DEMO_MAILDIR"] = environ["SITE_DEMO_MAILDIR"]
     for variable in ("SMTP_STARTTLS", "SMTP_SSL"):
         if variable in environ:
             config["CITIZENCARE_" + variable] = _flag(variable, environ[variable])

@@ -1,4 +1,4 @@
-"""The site's own pages: home, log in/out, privacy and accessibility notices, errors."""
+"""The site's own pages: home, log in/out, privacy, accessibility, legal notes, FAQ, contacts, errors."""
 from __future__ import annotations
 
 import time
@@ -128,6 +128,21 @@ def privacy() -> ResponseReturnValue:
 @blueprint.get("/accessibilita")
 def accessibility() -> ResponseReturnValue:
     return render_template("comune/accessibility.html")
+
+
+@blueprint.get("/note-legali")
+def legal_notes() -> ResponseReturnValue:
+    return render_template("comune/legal_notes.html")
+
+
+@blueprint.get("/domande-frequenti")
+def faq() -> ResponseReturnValue:
+    return render_template("comune/faq.html")
+
+
+@blueprint.get("/contatti")
+def contacts() -> ResponseReturnValue:
+    return render_template("comune/contacts.html")
 
 
 # -- errors -----------------------------------------------------------------

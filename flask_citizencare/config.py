@@ -18,6 +18,19 @@ from .security_headers import check_policy_setting
 from .settings import Settings
 
 PREFIX = "CITIZENCARE_"
+#: The sections of the service sheet whose text CITIZENCARE_SERVICE_SHEET may replace.
+SERVICE_SHEET_SECTIONS = (
+    "description",
+    "addressed",
+    "extended_description",
+    "how_to",
+    "needed_intro",
+    "needed",
+    "achieved",
+    "costs",
+    "access",
+    "conditions",
+)
 SQLITE_JOURNAL_MODES = ("wal", "delete", "truncate", "persist")
 
 
@@ -45,6 +58,29 @@ SETTINGS: dict[str, Setting] = {
         "Show flashed messages on our pages; set False when the host's layout already shows them.",
     ),
     "MUNICIPALITY_NAME": Setting("Comune", "Name shown in page titles and mails."),
+    # The service sheet at our index (C.SI.1.3) and its contacts: the URP (docs/service-sheet.md)
+    "URP_NAME": Setting(
+        None,
+        'Name of the office that handles the reports; None: "Public Relations Office (URP)", translated.',
+    ),
+    "URP_EMAIL": Setting(None, "The URP's e-mail address, shown under Contacts; None: not shown."),
+    "URP_PHONE": Setting(
+        None, 'The URP\'s phone number as people dial it ("051 000 0001"); None: not shown.'
+    ),
+    "URP_STREET_ADDRESS": Setting(None, 'The URP\'s street and number ("Piazza del Municipio 1").'),
+    "URP_POSTAL_CODE": Setting(None, 'The URP\'s postal code ("40100").'),
+    "URP_LOCALITY": Setting(None, "The URP's town; None: the municipality's name."),
+    "URP_URL": Setting(None, "The URP's page on the host site, linked from its name; None: no link."),
+    "SERVICE_CONDITIONS_URL": Setting(
+        None, "Terms and conditions of the service (a page or PDF); None: our privacy notice."
+    ),
+    "SERVICE_SHEET": Setting(
+        {},
+        "The service sheet's texts, replacing ours, by section ("
+        + ", ".join(SERVICE_SHEET_SECTIONS)
+        + "): a text for every language, or {'it': ..., 'en': ...} by language (a language left out "
+        "keeps our translated text). In `needed`, each line is one item of the list.",
+    ),
     "AREA": Setting(
         None,
         "Where reports may be placed: a bbox (min_lon, min_lat, max_lon, max_lat) or a GeoJSON "
@@ -331,8 +367,46 @@ def check_values(config: Mapping[str, Any]) -> Settings:
             f"not {journal!r}"
         )
     _check_retention(config)
+    _check_service_sheet(config)
     check_policy_setting(config)
     return settings
+
+
+def _check_service_sheet(config: Mapping[str, Any]) -> None:
+    texts = config[PREFIX + "SERVICE_SHEET"]
+    name = PREFIX + "SERVICE_SHEET"
+    if not isinstance(texts, Mapping):
+        raise ConfigurationError(f"{name} must map sections to texts, not {texts!r}")
+    unknown = sorted(str(k) for k in texts if k not in SERVICE_SHEET_SECTIONS)
+    if unknown:
+        raise ConfigurationError(
+            f"{name}: unknown section {', '.join(unknown)}; "
+            f"the sections are {', '.join(SERVICE_SHEET_SECTIONS)}"
+        )
+    for section, value in texts.items():
+        by_language = value if isinstance(value, Mapping) else {"": value}
+        for language, text in by_language.items():
+            if not isinstance(language, str) or not isinstance(text, str) or not text.strip():
+                raise ConfigurationError(
+                    f"{name}[{section!r}] must be a text or a mapping of language codes to texts"
+                )
+    for key in (
+        "URP_NAME",
+        "URP_EMAIL",
+        "URP_PHONE",
+        "URP_STREET_ADDRESS",
+        "URP_POSTAL_CODE",
+        "URP_LOCALITY",
+        "URP_URL",
+        "SERVICE_CONDITIONS_URL",
+    ):
+        value = config[PREFIX + key]
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise ConfigurationError(f"{PREFIX}{key} must be a text or None, not {value!r}")
+    for key in ("URP_URL", "SERVICE_CONDITIONS_URL"):
+        value = config[PREFIX + key]
+        if value is not None and not value.startswith(("https://", "http://", "/")):
+            raise ConfigurationError(f"{PREFIX}{key} must be an http(s) address or a path, not {value!r}")
 
 
 def _months(value: Any) -> bool:

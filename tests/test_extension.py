@@ -39,13 +39,13 @@ def test_pages_render_inside_the_host_layout(app: Flask) -> None:
     with app.app_context():
         create_report(host_db.session, title="Lampione spento in via Roma")
         host_db.session.commit()
-    response = app.test_client().get("/citizencare/", headers={"Accept-Language": "it"})
+    response = app.test_client().get("/citizencare/map", headers={"Accept-Language": "it"})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "HOST SITE HEADER" in html and "HOST SITE FOOTER" in html
     main = html.split('<main id="host-main">')[1].split("</main>")[0]
     assert "Lampione spento in via Roma" in main
-    assert "Segnalazioni recenti" in main  # Italian by default
+    assert "Mappa delle segnalazioni" in main  # Italian by default
     assert html.index("<title>") < html.index("Comune di Prova") < html.index("| Host site")
 
 
@@ -130,8 +130,8 @@ def test_two_apps_in_one_process_do_not_leak(database_url: str, new_database: st
             create_report(second_db.session, title="Only in B")
             second_db.session.commit()
 
-        a = first.test_client().get("/segnalazioni/").get_data(as_text=True)
-        b = second.test_client().get("/reports/").get_data(as_text=True)
+        a = first.test_client().get("/segnalazioni/map").get_data(as_text=True)
+        b = second.test_client().get("/reports/map").get_data(as_text=True)
         assert "Only in A" in a and "Only in B" not in a and "Comune A" in a
         assert "Only in B" in b and "Only in A" not in b and "Comune B" in b
         assert first.test_client().get("/reports/").status_code == 404

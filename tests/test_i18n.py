@@ -17,24 +17,24 @@ CATALOGS = ROOT / "flask_citizencare" / "translations"
 @pytest.mark.parametrize(
     ("accept", "heading"),
     [
-        (None, "Segnalazioni recenti"),
-        ("it-IT,it;q=0.9", "Segnalazioni recenti"),
-        ("en-GB,en;q=0.8", "Recent reports"),
-        ("ca", "Incidències recents"),
-        ("de-DE", "Segnalazioni recenti"),
+        (None, "Mappa delle segnalazioni"),
+        ("it-IT,it;q=0.9", "Mappa delle segnalazioni"),
+        ("en-GB,en;q=0.8", "Map of reports"),
+        ("ca", "Mapa de les incidències"),
+        ("de-DE", "Mappa delle segnalazioni"),
     ],
 )
 def test_accept_language_picks_the_language(client, accept: str | None, heading: str) -> None:  # type: ignore[no-untyped-def]
     headers = {"Accept-Language": accept} if accept else {}
-    html = client.get("/citizencare/", headers=headers).get_data(as_text=True)
+    html = client.get("/citizencare/map", headers=headers).get_data(as_text=True)
     assert f"<h1>{heading}</h1>" in html
 
 
 def test_chosen_language_beats_accept_language(client) -> None:  # type: ignore[no-untyped-def]
     response = client.get("/citizencare/language/ca?next=/citizencare/", headers={"Accept-Language": "en"})
     assert response.status_code == 302 and response.headers["Location"] == "/citizencare/"
-    html = client.get("/citizencare/", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "<h1>Incidències recents</h1>" in html
+    html = client.get("/citizencare/map", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "<h1>Mapa de les incidències</h1>" in html
 
 
 @pytest.mark.parametrize(

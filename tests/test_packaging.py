@@ -97,10 +97,10 @@ def test_example_site_starts_from_the_installed_wheel(wheel: Path, tmp_path: Pat
         from example_site import create_app
         assert "site-packages" in flask_citizencare.__file__, flask_citizencare.__file__
         app = create_app()
-        response = app.test_client().get("/segnalazioni/", headers={"Accept-Language": "it"})
+        response = app.test_client().get("/segnalazioni/map", headers={"Accept-Language": "it"})
         html = response.get_data(as_text=True)
         assert response.status_code == 200, response.status_code
-        assert "Segnalazioni recenti" in html, html[:2000]
+        assert "Mappa delle segnalazioni" in html, html[:2000]
         assert "Comune di Esempio" in html
         with app.test_client().get("/segnalazioni/static/css/citizencare.css") as css:
             assert css.status_code == 200

@@ -42,6 +42,7 @@ from .dashboard import blueprint as dashboard_blueprint
 from .expected import cc_expected_answer
 from .layout_check import checked_before_request, layout_lacks
 from .map import blueprint as map_blueprint
+from .navigation import navigation
 from .opendata import blueprint as opendata_blueprint
 from .public import blueprint as public_blueprint
 from .ratelimit import RateLimited
@@ -88,6 +89,8 @@ blueprint.add_app_template_filter(audit_subject_label, "cc_audit_subject")
 blueprint.add_app_template_global(csp_nonce, "cc_csp_nonce")
 blueprint.add_app_template_global(layout_lacks, "cc_layout_lacks")
 blueprint.add_app_template_global(cc_expected_answer, "cc_expected_answer")
+# The host's menus list our pages for the user of the request (see .navigation).
+blueprint.add_app_template_global(navigation, "cc_navigation")
 blueprint.before_request(checked_before_request)
 blueprint.after_request(apply_security_headers)
 

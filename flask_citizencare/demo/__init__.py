@@ -9,7 +9,7 @@ reporters' contacts and proposals' supports.
 Idempotent: demo report *i* of seed *S* carries ``submission_token =
 "demo:S:i"``; a run makes only the indexes it does not find, so repeating a
 command loads nothing and a larger ``--reports`` adds the difference.
-Offices and categories come from ``catalogues/demo.yaml`` through the
+Offices, categories and response templates come from ``catalogues/demo.yaml`` through the
 catalogue import (matched by code); staff are upserted by username.
 
 Fast enough for benchmarks (10^5-10^6 reports): rows are generated in chunks

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..domain.catalogue_file import Catalogue, CategoryEntry, OfficeEntry, document, dump
-from .data import CATEGORIES, OFFICES
+from ..domain.catalogue_file import Catalogue, CategoryEntry, OfficeEntry, TemplateEntry, document, dump
+from .data import CATEGORIES, OFFICES, TEMPLATES
 
 #: Where the shipped catalogues are.
 CATALOGUES = Path(__file__).resolve().parent.parent / "catalogues"
 DEMO_FILE = CATALOGUES / "demo.yaml"
 HEADER = (
-    "# The demo catalogue (offices and categories of `flask citizencare demo-data`).\n"
+    "# The demo catalogue (offices, categories and response templates of `flask citizencare demo-data`).\n"
     "# Made from flask_citizencare/demo/data.py: python -m flask_citizencare.demo.catalogue\n"
 )
 
@@ -42,13 +42,19 @@ def demo_catalogue(default_language: str = "it") -> Catalogue:
             )
             for position, demo in enumerate(CATEGORIES, start=1)
         ),
+        templates=tuple(
+            TemplateEntry(
+                code=code, title=title, body=body, language=language, category=category, status=status
+            )
+            for code, title, body, language, category, status in TEMPLATES
+        ),
     )
 
 
 def demo_yaml(languages: tuple[str, ...] = ("it", "en", "ca")) -> str:
     content = document(demo_catalogue(languages[0]), languages)
-    # Only offices and categories: the demo leaves routing, levels, calendar and templates alone.
-    for name in ("routing", "service_levels", "calendar", "templates"):
+    # Offices, categories and response templates: the demo leaves routing, levels and calendar alone.
+    for name in ("routing", "service_levels", "calendar"):
         del content[name]
     return HEADER + dump(content)
 

@@ -1467,3 +1467,66 @@ MOBILE_PREFIXES: tuple[str, ...] = (
 # fmt: on
 
 EMAIL_DOMAINS: tuple[str, ...] = ("example.org", "example.net", "example.com")
+
+
+# -- response templates ---------------------------------------------------------
+
+#: (code, title, body, language, category, status): the canned replies operators insert in a case;
+#: none is sent by itself (auto_send stays off), so the demo's mails are only the ones people cause.
+TEMPLATES: tuple[tuple[str, str, str, str, str | None, str | None], ...] = (
+    (
+        "demo-presa-in-carico",
+        "Presa in carico",
+        "Gentile cittadina, gentile cittadino,\n\nla sua segnalazione {numero} ({categoria}) è stata presa "
+        "in carico e inoltrata all'ufficio competente. La terremo informata.\n\nCordiali saluti,\nURP",
+        "it",
+        None,
+        "acknowledged",
+    ),
+    (
+        "demo-taken-in-charge",
+        "Taken in charge",
+        "Dear citizen,\n\nyour report {number} ({category}) has been taken in charge and sent to the "
+        "office responsible. We will keep you informed.\n\nKind regards,\nURP",
+        "en",
+        None,
+        "acknowledged",
+    ),
+    (
+        "demo-intervento-concluso",
+        "Intervento concluso",
+        "Gentile cittadina, gentile cittadino,\n\nl'intervento richiesto con la segnalazione {numero} "
+        "è stato eseguito. Se il problema persiste può rispondere a questo messaggio."
+        "\n\nCordiali saluti,\nURP",
+        "it",
+        None,
+        "resolved",
+    ),
+    (
+        "demo-non-di-competenza",
+        "Non di competenza comunale",
+        "Gentile cittadina, gentile cittadino,\n\nquanto indicato nella segnalazione {numero} non è di "
+        "competenza del Comune: le consigliamo di rivolgersi al gestore interessato."
+        "\n\nCordiali saluti,\nURP",
+        "it",
+        None,
+        "rejected",
+    ),
+    (
+        "demo-buca-messa-in-sicurezza",
+        "Buca messa in sicurezza",
+        "La buca segnalata ({numero}) è stata transennata; la riparazione definitiva è in programma "
+        "nelle prossime settimane.",
+        "it",
+        "buche-strade",
+        None,
+    ),
+    (
+        "demo-lampione-sostituito",
+        "Lampada sostituita",
+        "La lampada del punto luce segnalato ({numero}) è stata sostituita. Grazie della segnalazione.",
+        "it",
+        "illuminazione",
+        "resolved",
+    ),
+)

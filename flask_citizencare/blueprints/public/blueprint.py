@@ -6,7 +6,7 @@ from flask import Blueprint, current_app
 from flask.sansio.blueprints import BlueprintSetupState
 
 from ..ratelimit import form_value, limited, view_arg
-from . import reports_list, views
+from . import reports_list, service_sheet, views
 
 # Rate limits: posts of the forms per client and per address or report; every
 # request of the one-use links per client (see flask_citizencare.blueprints.ratelimit).
@@ -23,7 +23,7 @@ confirm_follow = limited("RATELIMIT_LINKS_PER_IP", methods=None)(views.confirm_f
 unsubscribe = limited("RATELIMIT_LINKS_PER_IP", methods=None)(views.unsubscribe)
 
 blueprint = Blueprint("public", __name__)
-blueprint.add_url_rule("/", "index", views.index)
+blueprint.add_url_rule("/", "index", service_sheet.index)
 blueprint.add_url_rule("/new", "new_report", new_report, methods=["GET", "POST"])
 blueprint.add_url_rule("/sent/<token>", "sent", views.sent)
 blueprint.add_url_rule("/reports", "reports", reports_list.reports_list)

@@ -36,7 +36,6 @@ from ...queries.reports import (
     active_categories,
     public_photo_by_key,
     public_report,
-    recent_public_reports,
     reports_of_user,
     tracked_report,
 )
@@ -89,10 +88,6 @@ LOCATION_MESSAGES = {
     "missing": lambda: _("Place the pin on the map, or enter an address or the coordinates."),
     "half": lambda: _("Enter both latitude and longitude, or neither."),
 }
-
-
-def index() -> ResponseReturnValue:
-    return render_template("citizencare/public/index.html", reports=recent_public_reports(limit=20))
 
 
 def _prefill(form: ReportForm) -> None:
