@@ -39,6 +39,7 @@ from ..web.requests import guard, takes_photos
 from .api import blueprint as api_blueprint
 from .api.views import problem
 from .dashboard import blueprint as dashboard_blueprint
+from .feedback_widget import answer_label, answers, csrf_value, page_to_rate, question
 from .layout_check import checked_before_request, layout_lacks
 from .map import blueprint as map_blueprint
 from .opendata import blueprint as opendata_blueprint
@@ -86,6 +87,11 @@ blueprint.add_app_template_filter(audit_subject_label, "cc_audit_subject")
 # App-wide, so a host layout rendered around our pages can nonce its own inline scripts.
 blueprint.add_app_template_global(csp_nonce, "cc_csp_nonce")
 blueprint.add_app_template_global(layout_lacks, "cc_layout_lacks")
+blueprint.add_app_template_global(page_to_rate, "cc_feedback_page")
+blueprint.add_app_template_global(csrf_value, "cc_feedback_csrf")
+blueprint.add_app_template_global(question, "cc_feedback_question")
+blueprint.add_app_template_global(answers, "cc_feedback_answers")
+blueprint.add_app_template_filter(answer_label, "cc_feedback_answer")
 blueprint.before_request(checked_before_request)
 blueprint.after_request(apply_security_headers)
 
