@@ -78,7 +78,10 @@ def is_rated_page(page: str) -> bool:
 
 def answer_label(code: str | None) -> str:
     """``|cc_feedback_answer`` in templates: an answer's text in the reader's language."""
-    return str(ANSWER_LABELS[code]) if code in ANSWER_LABELS else (code or "")
+    if code is None:
+        return ""
+    label = ANSWER_LABELS.get(code)
+    return str(label) if label is not None else code
 
 
 def csrf_value() -> str:

@@ -77,6 +77,6 @@ def recent_comments(limit: int = 50) -> Sequence[RecentComment]:
         .limit(limit)
     )
     return [
-        RecentComment(page, rating, answer, comment, created_at)
+        RecentComment(page, rating, answer, comment or "", created_at)
         for page, rating, answer, comment, created_at in rows
     ]
