@@ -244,6 +244,7 @@ def test_a_post_without_csrf_token_is_refused(app: Flask, client: FlaskClient) -
     fields = widget_fields(client)
     response = client.post("/citizencare/feedback", data={"page": fields["page"], "rating": "4"}, headers=EN)
     assert response.status_code == 400
+    assert "the form can only be sent from the page that showed it" in response.get_data(as_text=True)
     assert rows(app) == []
 
 

@@ -35,6 +35,10 @@ class FeedbackForm(CitizenCareForm):
 
 def _messages() -> dict[str, str]:
     return {
+        "csrf": _(
+            "For your security the form can only be sent from the page that showed it. "
+            "Go back, reload the page and send it again: nothing was saved."
+        ),
         "page": _("This page cannot be rated."),
         "rating": _("Choose from 1 to 5 stars."),
         "answer": _("Choose one of the answers offered."),
@@ -78,6 +82,8 @@ def feedback() -> ResponseReturnValue:
     if not is_rated_page(page):
         return _refuse("page", form, rating)
     if not valid:
+        if "csrf_token" in form.errors:
+            return _refuse("csrf", form, rating)
         field = "comment" if form.comment.errors or form.answer.errors else "rating"
         return _refuse(field, form, rating)
     if rating is None:
