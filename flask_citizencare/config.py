@@ -285,6 +285,10 @@ SETTINGS: dict[str, Setting] = {
         "Requests of the one-use links (survey, follow confirmation, unsubscribe) per client address: "
         "guessing links gets slow.",
     ),
+    "RATELIMIT_FEEDBACK_PER_IP": Setting(
+        "20 per hour; 100 per day",
+        'Ratings sent with the "how clear is this page" widget per client address.',
+    ),
     "RATELIMIT_API_PER_IP": Setting(
         "300 per minute; 10000 per hour",
         "Requests of the public API (GeoJSON, map tiles) and open data exports per client address.",

@@ -40,6 +40,7 @@ from .api import blueprint as api_blueprint
 from .api.views import problem
 from .dashboard import blueprint as dashboard_blueprint
 from .expected import cc_expected_answer
+from .feedback_widget import answer_label, answers, csrf_value, page_to_rate, question
 from .layout_check import checked_before_request, layout_lacks
 from .map import blueprint as map_blueprint
 from .navigation import navigation
@@ -91,6 +92,11 @@ blueprint.add_app_template_global(layout_lacks, "cc_layout_lacks")
 blueprint.add_app_template_global(cc_expected_answer, "cc_expected_answer")
 # The host's menus list our pages for the user of the request (see .navigation).
 blueprint.add_app_template_global(navigation, "cc_navigation")
+blueprint.add_app_template_global(page_to_rate, "cc_feedback_page")
+blueprint.add_app_template_global(csrf_value, "cc_feedback_csrf")
+blueprint.add_app_template_global(question, "cc_feedback_question")
+blueprint.add_app_template_global(answers, "cc_feedback_answers")
+blueprint.add_app_template_filter(answer_label, "cc_feedback_answer")
 blueprint.before_request(checked_before_request)
 blueprint.after_request(apply_security_headers)
 

@@ -36,6 +36,7 @@ LIMIT_SETTINGS = (
     "RATELIMIT_FOLLOW_PER_ADDRESS",
     "RATELIMIT_LINKS_PER_IP",
     "RATELIMIT_API_PER_IP",
+    "RATELIMIT_FEEDBACK_PER_IP",
 )
 STRATEGIES = tuple(limits.strategies.STRATEGIES)
 _REDIS_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2}

@@ -8,6 +8,7 @@ and CSV. The staff dashboard (``blueprints/staff/dashboard.py``) reuses
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -142,6 +143,7 @@ def render_dashboard(
     csv_table: str | None = None,
     endpoint: str,
     csv_endpoint: str,
+    extra: Mapping[str, Any] | None = None,
 ) -> ResponseReturnValue:
     figures = figures_for(scope, staff=staff)
     tables = build_tables(figures, names(staff), staff=staff)
@@ -163,6 +165,7 @@ def render_dashboard(
         csv_endpoint=csv_endpoint,
         format_cell=format_cell,
         format_duration=format_duration,
+        **(extra or {}),
     )
 
 

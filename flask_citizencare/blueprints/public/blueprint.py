@@ -6,6 +6,7 @@ from flask import Blueprint, current_app
 from flask.sansio.blueprints import BlueprintSetupState
 
 from ..ratelimit import form_value, limited, view_arg
+from . import feedback as feedback_views
 from . import reports_list, service_sheet, views
 
 # Rate limits: posts of the forms per client and per address or report; every
@@ -21,6 +22,7 @@ follow = limited("RATELIMIT_FOLLOW_PER_ADDRESS", form_value("email"))(
 survey = limited("RATELIMIT_LINKS_PER_IP", methods=None)(views.survey)
 confirm_follow = limited("RATELIMIT_LINKS_PER_IP", methods=None)(views.confirm_follow)
 unsubscribe = limited("RATELIMIT_LINKS_PER_IP", methods=None)(views.unsubscribe)
+feedback = limited("RATELIMIT_FEEDBACK_PER_IP")(feedback_views.feedback)
 
 blueprint = Blueprint("public", __name__)
 blueprint.add_url_rule("/", "index", service_sheet.index)
@@ -39,6 +41,7 @@ blueprint.add_url_rule("/reports/<public_id>/follow", "follow", follow, methods=
 blueprint.add_url_rule("/reports/<public_id>/follow/sent", "follow_sent", views.follow_sent)
 blueprint.add_url_rule("/follow/<token>", "confirm_follow", confirm_follow)
 blueprint.add_url_rule("/unsubscribe/<token>", "unsubscribe", unsubscribe, methods=["GET", "POST"])
+blueprint.add_url_rule("/feedback", "feedback", feedback, methods=["POST"])
 
 
 def _exempt_unsubscribe() -> None:

@@ -12,8 +12,12 @@ from dataclasses import replace
 from flask import g, request
 from flask.typing import ResponseReturnValue
 
+from ...queries.feedback import page_summaries, recent_comments
 from ...queries.filters import FilterError
 from ..dashboard.views import filter_error_page, parse_scope, render_dashboard
+
+#: The newest free texts of the rating widget shown to managers.
+COMMENTS_SHOWN = 50
 
 
 def dashboard() -> ResponseReturnValue:
@@ -24,10 +28,15 @@ def dashboard() -> ResponseReturnValue:
         return filter_error_page(error)
     if not actor.sees_everything:
         scope = replace(scope, office_ids=actor.office_ids, assignee_id=actor.staff.id)
+    ratings = None
+    if actor.supervises and request.args.get("csv") is None:
+        # The rating widget's figures and free texts: managers and admins only.
+        ratings = {"summaries": page_summaries(), "comments": recent_comments(COMMENTS_SHOWN)}
     return render_dashboard(
         scope,
         query,
         staff=True,
+        extra={"page_ratings": ratings},
         csv_table=request.args.get("csv") or None,
         endpoint="citizencare.staff.dashboard",
         csv_endpoint="citizencare.staff.dashboard",
