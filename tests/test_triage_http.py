@@ -344,7 +344,7 @@ def test_queue_filters_counts_and_pages(app: Flask, team: Team, client: FlaskCli
             report.due_at = None
         host_db.session.commit()
     app.config["CITIZENCARE_QUEUE_PAGE_SIZE"] = 2
-    for sort in ("due", "age", "priority"):
+    for sort in ("triage", "due", "age", "priority"):
         seen: list[str] = []
         url = f"/citizencare/staff/?sort={sort}"
         for _ in range(5):

@@ -111,7 +111,7 @@ def queue() -> ResponseReturnValue:
         text=(_valid(form.q) or "").strip() or None,
         received_from=_valid(form.received_from),
         received_to=_valid(form.received_to),
-        sort=_valid(form.sort) or "due",
+        sort=_valid(form.sort) or "triage",
     )
     now = utcnow()
     soon = sla.soon(now)
