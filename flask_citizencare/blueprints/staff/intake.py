@@ -125,4 +125,4 @@ def intake_view() -> ResponseReturnValue:
         form.category.errors = [_("Choose a category from the list.")]
         return page(400, parts.location_error)
     flash(_("Registered as %(number)s.", number=report.public_id), "success")
-    return redirect(url_for(".case", report_id=report.id), code=303)
+    return redirect(url_for(".case", public_id=report.public_id), code=303)
