@@ -87,3 +87,13 @@ def act(app: Flask, team: Team, who: str, report_id: int, action: Action, **fiel
         report = host_db.session.get(Report, report_id)
         assert report is not None
         apply_action(actor_for(team, who), report_id, action, ActionInput(report.version, **fields))
+
+
+def case_path(app: Flask, report_id: int) -> str:
+    """The staff URL of a case: by its public number (the internal id only redirects there)."""
+    with app.app_context():
+        report = host_db.session.get(Report, report_id)
+        assert report is not None
+        number = report.public_id
+        host_db.session.remove()
+    return f"/citizencare/staff/cases/{number}"

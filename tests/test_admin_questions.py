@@ -19,7 +19,7 @@ from flask_citizencare.services.errors import ActionRefused
 
 from .factories import create_report
 from .host import host_db
-from .staff import Team, actor_for, client_for
+from .staff import Team, actor_for, case_path, client_for
 
 EN = {"Accept-Language": "en"}
 NO_VALUES = "A list question needs at least one value that is not retired."
@@ -391,7 +391,7 @@ def test_an_answered_question_cannot_be_deleted_and_old_answers_keep_their_label
     assert (
         marco.post(f"{base(lamps)}/questions/problem/retire", data={"csrf_token": token}).status_code == 303
     )
-    case = client_for(app, team, "olga").get(f"/citizencare/staff/reports/{report_id}", headers=EN)
+    case = client_for(app, team, "olga").get(case_path(app, report_id), headers=EN)
     html = case.get_data(as_text=True)
     assert (
         "Che cosa succede?" in html and "<dd>Acceso di giorno</dd>" in html and "(question retired)" in html

@@ -27,7 +27,7 @@ from flask_citizencare.services.triage import reopen_by_citizen
 
 from .factories import create_category, create_report
 from .host import host_db
-from .staff import Team, act, client_for
+from .staff import Team, act, case_path, client_for
 
 URL = "/citizencare/staff/admin/templates"
 NEW = URL + "/new"
@@ -407,7 +407,7 @@ def test_the_case_page_offers_the_templates_of_its_category_and_state_first(app:
     add_template(app, code="c", title="Categoria e stato", status="new", category_id=team.potholes.id)
     add_template(app, code="o", title="Altro stato", status="resolved")
     report_id = new_case(app, team)
-    html = client_for(app, team, "olga").get(f"/citizencare/staff/reports/{report_id}").get_data(as_text=True)
+    html = client_for(app, team, "olga").get(case_path(app, report_id)).get_data(as_text=True)
     positions = [html.index(t) for t in ("Categoria e stato", "Solo stato", "Generale", "Altro stato")]
     assert positions == sorted(positions)
 

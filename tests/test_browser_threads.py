@@ -123,7 +123,7 @@ def test_reporter_and_operator_write_in_the_thread_and_each_page_shows_its_part(
     operator = staff_context.new_page()
     log_in(operator, site.server, "operatrice", "password-olga")
     operator.get_by_role("row", name=TITLE).get_by_role("link", name=site.public_id).click()
-    operator.wait_for_url(f"**/segnalazioni/staff/reports/{site.report_id}")
+    operator.wait_for_url(f"**/segnalazioni/staff/cases/{site.public_id}")
     assert CITIZEN_TEXT in thread_text(operator)
     post_staff_message(operator, "Tutti (risposta pubblica)", PUBLIC_TEXT)
     post_staff_message(operator, "Solo il segnalante", PRIVATE_TEXT)

@@ -24,7 +24,7 @@ DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 
 
 @pytest.fixture
-def office_site(database_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, int]]:
+def office_site(database_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, str]]:
     with migrated_example_app(database_url, tmp_path) as app:
         with app.test_request_context():
             roads = create_office(site_db.session, code="strade-m", name="Manutenzione strade")
@@ -53,13 +53,13 @@ def office_site(database_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer,
             save_staff_member(
                 technician_id, role="technician", display_name="Tino Tecnico", office_codes=["strade-m"]
             )
-            late_id = late.id
+            late_id = late.public_id
         with LiveServer(app) as server:
             yield server, late_id
 
 
 def test_operator_morning_then_technician_resolves(
-    chromium: Any, office_site: tuple[LiveServer, int]
+    chromium: Any, office_site: tuple[LiveServer, str]
 ) -> None:
     server, late_id = office_site
     context = chromium.new_context(**DESKTOP, locale="it-IT")
@@ -78,17 +78,17 @@ def test_operator_morning_then_technician_resolves(
     assert "Buca dimenticata" in page.content() and "Buca in orario" not in page.content()
 
     page.locator("tr", has_text="Buca dimenticata").locator("a").first.click()
-    page.wait_for_url(f"**/segnalazioni/staff/reports/{late_id}")
+    page.wait_for_url(f"**/segnalazioni/staff/cases/{late_id}")
     page.click(".cc-action--acknowledge button[type=submit]")
-    page.wait_for_url(f"**/segnalazioni/staff/reports/{late_id}")
+    page.wait_for_url(f"**/segnalazioni/staff/cases/{late_id}")
     assert "Presa in carico" in page.locator(".cc-facts").first.inner_text()
 
     page.select_option(".cc-action--assign select[name=office]", label="Manutenzione strade")
     page.click(".cc-action--assign button[type=submit]")
-    page.wait_for_url(f"**/segnalazioni/staff/reports/{late_id}")
+    page.wait_for_url(f"**/segnalazioni/staff/cases/{late_id}")
     page.select_option(".cc-action--escalate select[name=office]", label="Manutenzione strade")
     page.click(".cc-action--escalate button[type=submit]")
-    page.wait_for_url(f"**/segnalazioni/staff/reports/{late_id}")
+    page.wait_for_url(f"**/segnalazioni/staff/cases/{late_id}")
     assert "livello 2" in page.locator(".cc-kicker").inner_text().lower()
     assert page.locator(".cc-action--resolve").count() == 0  # only the assigned staff resolve
     context.close()
@@ -96,10 +96,10 @@ def test_operator_morning_then_technician_resolves(
     context = chromium.new_context(**DESKTOP, locale="it-IT")
     page = context.new_page()
     log_in(page, server, "tecnico", "password-tino")
-    page.goto(server.url + f"/segnalazioni/staff/reports/{late_id}")
+    page.goto(server.url + f"/segnalazioni/staff/cases/{late_id}")
     page.fill(".cc-action--resolve textarea[name=public_reply]", "Buca chiusa con asfalto a freddo.")
     page.click(".cc-action--resolve button[type=submit]")
-    page.wait_for_url(f"**/segnalazioni/staff/reports/{late_id}")
+    page.wait_for_url(f"**/segnalazioni/staff/cases/{late_id}")
     assert "Risolta" in page.locator(".cc-facts").first.inner_text()
     public_id = page.locator(".cc-kicker").inner_text().split()[1]
     page.goto(server.url + f"/segnalazioni/reports/{public_id}")

@@ -38,8 +38,17 @@ from .test_ingest import fixture_for
 CHANGED_BY_MARCO = re.compile(r"(changed by|modificata da) Marco (at|alle) \d\d:\d\d")
 
 
-def case_url(report_id: int) -> str:
-    return f"/citizencare/staff/reports/{report_id}"
+def case_url(number: str) -> str:
+    """A case's staff URL, by its public number."""
+    return f"/citizencare/staff/cases/{number}"
+
+
+def number_of(app: Flask, report_id: int) -> str:
+    with app.app_context():
+        number = host_db.session.scalar(sa.select(Report.public_id).where(Report.id == report_id))
+        host_db.session.remove()
+    assert number is not None
+    return number
 
 
 def state_of(app: Flask, report_id: int) -> dict[str, Any]:
@@ -127,11 +136,11 @@ def case(app: Flask, team: Team) -> Report:
 
 
 def _post(client: FlaskClient, url: str, **fields: Any):  # type: ignore[no-untyped-def]
-    csrf = form_tokens(client, case_url(int(url.split("/")[4])))["csrf_token"]
+    csrf = form_tokens(client, case_url(url.split("/")[4]))["csrf_token"]
     return client.post(url, data={"csrf_token": csrf, **fields}, headers={"Accept-Language": "en"})
 
 
-FORMS: dict[str, Callable[[Team, int], tuple[str, dict[str, Any]]]] = {
+FORMS: dict[str, Callable[[Team, str], tuple[str, dict[str, Any]]]] = {
     "acknowledge": lambda team, rid: (f"{case_url(rid)}/actions/acknowledge", {}),
     "assign": lambda team, rid: (f"{case_url(rid)}/actions/assign", {"office": team.roads.id}),
     "reject": lambda team, rid: (f"{case_url(rid)}/actions/reject", {"note": "Fuori competenza"}),
@@ -160,7 +169,7 @@ def test_a_change_made_meanwhile_is_a_409_naming_who_whatever_flush_finds_it(
     app: Flask, team: Team, case: Report, form: str
 ) -> None:
     olga = client_for(app, team, "olga")
-    url, fields = FORMS[form](team, case.id)
+    url, fields = FORMS[form](team, case.public_id)
     seen = state_of(app, case.id)
     with changed_elsewhere_at_first_flush(app, case.id, team.members["marco"].id) as fired:
         response = _post(olga, url, version=seen["version"], **fields)
@@ -185,7 +194,7 @@ def test_a_merge_lost_to_a_change_of_the_case_is_a_409(app: Flask, team: Team, c
     olga = client_for(app, team, "olga")
     with changed_elsewhere_at_first_flush(app, case.id, team.members["marco"].id) as fired:
         response = _post(
-            olga, f"{case_url(case.id)}/actions/merge", version=seen["version"], master=master_number
+            olga, f"{case_url(case.public_id)}/actions/merge", version=seen["version"], master=master_number
         )
     assert fired
     assert response.status_code == 409 and CHANGED_BY_MARCO.search(response.get_data(as_text=True))
@@ -278,8 +287,8 @@ def _race(app: Flask, team: Team, report_id: int, racers: tuple[tuple[str, str],
     prepared = []
     for who, form in racers:
         client = client_for(app, team, who)
-        url, fields = FORMS[form](team, report_id)
-        csrf = form_tokens(client, case_url(report_id))["csrf_token"]
+        url, fields = FORMS[form](team, number_of(app, report_id))
+        csrf = form_tokens(client, case_url(number_of(app, report_id)))["csrf_token"]
         prepared.append((client, url, {"csrf_token": csrf, "version": seen, **fields}))
     responses = at_the_same_instant(
         *(

@@ -33,7 +33,7 @@ from .factories import create_report
 from .host import host_db
 from .reporting import hidden_value, page_tokens
 from .smtp import SmtpSink, html_of, text_of
-from .staff import Team, act, actor_for, client_for
+from .staff import Team, act, actor_for, case_path, client_for
 
 REPORTER = {"name": "Giulia Verdi", "email": "giulia.verdi@example.org", "phone": "+39 333 123 4567"}
 OTHER = {"name": "Paolo Neri", "email": "paolo.neri@example.org", "phone": "+39 347 765 4321"}
@@ -499,7 +499,7 @@ def test_the_reporters_message_reaches_the_technician(mail_app: Flask, team: Tea
     [mail] = to(smtp.messages, "tina@comune.example")
     assert mail["Subject"] == f"The reporter of {number} wrote"  # Tina's language
     assert "La buca si è allargata" in text_of(mail)
-    assert f"/citizencare/staff/reports/{report_id}" in text_of(mail)
+    assert case_path(mail_app, report_id) in text_of(mail)
     assert "/citizencare/staff/preferences" in text_of(mail)
     assert not [m for m in to(smtp.messages, FAN) if "allargata" in m.as_string()]
 

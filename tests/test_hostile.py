@@ -142,7 +142,7 @@ def track_post(text: str) -> Callable[[World], dict[str, Any]]:
     return data
 
 
-CASE_PAGE = lambda w: f"/citizencare/staff/reports/{w.case_id}"  # noqa: E731
+CASE_PAGE = lambda w: f"/citizencare/staff/cases/{w.public_id}"  # noqa: E731
 
 CASES: dict[str, Case] = {
     # -- public pages ---------------------------------------------------------------------------
@@ -279,6 +279,15 @@ CASES: dict[str, Case] = {
         "olga", "GET", lambda w: "/citizencare/staff/reports/9223372036854775808", 404
     ),
     "a case id with a NUL": Case("olga", "GET", lambda w: f"/citizencare/staff/reports/{w.case_id}%00", 404),
+    "a case number with a NUL": Case("olga", "GET", lambda w: f"{CASE_PAGE(w)}%00", 404),
+    "a case number of 20 digits": Case("olga", "GET", lambda w: "/citizencare/staff/cases/" + "9" * 20, 404),
+    "a case number of 21 characters": Case(
+        "olga", "GET", lambda w: "/citizencare/staff/cases/" + "9" * 21, 404
+    ),
+    "an unknown case number": Case("olga", "GET", lambda w: "/citizencare/staff/cases/1999-000001", 404),
+    "a case number that is a path": Case(
+        "olga", "POST", lambda w: "/citizencare/staff/cases/..%2F..%2Fadmin/actions/acknowledge", (400, 404)
+    ),
     "an action without a CSRF token": Case(
         "olga",
         "POST",

@@ -221,6 +221,8 @@ def test_no_input_makes_a_server_error(fuzz: dict[str, Any], data: st.DataObject
         ("/citizencare/staff/?received_from=0001-01-01", 400),
         ("/citizencare/staff/?q=a%00b", 400),
         ("/citizencare/staff/reports/99999999999999999999", 404),
+        ("/citizencare/staff/cases/99999999999999999999", 404),
+        ("/citizencare/staff/cases/2026-000001%00", 404),
         ("/citizencare/staff/admin/routing?category=99999999999999999999", 400),
         ("/citizencare/staff/admin/routing?category=1&lat=91&lon=11.3", 400),
         ("/citizencare/staff/admin/routing?category=1&district=%00", 400),

@@ -138,3 +138,26 @@ def test_the_service_applies_the_same_rules(app: Flask, team: Team) -> None:
         report = register_request(actor_for(team, "olga"), submission(now - timedelta(days=6)))
         assert report.channel == "web" and report.events[0].actor_id == team.members["olga"].id
     assert reports(app) == 1
+
+
+def test_the_form_speaks_to_the_operator_about_the_citizen(app: Flask, team: Team) -> None:
+    html = client_for(app, team, "olga").get(INTAKE, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    for label in (
+        "Type of report",
+        "Citizen&#39;s name",
+        "Citizen&#39;s e-mail address",
+        "Citizen&#39;s phone number",
+    ):
+        assert label in html
+    for citizen_wording in (
+        "What do you want to send?",
+        "Your name",
+        "Your e-mail address",
+        "Your phone number",
+    ):
+        assert citizen_wording not in html
+    # Italian: the same msgids go through the catalogue (their translations land with the merge).
+    italian = (
+        client_for(app, team, "olga").get(INTAKE, headers={"Accept-Language": "it"}).get_data(as_text=True)
+    )
+    assert "Che cosa vuoi inviare?" not in italian and "Il tuo nome" not in italian

@@ -27,7 +27,7 @@ from .smtp import (
     running_smtp_server,
     text_of,
 )
-from .staff import Team, act
+from .staff import Team, act, case_path
 
 SECRET, DOMAIN, LOCAL = REPLY_SECRET, REPLY_DOMAIN, REPLY_LOCAL
 REPORTER = {"name": "Giulia Verdi", "email": "giulia.verdi@example.org", "phone": "+39 333 123 4567"}
@@ -169,9 +169,7 @@ def test_every_step_of_a_case_tells_the_reporter(mail_app: Flask, team: Team, sm
     )
     assert "Tina" in text_of(mails[subject["assigned"]]) and "Tina" in html_of(mails[subject["assigned"]])
     staff = mails[subject["staff"]]
-    assert staff["To"] == "tina@comune.example" and f"/citizencare/staff/reports/{report_id}" in text_of(
-        staff
-    )
+    assert staff["To"] == "tina@comune.example" and case_path(mail_app, report_id) in text_of(staff)
     assert "Aspettiamo il bel tempo" in text_of(mails[subject["suspended"]])
     resolved = mails[subject["resolved"]]
     assert "Buca chiusa con asfalto a freddo" in text_of(resolved)
@@ -256,7 +254,7 @@ def test_an_overdue_case_reminds_its_technician_in_their_language(
     number = rows(mail_app)[0].subject.split()[1]
     assert message["To"] == "tina@comune.example"
     assert str(message["Subject"]) == f"Overdue: {number} is waiting to be resolved"
-    link = f"http://localhost:5000/citizencare/staff/reports/{report_id}"  # CITIZENCARE_SITE_URL
+    link = f"http://localhost:5000{case_path(mail_app, report_id)}"  # CITIZENCARE_SITE_URL
     assert "has not been resolved within its service level" in text_of(message)
     assert link in text_of(message) and f'href="{link}"' in html_of(message)
     assert REPORTER["email"] not in message.as_string() and REPORTER["phone"] not in message.as_string()

@@ -118,7 +118,7 @@ def test_an_admin_sees_the_dead_letter_with_its_error_and_the_health(
     assert "rossi@example.org" in html and SUBJECT in html and "acknowledgement" in html
     assert "gave up after 1 attempts" in html and "ConnectionRefusedError" in html
     assert f'value="{dead}"' in html and 'type="checkbox" name="mail"' in html
-    assert f">{public_id}</a>" in html and "/citizencare/staff/reports/" in html
+    assert f">{public_id}</a>" in html and f"/citizencare/staff/cases/{public_id}" in html
     assert "<caption>Dead letters, newest first</caption>" in html and 'scope="col"' in html
     assert re.search(r"<dt>Waiting</dt><dd>2</dd>\s*<dt>Due now</dt><dd>1</dd>", html)
     assert "<dt>Dead letters</dt><dd>1</dd>" in html

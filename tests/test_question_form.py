@@ -15,7 +15,7 @@ from flask_citizencare.models import Category, Report
 from .factories import create_category, create_office, create_report
 from .host import host_db
 from .reporting import NEW, counts, post_report, submitted
-from .staff import Team, client_for
+from .staff import Team, case_path, client_for
 
 QUESTIONS: list[dict[str, Any]] = [
     {"key": "pole", "type": "string", "label": {"it": "Numero del palo", "en": "Pole number"}},
@@ -209,7 +209,7 @@ def test_case_page_shows_answers_with_their_labels_even_retired(app: Flask, team
         )
         host_db.session.commit()
         report_id = report.id
-    html = client_for(app, team, "ada").get(f"/citizencare/staff/reports/{report_id}").get_data(as_text=True)
+    html = client_for(app, team, "ada").get(case_path(app, report_id)).get_data(as_text=True)
     assert "<dt>Che cosa succede?</dt><dd>Acceso di giorno</dd>" in html
     assert "<dd>Cavi, Palo</dd>" in html
     assert "Domanda ritirata" in html and "di allora" in html

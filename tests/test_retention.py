@@ -28,7 +28,7 @@ from flask_citizencare.services.retention import Erased, erase_address, run_rete
 from . import test_ingest
 from .factories import create_category, create_report
 from .host import host_db
-from .staff import Team, client_for
+from .staff import Team, case_path, client_for
 
 NOW = datetime.now(UTC)
 OLD = NOW - timedelta(days=800)  # past the default 24 months
@@ -210,9 +210,7 @@ def test_retention_forgets_the_reporter_and_keeps_the_public_report(
             CITIZENCARE_REPLY_LOCAL=test_ingest.LOCAL,
         )
         assert ingest_message(test_ingest.fixture_for("gmail_reply.eml", old.id)).status == "ignored:erased"
-    page = client_for(app, team, "olga").get(
-        f"/citizencare/staff/reports/{old.id}", headers={"Accept-Language": "it"}
-    )
+    page = client_for(app, team, "olga").get(case_path(app, old.id), headers={"Accept-Language": "it"})
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "cittadino" in html and "Mario" not in html
     assert "Dati personali cancellati" in html

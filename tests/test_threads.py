@@ -15,7 +15,7 @@ from flask_citizencare.models import Message, Report, StatusEvent
 
 from .host import host_db
 from .reporting import post_report, submitted
-from .staff import Team, client_for
+from .staff import Team, case_path, client_for
 from .test_triage_http import csrf, snapshot
 
 LINK_REL = 'rel="noopener noreferrer nofollow"'
@@ -90,9 +90,9 @@ def case(app: Flask, team: Team, client: FlaskClient) -> Report:
 
 
 def post(client: FlaskClient, report_id: int, **fields: Any):  # type: ignore[no-untyped-def]
-    token = csrf(client, f"/citizencare/staff/reports/{report_id}")
+    token = csrf(client, case_path(client.application, report_id))
     return client.post(
-        f"/citizencare/staff/reports/{report_id}/messages", data={"csrf_token": token, **fields}
+        f"{case_path(client.application, report_id)}/messages", data={"csrf_token": token, **fields}
     )
 
 
@@ -123,7 +123,7 @@ def test_each_audience_sees_its_messages(app: Flask, team: Team, case: Report, c
             version, events = snapshot(app, case.id)[1], snapshot(app, case.id)[6]
             response = post(olga, case.id, version=version, visibility=visibility, body=body)
             assert response.status_code == 303
-            assert response.headers["Location"].endswith(f"/citizencare/staff/reports/{case.id}#thread")
+            assert response.headers["Location"].endswith(f"{case_path(app, case.id)}#thread")
             after = snapshot(app, case.id)
             assert after[1] > version and after[6] == events + 1  # version bumped, one timeline event
 
@@ -154,7 +154,7 @@ def test_each_audience_sees_its_messages(app: Flask, team: Team, case: Report, c
     assert "<strong>pubblica</strong>" in tracking and "<em>privato</em>" in tracking
     assert "Nota interna" not in tracking
 
-    staff = olga.get(f"/citizencare/staff/reports/{case.id}", headers={"Accept-Language": "en"})
+    staff = olga.get(case_path(app, case.id), headers={"Accept-Language": "en"})
     html = staff.get_data(as_text=True)
     assert "<strong>pubblica</strong>" in html and "<em>privato</em>" in html
     assert "Nota interna: &lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -166,7 +166,7 @@ def test_the_technician_of_the_office_may_write_others_may_not(app: Flask, team:
     tina, luca = client_for(app, team, "tina"), client_for(app, team, "luca")
     before = snapshot(app, case.id)
     response = luca.post(
-        f"/citizencare/staff/reports/{case.id}/messages",
+        f"{case_path(app, case.id)}/messages",
         data={
             "csrf_token": csrf(luca, "/citizencare/staff/"),
             "version": before[1],
@@ -227,7 +227,7 @@ def test_missing_csrf_is_refused(app: Flask, team: Team, case: Report) -> None:
     olga = client_for(app, team, "olga")
     before = snapshot(app, case.id)
     response = olga.post(
-        f"/citizencare/staff/reports/{case.id}/messages",
+        f"{case_path(app, case.id)}/messages",
         data={"version": before[1], "visibility": "public", "body": "x"},
     )
     assert response.status_code == 400
@@ -235,8 +235,8 @@ def test_missing_csrf_is_refused(app: Flask, team: Team, case: Report) -> None:
 
 
 def test_the_compose_form_reuses_the_canned_replies(app: Flask, team: Team, case: Report) -> None:
-    html = client_for(app, team, "olga").get(f"/citizencare/staff/reports/{case.id}").get_data(as_text=True)
-    assert f'action="/citizencare/staff/reports/{case.id}/messages"' in html
+    html = client_for(app, team, "olga").get(case_path(app, case.id)).get_data(as_text=True)
+    assert f'action="{case_path(app, case.id)}/messages"' in html
     assert 'id="message-body"' in html and 'name="visibility"' in html
 
 

@@ -15,7 +15,7 @@ from flask_citizencare.models import Follower, Report, StatusEvent
 
 from .host import host_db
 from .reporting import form_tokens, post_report, submitted
-from .staff import Team, client_for
+from .staff import Team, case_path, client_for
 
 STAFF = {"olga": Role.OPERATOR, "marco": Role.MANAGER, "ada": Role.ADMIN, "tina": Role.TECHNICIAN}
 
@@ -48,9 +48,9 @@ def snapshot(app: Flask, report_id: int) -> tuple[Any, ...]:
 
 
 def act(client: FlaskClient, report_id: int, action: str, **fields: Any):  # type: ignore[no-untyped-def]
-    token = csrf(client, f"/citizencare/staff/reports/{report_id}")
+    token = csrf(client, case_path(client.application, report_id))
     return client.post(
-        f"/citizencare/staff/reports/{report_id}/actions/{action}", data={"csrf_token": token, **fields}
+        f"{case_path(client.application, report_id)}/actions/{action}", data={"csrf_token": token, **fields}
     )
 
 
@@ -92,13 +92,13 @@ def test_each_role_is_refused_what_it_may_not_do(
 
 def test_technician_of_another_office_does_not_see_the_case(app: Flask, team: Team, case: Report) -> None:
     luca = client_for(app, team, "luca")  # lights; the case is a pothole, routed to roads
-    assert luca.get(f"/citizencare/staff/reports/{case.id}").status_code == 404
+    assert luca.get(case_path(app, case.id)).status_code == 404
     assert case.public_id not in luca.get("/citizencare/staff/").get_data(as_text=True)
     tina = client_for(app, team, "tina")
-    assert tina.get(f"/citizencare/staff/reports/{case.id}").status_code == 200
+    assert tina.get(case_path(app, case.id)).status_code == 200
     before = snapshot(app, case.id)
     response = luca.post(
-        f"/citizencare/staff/reports/{case.id}/actions/suspend",
+        f"{case_path(app, case.id)}/actions/suspend",
         data={"csrf_token": csrf(luca, "/citizencare/staff/"), "version": before[1], "note": "x"},
     )
     assert response.status_code == 404
@@ -259,8 +259,8 @@ def test_moderation_hides_and_redacts_for_the_public_only(
     app: Flask, team: Team, case: Report, client: FlaskClient
 ) -> None:
     olga = client_for(app, team, "olga")
-    url = f"/citizencare/staff/reports/{case.id}/moderation"
-    token = csrf(olga, f"/citizencare/staff/reports/{case.id}")
+    url = f"{case_path(app, case.id)}/moderation"
+    token = csrf(olga, case_path(app, case.id))
     response = olga.post(
         url,
         data={
@@ -274,9 +274,7 @@ def test_moderation_hides_and_redacts_for_the_public_only(
     assert response.status_code == 303
     public = client.get(f"/citizencare/reports/{case.public_id}").get_data(as_text=True)
     assert "Buca in via [omissis]" in public and "Saragozza" not in public.split("<h1>")[1].split("</h1>")[0]
-    assert "Buca profonda in via Saragozza" in olga.get(f"/citizencare/staff/reports/{case.id}").get_data(
-        as_text=True
-    )
+    assert "Buca profonda in via Saragozza" in olga.get(case_path(app, case.id)).get_data(as_text=True)
     response = olga.post(
         url, data={"csrf_token": token, "version": snapshot(app, case.id)[1]}
     )  # unchecked: hide
@@ -296,9 +294,9 @@ def test_moderation_hides_and_redacts_for_the_public_only(
 
 def test_changing_category_reroutes_the_case(app: Flask, team: Team, case: Report) -> None:
     olga = client_for(app, team, "olga")
-    token = csrf(olga, f"/citizencare/staff/reports/{case.id}")
+    token = csrf(olga, case_path(app, case.id))
     response = olga.post(
-        f"/citizencare/staff/reports/{case.id}/classification",
+        f"{case_path(app, case.id)}/classification",
         data={
             "csrf_token": token,
             "version": snapshot(app, case.id)[1],
@@ -344,7 +342,7 @@ def test_queue_filters_counts_and_pages(app: Flask, team: Team, client: FlaskCli
             report.due_at = None
         host_db.session.commit()
     app.config["CITIZENCARE_QUEUE_PAGE_SIZE"] = 2
-    for sort in ("due", "age", "priority"):
+    for sort in ("triage", "due", "age", "priority"):
         seen: list[str] = []
         url = f"/citizencare/staff/?sort={sort}"
         for _ in range(5):
@@ -468,7 +466,7 @@ def test_canned_replies_are_managed_and_offered_when_resolving(app: Flask, team:
         == 403
     )
     act(olga, case.id, "assign", version=snapshot(app, case.id)[1], office=team.roads.id)
-    html = tina.get(f"/citizencare/staff/reports/{case.id}").get_data(as_text=True)
+    html = tina.get(case_path(app, case.id)).get_data(as_text=True)
     assert f"La segnalazione {case.public_id} è stata risolta." in html
 
 

@@ -167,7 +167,7 @@ def test_sla_sweep_marks_once_and_queues_a_reminder(app: Flask, team: Team) -> N
     with app.app_context():
         mail = host_db.session.scalars(sa.select(OutboxMail)).one()
         assert mail.recipient == "strade@comune.example" and mail.report_id == late_id
-        assert "/citizencare/staff/reports/" in mail.body_text and mail.state == "pending"
+        assert "/citizencare/staff/cases/" in mail.body_text and mail.state == "pending"
         assert host_db.session.get(Report, on_time_id).sla_breached_at is None  # type: ignore[union-attr]
         breach = host_db.session.scalars(
             sa.select(StatusEvent).where(StatusEvent.action == "sla_breach")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..context import db_session
 from ..models import Category, Photo, Report, ReporterContact
@@ -106,3 +107,20 @@ def reports_of_user(user_id: str, *, limit: int = 200) -> Sequence[Report]:
         .limit(limit)
     )
     return db_session().scalars(query).all()
+
+
+#: What a public number looks like (``2026-000123``; imported ones may carry letters): anything else
+#: (a NUL, a 20-digit number, a path) is no case, answered before the database sees it.
+_PUBLIC_NUMBER = re.compile(r"[0-9A-Za-z][0-9A-Za-z-]{0,19}")
+
+
+def report_id_by_number(session: Session, public_id: str) -> int | None:
+    """The internal id of the report with this public number (visibility is the caller's check)."""
+    if not _PUBLIC_NUMBER.fullmatch(public_id):
+        return None
+    return session.scalar(sa.select(Report.id).where(Report.public_id == public_id))
+
+
+def public_number_of(session: Session, report_id: int) -> str | None:
+    """The public number of a report by its internal id (for the old staff URLs)."""
+    return session.scalar(sa.select(Report.public_id).where(Report.id == report_id))

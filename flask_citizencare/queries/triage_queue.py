@@ -21,7 +21,7 @@ from ..domain.lifecycle import OPEN_STATUSES, Status
 from ..models import Report
 from . import cursors
 
-SORTS = ("due", "age", "priority")
+SORTS = ("triage", "due", "age", "priority")
 SLA_STATES = ("on_time", "due_soon", "breached", "paused")
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 
@@ -40,7 +40,7 @@ class QueueFilters:
     text: str | None = None
     received_from: date | None = None
     received_to: date | None = None
-    sort: str = "due"
+    sort: str = "triage"
 
 
 @dataclass
@@ -87,6 +87,92 @@ def _after(sort: str, last: list[Any]) -> sa.ColumnElement[bool]:
 
 
 _FAR = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+#: The groups of the default ("triage") order, in the order an operator meets them.
+TRIAGE_GROUPS = ("acknowledge", "running", "overdue", "paused")
+
+
+def _triage_group(group: int, now: datetime) -> tuple[sa.ColumnElement[bool], list[Any], bool]:
+    """One group of the triage order: its condition, its order, and whether that order is descending.
+
+    Each group is a range of an existing index: ``ix_cc_reports_status_due_at``
+    for the acknowledgements, ``ix_cc_reports_due_at_id`` (read forwards, or
+    backwards for the overdue ones, or its NULL end for the paused ones) for
+    the rest, so every group's page is an index range scan.
+    """
+    new = Status.NEW.value
+    if group == 0:
+        return sa.and_(Report.status == new, Report.due_at >= now), [Report.due_at, Report.id], False
+    if group == 1:
+        return sa.and_(Report.status != new, Report.due_at >= now), [Report.due_at, Report.id], False
+    if group == 2:
+        return Report.due_at < now, [Report.due_at.desc(), Report.id.desc()], True
+    return Report.due_at.is_(None), [Report.id], False
+
+
+def _triage_page(
+    session: Session, where: list[sa.ColumnElement[bool]], last: list[Any] | None, now: datetime, limit: int
+) -> tuple[list[Report], str | None]:
+    """The default order of the queue: what a first-level operator has to handle first.
+
+    1. New reports whose acknowledgement level is running, soonest due first:
+       the 30-minute acknowledgement of a web report is the only level that an
+       operator starting the morning can still meet in the next minutes, and it
+       is the first-level operator's own job.
+    2. The other running levels (resolution at level 1 or 2), soonest due
+       first: still on time, so the next due one is the next that can be saved.
+    3. Overdue cases, the most recently breached first: one late by ten minutes
+       (a new report's acknowledgement that ran out overnight) still spares the
+       citizen a day's wait, while the months-old backlog is a matter for the
+       manager's review (the "Overdue" service-level filter lists it, and the
+       "Due time" order puts the oldest first).
+    4. Paused cases (no due time), by arrival.
+
+    The groups are read one after the other, each a keyset range of an index
+    (see :func:`_triage_group`); the cursor holds the group, the due time and
+    the id. A case whose level runs out between two pages moves from group 1 or
+    2 to group 3 and may show again on a later page: the queue is a moving list,
+    and seeing a case twice is better than missing it.
+    """
+    reports: list[Report] = []
+    keys: list[tuple[int, Any, int]] = []
+    start = 0 if last is None else int(last[0])
+    for group in range(start, len(TRIAGE_GROUPS)):
+        condition, order, descending = _triage_group(group, now)
+        group_where = [*where, condition]
+        if last is not None and group == start:
+            due, row_id = last[1], last[2]
+            if group == 3 or due is None:
+                group_where.append(Report.id > row_id)
+            elif descending:
+                group_where.append(
+                    sa.or_(Report.due_at < due, sa.and_(Report.due_at == due, Report.id < row_id))
+                )
+            else:
+                group_where.append(
+                    sa.or_(Report.due_at > due, sa.and_(Report.due_at == due, Report.id > row_id))
+                )
+        wanted = limit + 1 - len(reports)
+        query = (
+            sa.select(Report)
+            .where(*group_where)
+            .options(joinedload(Report.category), joinedload(Report.office), joinedload(Report.assignee))
+            .order_by(*order)
+            .limit(wanted)
+        )
+        for report in session.scalars(query).unique():
+            reports.append(report)
+            keys.append((group, report.due_at, report.id))
+        if len(reports) > limit:
+            break
+    cursor = None
+    if len(reports) > limit:
+        cursor = cursors.encode(_order_name(_TRIAGE_NAMES), keys[limit - 1])
+    return reports[:limit], cursor
+
+
+_TRIAGE_NAMES = ["group", "due", "id"]
 
 
 def _conditions(
@@ -141,6 +227,7 @@ _FIELDS = {
     "due": cursors.Field.MOMENT_OR_NONE,
     "received_at": cursors.Field.MOMENT,
     "rank": cursors.Field.INTEGER,
+    "group": cursors.Field.INTEGER,
     "id": cursors.Field.INTEGER,
 }
 
@@ -168,8 +255,14 @@ def queue_page(
     after: str | None = None,
     limit: int = 50,
 ) -> QueuePage:
-    columns, names = _order(filters.sort)
     where = _conditions(actor, filters, now, soon, session, with_status=True)
+    if filters.sort == "triage":
+        last_seen = decode_cursor(after, _TRIAGE_NAMES) if after else None
+        if last_seen is not None and not 0 <= int(last_seen[0]) < len(TRIAGE_GROUPS):
+            last_seen = None
+        reports, next_cursor = _triage_page(session, where, last_seen, now, limit)
+        return QueuePage(reports=reports, next_cursor=next_cursor)
+    columns, names = _order(filters.sort)
     if after:
         last = decode_cursor(after, names)
         if last is not None:

@@ -26,13 +26,18 @@ blueprint.before_request(views.require_staff)
 blueprint.context_processor(views.staff_context)
 blueprint.add_url_rule("/", "queue", views.queue)
 blueprint.add_url_rule("/bulk", "bulk", views.bulk, methods=["POST"])
-blueprint.add_url_rule("/reports/<cc_id:report_id>", "case", views.case)
-blueprint.add_url_rule("/reports/<cc_id:report_id>/actions/<action>", "act", views.act, methods=["POST"])
-blueprint.add_url_rule("/reports/<cc_id:report_id>/moderation", "moderate", views.moderate, methods=["POST"])
+blueprint.add_url_rule("/cases/<public_id>", "case", views.case)
+blueprint.add_url_rule("/cases/<public_id>/actions/<action>", "act", views.act, methods=["POST"])
+blueprint.add_url_rule("/cases/<public_id>/moderation", "moderate", views.moderate, methods=["POST"])
+blueprint.add_url_rule("/cases/<public_id>/classification", "classify", views.classify, methods=["POST"])
+blueprint.add_url_rule("/cases/<public_id>/messages", "reply", views.reply, methods=["POST"])
+blueprint.add_url_rule("/reports/<cc_id:report_id>", "old_case_address", views.old_case_address)
 blueprint.add_url_rule(
-    "/reports/<cc_id:report_id>/classification", "classify", views.classify, methods=["POST"]
+    "/reports/<cc_id:report_id>/<path:rest>",
+    "old_case_form_address",
+    views.old_case_address,
+    methods=["GET", "POST"],
 )
-blueprint.add_url_rule("/reports/<cc_id:report_id>/messages", "reply", views.reply, methods=["POST"])
 blueprint.add_url_rule("/photos/<key>", "photo", views.photo)
 blueprint.add_url_rule("/intake", "intake", views.intake, methods=["GET", "POST"])
 blueprint.add_url_rule("/knowledge", "knowledge", library.knowledge)

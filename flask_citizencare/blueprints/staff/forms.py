@@ -18,6 +18,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ...context import state
 from ...domain.geo import District
@@ -51,7 +52,14 @@ class QueueFilterForm(CitizenCareForm):
     class Meta:
         csrf = False
 
-    status = SelectMultipleField(_l("Status"), validators=[Optional()])
+    #: Rendered as one checkbox per status, each with its own label (``<option>`` elements outside a
+    #: ``<select>`` showed the labels twice and no boxes).
+    status = SelectMultipleField(
+        _l("Status"),
+        validators=[Optional()],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
     category = SelectField(_l("Category"), coerce=optional_id, validators=[Optional()], validate_choice=False)
     office = SelectField(_l("Office"), coerce=optional_id, validators=[Optional()], validate_choice=False)
     level = SelectField(
@@ -140,7 +148,12 @@ def sla_labels() -> dict[str, Any]:
 
 
 def sort_labels() -> dict[str, Any]:
-    return {"due": _l("Due time"), "age": _l("Age"), "priority": _l("Priority")}
+    return {
+        "triage": _l("What to handle first"),
+        "due": _l("Due time"),
+        "age": _l("Age"),
+        "priority": _l("Priority"),
+    }
 
 
 class ActionForm(CitizenCareForm):

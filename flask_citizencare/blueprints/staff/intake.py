@@ -49,6 +49,19 @@ def _received_at_errors(backdate_days: int) -> dict[str, str]:
     }
 
 
+def _word_for_the_operator(form: ReportForm) -> None:
+    """The public form speaks to the citizen ("Your name"); here an operator types the citizen's data."""
+    form.kind.label.text = _("Type of report")
+    form.name.label.text = _("Citizen's name")
+    form.email.label.text = _("Citizen's e-mail address")
+    form.email.description = _(
+        "The citizen gets the acknowledgement and the answers there. It is never published."
+    )
+    form.phone.label.text = _("Citizen's phone number")
+    form.title.description = _("In a few words, as the citizen described it.")
+    form.description.description = _("What the citizen reported: what is wrong, since when, how to find it.")
+
+
 def intake_view() -> ResponseReturnValue:
     actor = g.cc_actor
     if not actor.registers_requests:
@@ -61,12 +74,17 @@ def intake_view() -> ResponseReturnValue:
     form.channel.choices = [SelectChoice(c.value, channel_labels()[c]) for c in INTAKE_CHANNELS]
     # The citizen gave consent to the operator; the operator confirms it.
     form.consent.label.text = _("The citizen was told about the privacy notice and agreed.")
+    _word_for_the_operator(form)
     zone = state().settings.zone
     backdate_days = int(current_app.config["CITIZENCARE_INTAKE_BACKDATE_DAYS"])
 
     def page(status: int = 200, location_error: str | None = None) -> ResponseReturnValue:
         return render_template(
-            "citizencare/staff/intake.html", form=form, categories=categories, location_error=location_error
+            "citizencare/staff/intake.html",
+            form=form,
+            categories=categories,
+            location_error=location_error,
+            staff_intake=True,
         ), status
 
     if request.method == "GET":
@@ -107,4 +125,4 @@ def intake_view() -> ResponseReturnValue:
         form.category.errors = [_("Choose a category from the list.")]
         return page(400, parts.location_error)
     flash(_("Registered as %(number)s.", number=report.public_id), "success")
-    return redirect(url_for(".case", report_id=report.id), code=303)
+    return redirect(url_for(".case", public_id=report.public_id), code=303)

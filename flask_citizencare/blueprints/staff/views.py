@@ -22,7 +22,7 @@ from ...labels import staff_status_labels
 from ...models import Office, Photo, Report, StaffMember
 from ...models.base import utcnow
 from ...parsing import InputError, parse_id
-from ...queries.reports import active_categories
+from ...queries.reports import active_categories, public_number_of, report_id_by_number
 from ...queries.triage_queue import QueueFilters, queue_counts, queue_page
 from ...services import sla
 from ...services.canned import list_canned, render_canned
@@ -111,7 +111,7 @@ def queue() -> ResponseReturnValue:
         text=(_valid(form.q) or "").strip() or None,
         received_from=_valid(form.received_from),
         received_to=_valid(form.received_to),
-        sort=_valid(form.sort) or "due",
+        sort=_valid(form.sort) or "triage",
     )
     now = utcnow()
     soon = sla.soon(now)
@@ -231,8 +231,31 @@ def _load(report_id: int) -> Report:
         abort(404)
 
 
-def case(report_id: int) -> ResponseReturnValue:
-    report = _load(report_id)
+def _case_id(public_id: str) -> int:
+    """The internal id of the case a staff URL names by its public number; 404 for anything else."""
+    report_id = report_id_by_number(db_session(), public_id)
+    if report_id is None:
+        abort(404)
+    return report_id
+
+
+def old_case_address(report_id: int, rest: str = "") -> ResponseReturnValue:
+    """Staff URLs used to carry the internal id: links in mails already sent keep working.
+
+    The case page answers 301 (permanent: bookmarks and mail links move to the
+    number); its forms answer 308, which keeps the method and the posted form.
+    """
+    public_id = public_number_of(db_session(), report_id)
+    if public_id is None:
+        abort(404)
+    target = url_for(".case", public_id=public_id) + ("/" + rest if rest else "")
+    if request.query_string:
+        target += "?" + request.query_string.decode("latin-1")
+    return redirect(target, code=301 if request.method in ("GET", "HEAD") else 308)
+
+
+def case(public_id: str) -> ResponseReturnValue:
+    report = _load(_case_id(public_id))
     return render_template("citizencare/staff/case.html", **_case_context(report))
 
 
@@ -262,10 +285,12 @@ def _submit_case_form(
     except ActionRefused as refusal:
         return _refused(report_id, refusal)
     flash(done, "success")
-    return redirect(url_for(".case", report_id=report_id, _anchor=anchor), code=303)
+    public_id = public_number_of(db_session(), report_id)
+    return redirect(url_for(".case", public_id=public_id, _anchor=anchor), code=303)
 
 
-def act(report_id: int, action: str) -> ResponseReturnValue:
+def act(public_id: str, action: str) -> ResponseReturnValue:
+    report_id = _case_id(public_id)
     if action not in {a.value for a in Action}:
         abort(404)
     form = ActionForm()
@@ -286,7 +311,8 @@ def act(report_id: int, action: str) -> ResponseReturnValue:
     return _submit_case_form(report_id, form, change)
 
 
-def moderate(report_id: int) -> ResponseReturnValue:
+def moderate(public_id: str) -> ResponseReturnValue:
+    report_id = _case_id(public_id)
     form = ModerationForm()
 
     def change() -> str:
@@ -304,7 +330,8 @@ def moderate(report_id: int) -> ResponseReturnValue:
     return _submit_case_form(report_id, form, change)
 
 
-def classify(report_id: int) -> ResponseReturnValue:
+def classify(public_id: str) -> ResponseReturnValue:
+    report_id = _case_id(public_id)
     form = ClassificationForm()
     form.priority.choices = [p.value for p in Priority]
 
@@ -320,8 +347,9 @@ def classify(report_id: int) -> ResponseReturnValue:
     return _submit_case_form(report_id, form, change)
 
 
-def reply(report_id: int) -> ResponseReturnValue:
+def reply(public_id: str) -> ResponseReturnValue:
     """A message in the case's thread: a public answer, a private one to the reporter, an internal note."""
+    report_id = _case_id(public_id)
     form = MessageForm()
 
     def change() -> str:

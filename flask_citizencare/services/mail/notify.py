@@ -57,7 +57,7 @@ def queue_staff_reminder(session: Session, report: Report, which: str) -> list[O
                 if which == "acknowledgement"
                 else _("Overdue: %(number)s is waiting to be resolved", number=report.public_id)
             )
-            link = url_for("citizencare.staff.case", report_id=report.id, _external=True)
+            link = url_for("citizencare.staff.case", public_id=report.public_id, _external=True)
         values = {"report": report, "which": which, "link": link}
         mails.append(
             _write_mail(
@@ -339,7 +339,7 @@ def queue_staff_assigned(session: Session, report: Report, assignee: StaffMember
     language = _language(assignee.locale)
     with _links(), force_locale(language):
         subject = _("Case %(number)s assigned to you", number=report.public_id)
-        link = url_for("citizencare.staff.case", report_id=report.id, _external=True)
+        link = url_for("citizencare.staff.case", public_id=report.public_id, _external=True)
     return _write_mail(
         session,
         report,
@@ -386,7 +386,7 @@ def queue_staff_reply(session: Session, report: Report, message: Message) -> lis
             values = {
                 "report": report,
                 "message": message,
-                "link": url_for("citizencare.staff.case", report_id=report.id, _external=True),
+                "link": url_for("citizencare.staff.case", public_id=report.public_id, _external=True),
                 "preferences": url_for("citizencare.staff.preferences", _external=True),
             }
         mails.append(
