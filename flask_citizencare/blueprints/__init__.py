@@ -28,7 +28,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..context import db_session
 from ..database.engine import is_missing_schema
 from ..domain.markdown import render as cc_markdown
-from ..formatting import cc_date, cc_datetime, cc_number
+from ..formatting import cc_date, cc_datetime, cc_number, cc_place
 from ..i18n import SESSION_KEY, current_language, languages
 from ..i18n import gettext as _
 from ..labels import audit_action_label, audit_subject_label, public_status_label
@@ -83,6 +83,7 @@ blueprint.register_blueprint(map_blueprint)
 blueprint.add_app_template_filter(cc_date)
 blueprint.add_app_template_filter(cc_datetime)
 blueprint.add_app_template_filter(cc_number)
+blueprint.add_app_template_filter(cc_place)
 blueprint.add_app_template_filter(cc_markdown, "cc_markdown")
 blueprint.add_app_template_filter(audit_action_label, "cc_audit_action")
 blueprint.add_app_template_filter(audit_subject_label, "cc_audit_subject")

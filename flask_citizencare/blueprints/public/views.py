@@ -122,11 +122,26 @@ def _location(form: ReportForm) -> tuple[float | None, float | None, str | None]
     if lat is not None and lon is not None:
         check_point(lat, lon, state().settings.area)
         if address is None and cc.reverse_geocoder is not None:
-            address = cc.reverse_geocoder(lat, lon)
+            address = _reverse_geocoded(cc.reverse_geocoder, lat, lon)
     category = form.chosen_category()
     if lat is None and not address and category is not None and category.needs_location:
         raise LocationError("missing")
     return lat, lon, address
+
+
+def _reverse_geocoded(hook: Any, lat: float, lon: float) -> str | None:
+    """The host's address of a pin, stored once at filing (not looked up on every page view).
+
+    A failing hook never blocks a report: the coordinates describe the place anyway.
+    """
+    try:
+        found = hook(lat, lon)
+    except Exception:
+        current_app.logger.exception("citizencare: the reverse_geocoder hook failed for %.6f, %.6f", lat, lon)
+        return None
+    if not isinstance(found, str):
+        return None
+    return found.strip()[:300] or None
 
 
 def _answers(form: ReportForm) -> dict[str, Any]:

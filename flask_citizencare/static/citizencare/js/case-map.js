@@ -3,10 +3,10 @@
 (function () {
   "use strict";
   var node = document.getElementById("cc-case-map");
-  if (!node || typeof L === "undefined") { return; }
+  if (!node || typeof L === "undefined" || !window.CitizenCare) { return; }
   var point = JSON.parse(node.getAttribute("data-geojson"));
   node.hidden = false;
   var map = L.map(node, { scrollWheelZoom: false }).setView([point.lat, point.lon], 17);
-  L.tileLayer(node.getAttribute("data-tile-url"), { maxZoom: 19, attribution: node.getAttribute("data-tile-attribution") }).addTo(map);
+  window.CitizenCare.tiles(map, node);
   L.marker([point.lat, point.lon], { keyboard: false }).addTo(map);
 })();

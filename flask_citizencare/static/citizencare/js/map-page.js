@@ -12,7 +12,7 @@
   var form = document.getElementById("cc-map-filters");
   var list = document.getElementById("cc-map-list");
   var summary = document.getElementById("cc-map-summary");
-  if (!configNode || !mapNode || !form || !list || !summary || typeof L === "undefined") { return; }
+  if (!configNode || !mapNode || !form || !list || !summary || typeof L === "undefined" || !window.CitizenCare) { return; }
 
   var config = JSON.parse(configNode.textContent);
   var S = config.strings;
@@ -60,7 +60,7 @@
     var b = query.get("bbox").split(",").map(Number);
     if (b.length === 4 && b.every(isFinite)) { map.fitBounds([[b[1], b[0]], [b[3], b[2]]]); }
   }
-  L.tileLayer(config.tileUrl, { maxZoom: 19, attribution: config.tileAttribution }).addTo(map);
+  window.CitizenCare.tiles(map, mapNode, config.tileUrl, config.tileAttribution);
 
   // Leaflet turns Enter into "open the popup" only; groups are buttons that zoom in, by Enter or Space.
   function activates(event) {

@@ -5,10 +5,10 @@
   var node = document.getElementById("cc-area-map");
   var field = document.getElementById("area");
   var button = document.getElementById("cc-area-from-map");
-  if (!node || !field || !button || typeof L === "undefined") { return; }
+  if (!node || !field || !button || typeof L === "undefined" || !window.CitizenCare) { return; }
   node.parentNode.hidden = false;
   var map = L.map(node).setView(JSON.parse(node.getAttribute("data-center")), parseInt(node.getAttribute("data-zoom"), 10) || 13);
-  L.tileLayer(node.getAttribute("data-tile-url"), { maxZoom: 19, attribution: node.getAttribute("data-tile-attribution") }).addTo(map);
+  window.CitizenCare.tiles(map, node);
   var parts = field.value.split(",").map(Number);
   if (parts.length === 4 && parts.every(isFinite)) {
     var box = L.latLngBounds([parts[1], parts[0]], [parts[3], parts[2]]);

@@ -49,10 +49,7 @@
 
   var center = JSON.parse(mapNode.getAttribute("data-center"));
   var map = L.map(mapNode, { keyboard: true }).setView(center, parseInt(mapNode.getAttribute("data-zoom"), 10) || 13);
-  L.tileLayer(mapNode.getAttribute("data-tile-url"), {
-    maxZoom: 19,
-    attribution: mapNode.getAttribute("data-tile-attribution")
-  }).addTo(map);
+  window.CitizenCare.tiles(map, mapNode);
 
   var marker = null;
   var STEP = 8; // pixels per arrow key press

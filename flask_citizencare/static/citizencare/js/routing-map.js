@@ -3,14 +3,14 @@
    "point" (the test box) fills the latitude and longitude fields with the clicked point. */
 (function () {
   "use strict";
-  if (typeof L === "undefined") { return; }
+  if (typeof L === "undefined" || !window.CitizenCare) { return; }
 
   function round(value) { return Math.round(value * 1e6) / 1e6; }
 
   function baseMap(node) {
     node.parentNode.hidden = false;
     var map = L.map(node).setView(JSON.parse(node.getAttribute("data-center")), parseInt(node.getAttribute("data-zoom"), 10) || 13);
-    L.tileLayer(node.getAttribute("data-tile-url"), { maxZoom: 19, attribution: node.getAttribute("data-tile-attribution") }).addTo(map);
+    window.CitizenCare.tiles(map, node);
     return map;
   }
 
