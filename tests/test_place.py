@@ -25,7 +25,7 @@ def pages(app: Flask, team: Team, client: FlaskClient) -> dict[str, str]:
         "public": client.get(f"/citizencare/reports/{report.public_id}", headers=EN).get_data(as_text=True),
         "track": client.get(f"/citizencare/track/{report.tracking_token}", headers=EN).get_data(as_text=True),
         "staff": client_for(app, team, "olga")
-        .get(f"/citizencare/staff/reports/{report.id}", headers=EN)
+        .get(f"/citizencare/staff/cases/{report.public_id}", headers=EN)
         .get_data(as_text=True),
     }
 
