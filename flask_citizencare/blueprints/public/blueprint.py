@@ -6,12 +6,13 @@ from flask import Blueprint, current_app
 from flask.sansio.blueprints import BlueprintSetupState
 
 from ..ratelimit import form_value, limited, view_arg
-from . import views
+from . import steps, views
 
 # Rate limits: posts of the forms per client and per address or report; every
 # request of the one-use links per client (see flask_citizencare.blueprints.ratelimit).
 # (The report form's limit per e-mail address is checked in the view, under its upload limit.)
-new_report = limited("RATELIMIT_REPORT_PER_IP")(views.new_report)
+# (The one-page form's limit per client is checked in steps.new_report, which also serves it;
+# the three steps count once per report, when the summary is sent.)
 track = limited("RATELIMIT_ADD_INFORMATION_PER_REPORT", view_arg("token"))(
     limited("RATELIMIT_ADD_INFORMATION_PER_IP")(views.track)
 )
@@ -24,7 +25,10 @@ unsubscribe = limited("RATELIMIT_LINKS_PER_IP", methods=None)(views.unsubscribe)
 
 blueprint = Blueprint("public", __name__)
 blueprint.add_url_rule("/", "index", views.index)
-blueprint.add_url_rule("/new", "new_report", new_report, methods=["GET", "POST"])
+blueprint.add_url_rule("/new", "new_report", steps.new_report, methods=["GET", "POST"])
+blueprint.add_url_rule("/new/data", "new_report_data", steps.data, methods=["GET", "POST"])
+blueprint.add_url_rule("/new/summary", "new_report_summary", steps.summary, methods=["GET", "POST"])
+blueprint.add_url_rule("/new/photos/<key>", "draft_photo", steps.draft_photo)
 blueprint.add_url_rule("/sent/<token>", "sent", views.sent)
 blueprint.add_url_rule("/reports/<public_id>", "report", views.report_page)
 blueprint.add_url_rule("/track/<token>", "track", track, methods=["GET", "POST"])
