@@ -109,7 +109,7 @@ def test_the_three_steps_file_one_report(app: Flask, client: FlaskClient, catego
     for anchor in ("#cc-location", "#cc-problem", "#cc-author"):
         assert f'href="{anchor}"' in html
     assert "Fields marked with an asterisk are required." in html
-    assert "Use my position" in html
+    assert "Use your position" in html
     response = post_data(client, data_fields(category.id))
     assert response.status_code == 303 and response.headers["Location"].endswith("/new/summary")
     summary = page(client, SUMMARY)
