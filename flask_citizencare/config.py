@@ -182,6 +182,12 @@ SETTINGS: dict[str, Setting] = {
     # Reporting
     "ANONYMOUS_REQUIRES_EMAIL": Setting(True, "An anonymous reporter must give an e-mail address."),
     "MAX_PHOTOS": Setting(5, "Most photos per report."),
+    "REPORT_FLOW": Setting(
+        "steps",
+        "The citizens' report form at /new: `steps` is the AgID model's three steps (conditions, data, "
+        "summary) kept as a server-side draft; `single` is the one-page form.",
+    ),
+    "DRAFT_HOURS": Setting(24, "Hours a three-step report draft is kept after its last change."),
     "PHOTO_MAX_BYTES": Setting(10 * 1024 * 1024, "Largest accepted photo file, in bytes."),
     "PHOTO_MAX_PIXELS": Setting(40_000_000, "Largest accepted photo, in pixels (decompression-bomb guard)."),
     "PHOTO_DIR": Setting(
@@ -370,6 +376,13 @@ def check_values(config: Mapping[str, Any]) -> Settings:
             f"CITIZENCARE_SQLITE_JOURNAL_MODE must be one of {', '.join(SQLITE_JOURNAL_MODES)} or None, "
             f"not {journal!r}"
         )
+    if config[PREFIX + "REPORT_FLOW"] not in ("steps", "single"):
+        raise ConfigurationError(
+            f"CITIZENCARE_REPORT_FLOW must be 'steps' or 'single', not {config[PREFIX + 'REPORT_FLOW']!r}"
+        )
+    hours = config[PREFIX + "DRAFT_HOURS"]
+    if isinstance(hours, bool) or not isinstance(hours, int) or not 0 < hours <= 24 * 30:
+        raise ConfigurationError(f"CITIZENCARE_DRAFT_HOURS must be whole hours from 1 to 720, not {hours!r}")
     _check_retention(config)
     _check_service_sheet(config)
     check_policy_setting(config)

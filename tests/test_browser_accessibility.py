@@ -97,11 +97,30 @@ def test_citizen_pages_meet_wcag_aa(chromium: Any, site: tuple[LiveServer, dict[
     ):
         page.goto(server.url + path)
         assert violations(page) == [], path
+    # The three steps of the report (the model's flow), each with its errors too.
+    next_button = ".cc-step-buttons button[type=submit]"
     page.goto(server.url + "/segnalazioni/new")
-    page.click("button[type=submit]")  # an empty form: the error summary and field errors
+    page.click(next_button)  # the privacy checkbox not ticked
     page.wait_for_load_state()
     assert page.locator("#cc-error-summary").is_visible()
-    assert violations(page) == [], "form with errors"
+    assert violations(page) == [], "step 1 with errors"
+    page.check("#consent")
+    page.click(next_button)
+    page.wait_for_url("**/segnalazioni/new/data")
+    assert violations(page) == [], "step 2"
+    page.click(next_button)  # an empty form: the error summary and field errors
+    page.wait_for_load_state()
+    assert page.locator("#cc-error-summary").is_visible()
+    assert violations(page) == [], "step 2 with errors"
+    page.select_option("#category", index=1)
+    page.fill("#title", "Lampione spento")
+    page.fill("#description", "Il lampione davanti al civico 3 è spento da una settimana.")
+    page.fill("#lat", "44.4936")
+    page.fill("#lon", "11.3301")
+    page.fill("#email", "giulia.verdi@example.org")
+    page.click(next_button)
+    page.wait_for_url("**/segnalazioni/new/summary")
+    assert violations(page) == [], "step 3"
     context.close()
 
 

@@ -50,7 +50,27 @@ def fill_common(page: Any, photo: Path | None) -> None:
     if photo is not None:
         page.set_input_files("#photos", str(photo))
     page.fill("#email", "giulia.verdi@example.org")
+
+
+NEXT = ".cc-step-buttons button[type=submit]"
+
+
+def accept_conditions(page: Any, site: LiveServer) -> None:
+    """Step 1 of 3: the privacy notice and its checkbox, then "Avanti"."""
+    page.goto(site.url + "/segnalazioni/new")
+    assert page.locator("[aria-current=step]").inner_text().startswith("1.")
     page.check("#consent")
+    page.click(NEXT)
+    page.wait_for_url("**/segnalazioni/new/data")
+    assert page.locator("[data-element=page-index]").is_visible()
+
+
+def send_summary(page: Any) -> None:
+    """Step 3 of 3: the summary shows what was typed; "Invia" files it."""
+    page.wait_for_url("**/segnalazioni/new/summary")
+    assert "Buca profonda in via Saragozza" in page.content()
+    assert page.locator(".cc-summary-part").count() == 3
+    page.click(NEXT)
 
 
 def assert_upright_and_clean(page: Any, site: LiveServer) -> None:
@@ -76,7 +96,7 @@ def assert_upright_and_clean(page: Any, site: LiveServer) -> None:
 def test_citizen_reports_from_a_phone_with_the_map(chromium: Any, site: LiveServer, tmp_path: Path) -> None:
     context = chromium.new_context(**PHONE, locale="it-IT")
     page = context.new_page()
-    page.goto(site.url + "/segnalazioni/new")
+    accept_conditions(page, site)
     assert page.locator("#cc-map").is_visible()
     fill_common(page, photo_file(tmp_path))
     page.locator("#cc-map").tap(position={"x": 150, "y": 120})
@@ -89,7 +109,8 @@ def test_citizen_reports_from_a_phone_with_the_map(chromium: Any, site: LiveServ
     page.keyboard.press("ArrowRight")
     assert float(page.input_value("#lon")) > lon
 
-    page.click("button[type=submit]")
+    page.click(NEXT)
+    send_summary(page)
     page.wait_for_url("**/segnalazioni/sent/**")
     assert "Grazie" in page.locator("h1").inner_text()
     number = page.locator(".cc-confirmation__number strong").inner_text()
@@ -103,12 +124,20 @@ def test_citizen_reports_from_a_phone_with_the_map(chromium: Any, site: LiveServ
 def test_citizen_reports_without_javascript(chromium: Any, site: LiveServer, tmp_path: Path) -> None:
     context = chromium.new_context(**PHONE, java_script_enabled=False, locale="it-IT")
     page = context.new_page()
-    page.goto(site.url + "/segnalazioni/new")
+    accept_conditions(page, site)
     assert not page.locator("#cc-map").is_visible()
     fill_common(page, photo_file(tmp_path))
     page.fill("#lat", "44,4936")  # Italian keyboards type a comma
     page.fill("#lon", "11.3301")
-    page.click("button[type=submit]")
+    page.click(NEXT)
+    # Back from the summary keeps what was typed (the draft is on the server), the photo too.
+    page.wait_for_url("**/segnalazioni/new/summary")
+    assert page.locator(".cc-draft-photos img").count() == 1
+    page.go_back()
+    page.reload()
+    assert page.input_value("#title") == "Buca profonda in via Saragozza"
+    page.click(NEXT)
+    send_summary(page)
     page.wait_for_url("**/segnalazioni/sent/**")
     page.click("#cc-tracking-link")
     page.wait_for_url("**/segnalazioni/track/**")
@@ -120,9 +149,9 @@ def test_citizen_reports_without_javascript(chromium: Any, site: LiveServer, tmp
 def test_errors_are_announced_and_the_form_keeps_what_was_typed(chromium: Any, site: LiveServer) -> None:
     context = chromium.new_context(**PHONE, locale="en-GB")
     page = context.new_page()
-    page.goto(site.url + "/segnalazioni/new")
+    accept_conditions(page, site)
     page.fill("#title", "Lampione spento")
-    page.click("button[type=submit]")
+    page.click(NEXT)
     page.wait_for_load_state()  # the answer page, whose script moves the focus to the summary
     summary = page.locator("#cc-error-summary")
     assert summary.is_visible()

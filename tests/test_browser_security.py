@@ -99,6 +99,9 @@ def test_citizen_pages_run_their_scripts_under_the_policy(
     # The report form: the map picker comes up (its container is hidden without the script) and the
     # "use my position" button gets the position, which the Permissions-Policy allows on our origin.
     watch.goto(server.url + "/segnalazioni/new")
+    page.check("#consent")
+    page.click(".cc-step-buttons button[type=submit]")
+    page.wait_for_url("**/segnalazioni/new/data")
     page.wait_for_selector("#cc-map.leaflet-container", state="visible")
     page.click("#cc-locate")
     wait_until(page, "() => document.getElementById('lat').value !== ''")

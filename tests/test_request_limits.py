@@ -116,6 +116,7 @@ def site(database_url: str, tmp_path: Path) -> Iterator[Flask]:
             app.config["TEST_CATEGORY_ID"] = category.id
             app.config["TEST_TRACKING"] = report.tracking_token
             app.config["TEST_PUBLIC_ID"] = report.public_id
+        app.config["CITIZENCARE_REPORT_FLOW"] = "single"  # posts the one-page form's fields
         yield app
 
 

@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from ..context import db_session, state
+from ..services.drafts import purge_expired
 from ..services.photos import sweep
 
 storage_group = AppGroup("storage", help="Photo storage maintenance.")
@@ -19,11 +20,13 @@ storage_group = AppGroup("storage", help="Photo storage maintenance.")
     "--staged-age", default=3600, show_default=True, help="Seconds after which a staged file is stale."
 )
 def storage_sweep(dry_run: bool, staged_age: int) -> None:
-    """Remove orphan photo files and stale staged uploads; report rows whose file is missing.
+    """Remove expired report drafts, orphan photo files and stale staged uploads; report missing files.
 
     Exits 1 when a photo row points to a missing file, so cron mails someone.
     """
     cc = state()
+    expired = purge_expired(db_session(), dry_run=dry_run)
+    click.echo(f"{'would remove' if dry_run else 'removed'} {len(expired)} file(s) of expired report drafts")
     result = sweep(cc.photo_store, db_session(), staged_age_seconds=staged_age, dry_run=dry_run)
     verb = "would remove" if dry_run else "removed"
     click.echo(

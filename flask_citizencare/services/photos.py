@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..models import Photo
+from ..models.base import utcnow
+from ..models.drafts import ReportDraft
 from ..storage import PhotoStore
 from ..storage.photos import ProcessedPhoto
 
@@ -105,8 +107,13 @@ def sweep(
     ):
         known[display] = photo_id
         known[thumb] = photo_id
+    # The photos of a three-step draft not yet expired are stored under their final keys.
+    draft_keys: set[str] = set()
+    for items in session.scalars(sa.select(ReportDraft.photos).where(ReportDraft.expires_at > utcnow())):
+        for item in items or []:
+            draft_keys.update(k for k in (item.get("key"), item.get("thumbnail")) if isinstance(k, str))
     for key in list(store.keys()):
-        if key not in known:
+        if key not in known and key not in draft_keys:
             result.removed_orphans.append(key)
             if not dry_run:
                 store.delete(key)

@@ -23,8 +23,9 @@ from ..domain.geo import check_point
 from ..domain.intake import received_at_problem
 from ..domain.lifecycle import Channel, Kind, Priority, Status
 from ..i18n import gettext as _
-from ..models import Category, Counter, Message, Report, ReporterContact, StaffMember, StatusEvent
+from ..models import Category, Counter, Message, Photo, Report, ReporterContact, StaffMember, StatusEvent
 from ..models.base import utcnow
+from ..models.drafts import ReportDraft
 from ..storage.photos import ProcessedPhoto
 from .errors import Forbidden
 from .mail import notify
@@ -104,7 +105,11 @@ def existing_submission(session: Session, token: str) -> Report | None:
 
 
 def submit_report(
-    submission: Submission, photos: Sequence[ProcessedPhoto] = (), *, registered_by: StaffMember | None = None
+    submission: Submission,
+    photos: Sequence[ProcessedPhoto] = (),
+    *,
+    registered_by: StaffMember | None = None,
+    draft: ReportDraft | None = None,
 ) -> Report:
     """File a report with its photos, its first status event and the reporter's contact.
 
@@ -113,6 +118,9 @@ def submit_report(
     ``registered_by`` is the operator who registers a request received by
     phone, e-mail, letter or at the counter (its channel and time are in the
     submission, and the service levels count from them).
+    ``draft`` is the three-step form's draft being filed: its photos, already
+    processed and stored, become the report's without being processed again,
+    and the draft is deleted in the same transaction.
     """
     cc = state()
     session = db_session()
@@ -162,6 +170,9 @@ def submit_report(
                 at=received if registered_by is not None else now,
             )
         )
+        if draft is not None:
+            report.photos.extend(_draft_photos(draft))
+            session.delete(draft)
         report.photos.extend(staged.add_all(photos))
         recompute_due_times(report, now=now)
         session.add(report)
@@ -178,6 +189,21 @@ def submit_report(
     publish(staged)
     signals.report_submitted.send(app_object(), report=report, event=report.events[0], actor=None)
     return report
+
+
+def _draft_photos(draft: ReportDraft) -> list[Photo]:
+    return [
+        Photo(
+            storage_key=item["key"],
+            thumbnail_key=item["thumbnail"],
+            content_type=item["content_type"],
+            width=item["width"],
+            height=item["height"],
+            size=item["size"],
+            position=position,
+        )
+        for position, item in enumerate(draft.photos or [])
+    ]
 
 
 def register_request(actor: Actor, submission: Submission, photos: Sequence[ProcessedPhoto] = ()) -> Report:

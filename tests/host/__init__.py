@@ -47,6 +47,9 @@ def make_host_app(
             "CITIZENCARE_FORM_MIN_SECONDS": 0,
             # Tests run the recompute of due times themselves, deterministically.
             "CITIZENCARE_SLA_RECOMPUTE_IN_BACKGROUND": False,
+            # The suite's form tests post the one-page form; the three steps have their own tests
+            # (tests/test_report_steps.py), which set CITIZENCARE_REPORT_FLOW="steps".
+            "CITIZENCARE_REPORT_FLOW": "single",
             **config,
         }
     )

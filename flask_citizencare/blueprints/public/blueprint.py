@@ -7,12 +7,13 @@ from flask.sansio.blueprints import BlueprintSetupState
 
 from ..ratelimit import form_value, limited, view_arg
 from . import feedback as feedback_views
-from . import reports_list, service_sheet, views
+from . import reports_list, service_sheet, steps, views
 
 # Rate limits: posts of the forms per client and per address or report; every
 # request of the one-use links per client (see flask_citizencare.blueprints.ratelimit).
 # (The report form's limit per e-mail address is checked in the view, under its upload limit.)
-new_report = limited("RATELIMIT_REPORT_PER_IP")(views.new_report)
+# (The one-page form's limit per client is checked in steps.new_report, which also serves it;
+# the three steps count once per report, when the summary is sent.)
 track = limited("RATELIMIT_ADD_INFORMATION_PER_REPORT", view_arg("token"))(
     limited("RATELIMIT_ADD_INFORMATION_PER_IP")(views.track)
 )
@@ -26,7 +27,10 @@ feedback = limited("RATELIMIT_FEEDBACK_PER_IP")(feedback_views.feedback)
 
 blueprint = Blueprint("public", __name__)
 blueprint.add_url_rule("/", "index", service_sheet.index)
-blueprint.add_url_rule("/new", "new_report", new_report, methods=["GET", "POST"])
+blueprint.add_url_rule("/new", "new_report", steps.new_report, methods=["GET", "POST"])
+blueprint.add_url_rule("/new/data", "new_report_data", steps.data, methods=["GET", "POST"])
+blueprint.add_url_rule("/new/summary", "new_report_summary", steps.summary, methods=["GET", "POST"])
+blueprint.add_url_rule("/new/photos/<key>", "draft_photo", steps.draft_photo)
 blueprint.add_url_rule("/sent/<token>", "sent", views.sent)
 blueprint.add_url_rule("/reports", "reports", reports_list.reports_list)
 blueprint.add_url_rule("/reports/<public_id>", "report", views.report_page)

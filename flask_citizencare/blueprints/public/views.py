@@ -124,7 +124,14 @@ def _location(form: ReportForm) -> tuple[float | None, float | None, str | None]
         if address is None and cc.reverse_geocoder is not None:
             address = _reverse_geocoded(cc.reverse_geocoder, lat, lon)
     category = form.chosen_category()
-    if lat is None and not address and category is not None and category.needs_location:
+    # No valid category yet: the place is asked for with the other errors when a category may need it,
+    # not only once the category is fixed.
+    needs_location = (
+        category.needs_location
+        if category is not None
+        else any(c.needs_location for c in getattr(form, "_categories", {}).values())
+    )
+    if lat is None and not address and needs_location:
         raise LocationError("missing")
     return lat, lon, address
 
