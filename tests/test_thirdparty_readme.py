@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from flask_citizencare.models import StaffMember
 
+from .reporting import hidden_value
 from .thirdparty import add_user, create_app
 from .thirdparty.fixtures import TEST_CONFIG, dispose_engines
 
@@ -100,7 +101,14 @@ def test_steps_three_and_four_set_up_a_working_site(new_database: str, tmp_path:
         assert "PROBLEM" not in doctor.stdout and "layout" in doctor.stdout
 
         citizen = app.test_client()
-        form = citizen.get("/segnalazioni/new").get_data(as_text=True)
+        # The model's first step (conditions), then the form of the second, in the host's layout.
+        conditions = citizen.get("/segnalazioni/new").get_data(as_text=True)
+        assert 'id="consent"' in conditions and 'id="host-navbar"' in conditions
+        accepted = citizen.post(
+            "/segnalazioni/new", data={"csrf_token": hidden_value(conditions, "csrf_token"), "consent": "y"}
+        )
+        assert accepted.status_code == 303 and accepted.headers["Location"].endswith("/new/data")
+        form = citizen.get("/segnalazioni/new/data").get_data(as_text=True)
         assert "Potholes and damaged roads" in form and 'id="host-navbar"' in form
         operator = app.test_client()
         operator.get("/login/giulia")
