@@ -144,7 +144,8 @@ def render_dashboard(
     csv_endpoint: str,
 ) -> ResponseReturnValue:
     figures = figures_for(scope, staff=staff)
-    tables = build_tables(figures, names(staff), staff=staff)
+    period = scope.since is not None or scope.until is not None
+    tables = build_tables(figures, names(staff), staff=staff, period=period)
     if csv_table is not None:
         table = next((t for t in tables if t.name == csv_table), None)
         if table is None:
