@@ -159,6 +159,11 @@ SETTINGS: dict[str, Setting] = {
     ),
     # Languages
     "LANGUAGES": Setting(("it", "en", "ca"), "Languages offered to users; the first is the default."),
+    "FORMAT_LOCALES": Setting(
+        {"en": "en_GB"},
+        "The locale whose formats write dates and numbers for each language (the language itself when "
+        "absent): English as in Britain, day first, by default; `{}` for Babel's own (`en` is US).",
+    ),
     "TRANSLATION_DIRECTORIES": Setting(
         (),
         "Folders of the host's own catalogs of our messages, `<lang>/LC_MESSAGES/citizencare.mo`: they "

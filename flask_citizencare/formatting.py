@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from babel.dates import format_date, format_datetime
@@ -11,7 +11,8 @@ from babel.numbers import format_decimal, get_decimal_symbol
 from geoalchemy2.shape import to_shape
 
 from .context import state
-from .i18n import current_language
+from .i18n import format_locale, ngettext
+from .i18n import gettext as _
 
 
 def local_time(value: datetime) -> datetime:
@@ -21,18 +22,18 @@ def local_time(value: datetime) -> datetime:
 def cc_date(value: datetime | None, format: str = "medium") -> str:
     if value is None:
         return ""
-    return format_date(local_time(value).date(), format=format, locale=current_language())
+    return format_date(local_time(value).date(), format=format, locale=format_locale())
 
 
 def cc_datetime(value: datetime | None, format: str = "medium") -> str:
     if value is None:
         return ""
-    return format_datetime(local_time(value), format=format, locale=current_language())
+    return format_datetime(local_time(value), format=format, locale=format_locale())
 
 
 def cc_number(value: int | float) -> str:
     """``10.000`` in Italian, ``10,000`` in English."""
-    return format_decimal(value, locale=current_language())
+    return format_decimal(value, locale=format_locale())
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class Place:
         """
         if self.lat is None or self.lon is None:
             return ""
-        locale = current_language()
+        locale = format_locale()
         lat = format_decimal(self.lat, format="0.00000", locale=locale)
         lon = format_decimal(self.lon, format="0.00000", locale=locale)
         separator = "; " if get_decimal_symbol(locale) == "," else ", "
@@ -83,3 +84,30 @@ def cc_place(report: Any) -> Place:
         return Place(address, None, None)
     shape = to_shape(point)
     return Place(address, round(shape.y, 6), round(shape.x, 6))
+
+
+def cc_duration(seconds: float | timedelta | None) -> str:
+    """A length of time in words, in hours and minutes: "30 minutes", "2 hours and 54 minutes".
+
+    Rounded to the minute; the sign is dropped (the sentence around it says
+    "left" or "overdue by"). Hours are not turned into days: this writes
+    business time, where a day of work is not 24 hours.
+    """
+    if seconds is None:
+        return ""
+    if isinstance(seconds, timedelta):
+        seconds = seconds.total_seconds()
+    total = round(abs(seconds) / 60)
+    hours, minutes = divmod(total, 60)
+    locale = format_locale()
+    minutes_text = ngettext(
+        "%(count)s minute", "%(count)s minutes", minutes, count=format_decimal(minutes, locale=locale)
+    )
+    if not hours:
+        return minutes_text
+    hours_text = ngettext(
+        "%(count)s hour", "%(count)s hours", hours, count=format_decimal(hours, locale=locale)
+    )
+    if not minutes:
+        return hours_text
+    return _("%(hours)s and %(minutes)s", hours=hours_text, minutes=minutes_text)

@@ -175,3 +175,17 @@ def lazy_ngettext(singular: str, plural: str, num: int, **variables: Any) -> Laz
 
 def lazy_pgettext(context: str, string: str, **variables: Any) -> LazyString:
     return LazyString(pgettext, context, string, **variables)
+
+
+def format_locale(language: str | None = None) -> str:
+    """The locale whose formats write dates and numbers in ``language`` (the current one by default).
+
+    ``CITIZENCARE_FORMAT_LOCALES`` maps a language to a locale: ``{"en": "en_GB"}``
+    by default, so an Italian municipality's English pages write 3 December 2026
+    and 03/12/2026, day first, not Babel's US ``en``.
+    """
+    language = language or current_language()
+    table = current_app.config.get("CITIZENCARE_FORMAT_LOCALES") if has_app_context() else None
+    if table is None:
+        table = SETTINGS["FORMAT_LOCALES"].default
+    return str(table.get(language) or language)

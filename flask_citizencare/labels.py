@@ -19,8 +19,10 @@ from .i18n import lazy_gettext as _l
 __all__ = [
     "AUDIT_ACTIONS",
     "AUDIT_SUBJECTS",
+    "CHANNELS",
     "audit_action_label",
     "audit_subject_label",
+    "channel_label",
     "public_status_label",
     "public_status_labels",
     "staff_status_labels",
@@ -112,3 +114,26 @@ def audit_action_label(action: str) -> str:
 def audit_subject_label(subject_type: str) -> str:
     label = AUDIT_SUBJECTS.get(subject_type)
     return str(label) if label is not None else subject_type
+
+
+# -- Channels ----------------------------------------------------------------------------------
+
+#: How a request reached us (``Report.channel``), as people call it. Open data keeps the codes.
+CHANNELS: Mapping[str, Any] = MappingProxyType(
+    {
+        "web": _l("Web form"),
+        "email": _l("E-mail"),
+        "phone": _l("Phone"),
+        "letter": _l("Letter"),
+        "counter": _l("Counter"),
+        "fax": _l("Fax"),
+        "api": _l("API"),
+    }
+)
+
+
+def channel_label(channel: object) -> str:
+    """A channel's name in the current language (a code or a ``Channel``); an unknown code stays as it is."""
+    code = str(getattr(channel, "value", channel))
+    label = CHANNELS.get(code)
+    return str(label) if label is not None else code

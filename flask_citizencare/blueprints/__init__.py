@@ -28,10 +28,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..context import db_session
 from ..database.engine import is_missing_schema
 from ..domain.markdown import render as cc_markdown
-from ..formatting import cc_date, cc_datetime, cc_number, cc_place
-from ..i18n import SESSION_KEY, current_language, languages
+from ..formatting import cc_date, cc_datetime, cc_duration, cc_number, cc_place
+from ..i18n import SESSION_KEY, current_language, format_locale, languages
 from ..i18n import gettext as _
-from ..labels import audit_action_label, audit_subject_label, public_status_label
+from ..labels import audit_action_label, audit_subject_label, channel_label, public_status_label
 from ..parsing import CONVERTERS
 from ..security_headers import apply_security_headers, csp_nonce
 from ..services.photos import PhotoStoreUnavailable
@@ -84,6 +84,8 @@ blueprint.add_app_template_filter(cc_date)
 blueprint.add_app_template_filter(cc_datetime)
 blueprint.add_app_template_filter(cc_number)
 blueprint.add_app_template_filter(cc_place)
+blueprint.add_app_template_filter(cc_duration)
+blueprint.add_app_template_filter(channel_label, "cc_channel")
 blueprint.add_app_template_filter(cc_markdown, "cc_markdown")
 blueprint.add_app_template_filter(audit_action_label, "cc_audit_action")
 blueprint.add_app_template_filter(audit_subject_label, "cc_audit_subject")
@@ -178,7 +180,7 @@ def rate_limited(error: RateLimited) -> ResponseReturnValue:
     """429 with ``Retry-After``: a page in the user's language, or a problem document for the API."""
     title = _("Too many requests")
     wait = format_timedelta(
-        timedelta(seconds=error.seconds), threshold=1.0, add_direction=True, locale=current_language()
+        timedelta(seconds=error.seconds), threshold=1.0, add_direction=True, locale=format_locale()
     )
     if request.blueprint in _DATA_BLUEPRINTS and request.endpoint != "citizencare.opendata.index":
         response = problem(

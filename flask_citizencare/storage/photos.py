@@ -46,7 +46,7 @@ from flask import has_app_context
 from flask_babel.speaklater import LazyString
 from PIL import Image, UnidentifiedImageError
 
-from ..i18n import current_language, lazy_gettext
+from ..i18n import format_locale, lazy_gettext
 from . import images
 
 __all__ = ["PhotoRejected", "ProcessedPhoto", "RejectReason", "process_photo"]
@@ -303,7 +303,7 @@ def _number(value: float) -> LazyString:
 
     Outside an app the message is its English source, and so is the number.
     """
-    return LazyString(lambda: format_decimal(value, locale=current_language() if has_app_context() else "en"))
+    return LazyString(lambda: format_decimal(value, locale=format_locale() if has_app_context() else "en"))
 
 
 def _reject(

@@ -20,7 +20,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
 from ...domain import statistics as st
-from ...i18n import current_language, ngettext, pgettext
+from ...i18n import format_locale, ngettext, pgettext
 from ...i18n import gettext as _
 from ...queries.statistics import Figures, Row
 
@@ -61,7 +61,7 @@ def _csv_value(value: Any) -> Any:
 
 
 def _locale() -> str:
-    return current_language()
+    return format_locale()
 
 
 def format_duration(seconds: float | None) -> str:
@@ -105,11 +105,20 @@ def format_cell(value: Any, kind: str) -> str:
     return str(value)
 
 
-def build_tables(figures: Figures, name_of: dict[str, Callable[[Any], str]], *, staff: bool) -> list[Table]:
-    """Every table of a dashboard, in page order."""
+def build_tables(
+    figures: Figures, name_of: dict[str, Callable[[Any], str]], *, staff: bool, period: bool = True
+) -> list[Table]:
+    """Every table of a dashboard, in page order.
+
+    ``period``: whether the visitor chose a period. The breakdowns' "still open"
+    counts the requests received in the period that are open; the staff's "open
+    now" every open request of the office or technician, whenever received (their
+    workload). Without a period both are the same number, so the staff column is
+    left out rather than shown twice.
+    """
     count = pgettext("number of requests", "Received"), COUNT
     open_, closed = (
-        (pgettext("number of requests", "Open"), COUNT),
+        (pgettext("number of requests", "Still open"), COUNT),
         (pgettext("number of requests", "Closed"), COUNT),
     )
     tables = [
@@ -143,6 +152,7 @@ def build_tables(figures: Figures, name_of: dict[str, Callable[[Any], str]], *, 
             name_of["office"],
             [count, open_, closed],
             staff=staff,
+            backlog=period,
         ),
         _breakdown(
             "areas",
@@ -239,6 +249,7 @@ def build_tables(figures: Figures, name_of: dict[str, Callable[[Any], str]], *, 
                 name_of["assignee"],
                 [(pgettext("number of requests", "Assigned"), COUNT), open_, closed],
                 staff=True,
+                backlog=period,
             )
         )
     return tables
@@ -253,6 +264,7 @@ def _breakdown(
     counts: list[tuple[str, str]],
     *,
     staff: bool = False,
+    backlog: bool = False,
 ) -> Table:
     columns = [(key_label, TEXT), *counts]
     if staff:
@@ -260,13 +272,16 @@ def _breakdown(
             (pgettext("number of requests", "Resolved"), COUNT),
             (_("Median time to resolve"), DURATION),
             (_("Resolved within the due time"), SHARE),
-            (_("Open now"), COUNT),
         ]
+        if backlog:
+            columns.append((_("Open now, received at any time"), COUNT))
     table = Table(name, caption, columns, chart=(1,))
     for row in sorted(rows, key=lambda r: (-r.received, name_of(r.key))):
         values: list[Any] = [name_of(row.key), row.received, row.open, row.closed]
         if staff:
-            values += [row.resolved, row.resolve.median, row.within_sla, row.backlog]
+            values += [row.resolved, row.resolve.median, row.within_sla]
+            if backlog:
+                values.append(row.backlog)
         table.rows.append(values)
     return table
 

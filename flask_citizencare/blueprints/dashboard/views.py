@@ -146,7 +146,8 @@ def render_dashboard(
     extra: Mapping[str, Any] | None = None,
 ) -> ResponseReturnValue:
     figures = figures_for(scope, staff=staff)
-    tables = build_tables(figures, names(staff), staff=staff)
+    period = scope.since is not None or scope.until is not None
+    tables = build_tables(figures, names(staff), staff=staff, period=period)
     if csv_table is not None:
         table = next((t for t in tables if t.name == csv_table), None)
         if table is None:

@@ -209,8 +209,12 @@ class ReportForm(CitizenCareForm):
         ],
         description=_l("Street and house number, or a landmark."),
     )
-    lat = CoordinateField(_l("Latitude"), description=_l("Decimal degrees, e.g. 44.4949"))
-    lon = CoordinateField(_l("Longitude"), description=_l("Decimal degrees, e.g. 11.3426"))
+    lat = CoordinateField(
+        _l("Latitude"), description=_l("Decimal degrees with a point, e.g. %(example)s", example="44.4949")
+    )
+    lon = CoordinateField(
+        _l("Longitude"), description=_l("Decimal degrees with a point, e.g. %(example)s", example="11.3426")
+    )
     photos = MultipleFileField(_l("Photos"))
     name = StringField(
         _l("Your name"),

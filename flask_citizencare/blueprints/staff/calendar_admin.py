@@ -15,7 +15,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 
-from ...i18n import current_language
+from ...i18n import current_language, format_locale
 from ...i18n import gettext as _
 from ...models.base import utcnow
 from ...queries.audit import history
@@ -139,7 +139,10 @@ def calendar_admin() -> ResponseReturnValue:
         day_names=[get_day_names("wide", locale=language)[d] for d in range(7)],
         month_names=[(m, get_month_names("wide", locale=language)[m]) for m in range(1, 13)],
         national=[
-            (year, [(d, format_date(d, "full", locale=language), name) for d, name in holidays])
+            (
+                year,
+                [(d, format_date(d, "full", locale=format_locale(language)), name) for d, name in holidays],
+            )
             for year in (this_year, this_year + 1)
             for holidays in [calendar.national_holidays(year, language)]
         ],

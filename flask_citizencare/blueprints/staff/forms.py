@@ -24,7 +24,7 @@ from ...context import state
 from ...domain.geo import District
 from ...domain.lifecycle import Channel, Priority
 from ...i18n import lazy_gettext as _l
-from ...labels import staff_status_labels
+from ...labels import CHANNELS, staff_status_labels
 from ...parsing import optional_id
 from ...queries.triage_queue import SLA_STATES, SORTS
 from ...web.forms import CitizenCareForm
@@ -127,15 +127,7 @@ def priority_labels() -> dict[Priority, Any]:
 
 
 def channel_labels() -> dict[Channel, Any]:
-    return {
-        Channel.WEB: _l("Web form"),
-        Channel.EMAIL: _l("E-mail"),
-        Channel.PHONE: _l("Phone"),
-        Channel.LETTER: _l("Letter"),
-        Channel.COUNTER: _l("Counter"),
-        Channel.FAX: _l("Fax"),
-        Channel.API: _l("API"),
-    }
+    return {channel: CHANNELS[channel.value] for channel in Channel}
 
 
 def sla_labels() -> dict[str, Any]:
