@@ -179,17 +179,17 @@ class _Receipt(FPDF):
 
     def write_line(self, value: str, *, size: float = 10.5, bold: bool = False, height: float = 5.5) -> None:
         self.set_font(self.face, "B" if bold else "", size)
-        self.multi_cell(0, height, self.text_of(value), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, height, self.text_of(value), new_x="LMARGIN", new_y="NEXT", align="L")
 
     def fact(self, label: str, value: str) -> None:
         """One "label: value" row, the label in a column of its own."""
         self.set_font(self.face, "B", 10)
         top = self.get_y()
-        self.multi_cell(52, 5.5, self.text_of(label), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(52, 5.5, self.text_of(label), new_x="LMARGIN", new_y="NEXT", align="L")
         after_label = self.get_y()
         self.set_xy(self.l_margin + 54, top)
         self.set_font(self.face, "", 10.5)
-        self.multi_cell(0, 5.5, self.text_of(value), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 5.5, self.text_of(value), new_x="LMARGIN", new_y="NEXT", align="L")
         self.set_y(max(self.get_y(), after_label) + 1.5)
 
 
@@ -291,8 +291,11 @@ def _draw(report: Report, tracking_url: str, municipality: str, fonts: Fonts) ->
         ),
         new_x="LMARGIN",
         new_y="NEXT",
+        align="L",
     )
     pdf.set_x(pdf.l_margin + 44)
     pdf.set_font(pdf.face, "", 9)
-    pdf.multi_cell(0, 4.5, pdf.text_of(tracking_url), new_x="LMARGIN", new_y="NEXT", link=tracking_url)
+    pdf.multi_cell(
+        0, 4.5, pdf.text_of(tracking_url), new_x="LMARGIN", new_y="NEXT", link=tracking_url, align="L"
+    )
     return bytes(pdf.output())

@@ -232,3 +232,25 @@ def test_doctor_names_the_receipt_font(app: Flask) -> None:
     checks = {check.name: check for check in run_checks(app)}
     assert checks["receipt font"].ok
     assert "DejaVuSans.ttf" in checks["receipt font"].detail
+
+
+def test_a_report_without_or_with_an_erased_contact_gets_a_receipt_in_the_default_language(
+    app: Flask, client: FlaskClient
+) -> None:
+    with app.app_context():
+        registered = create_report(host_db.session, address=None)  # staff registered it, no contact
+        erased = create_report(
+            host_db.session, contact={"locale": None, "erased_at": datetime(2026, 1, 1, tzinfo=UTC)}
+        )
+        unknown = create_report(host_db.session, contact={"locale": "xx"})
+        host_db.session.commit()
+        urls = [receipt_url(r) for r in (registered, erased, unknown)]
+        numbers = [r.public_id for r in (registered, erased, unknown)]
+    for url, number in zip(urls, numbers, strict=True):
+        response = client.get(url, headers={"Accept-Language": "en"})
+        assert response.status_code == 200
+        text, _ = read_pdf(response.data)
+        assert number in text
+        assert "Numero" in text and "Number " not in text  # the default language, whatever the visitor's
+    text = read_pdf(client.get(urls[0]).data)[0]
+    assert "Address" not in text and "Indirizzo" not in text  # no address: no address row
