@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Install the Debian packages the project needs, only those missing: SpatiaLite
-# for SQLite; with --for-tests also PostgreSQL with PostGIS (the PostGIS half of
-# the tests), Chromium and openssl (the browser tests; openssl makes the HTTPS
-# test's certificate), Dovecot (the IMAP polling tests start a private instance;
+# for SQLite and the DejaVu fonts (the PDF receipt's Unicode font); with
+# --for-tests also PostgreSQL with PostGIS (the PostGIS half of the tests),
+# Chromium and openssl (the browser tests; openssl makes the HTTPS test's
+# certificate), Dovecot (the IMAP polling tests start a private instance;
 # the system one is not used) and Redis (the shared rate-limit counters), which
 # it starts on 127.0.0.1:6379 if nothing answers there.
 # Usage: scripts/install-system-packages.sh [--for-tests]
 set -euo pipefail
 
-want=(libsqlite3-mod-spatialite)
+want=(libsqlite3-mod-spatialite fonts-dejavu-core)
 if [[ "${1:-}" == "--for-tests" ]]; then
   want+=(chromium dovecot-imapd openssl redis-server)
   # PostGIS must match the server's major version; install a server if there is none.

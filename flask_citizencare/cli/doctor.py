@@ -17,6 +17,7 @@ from ..database import migrate
 from ..database.engine import connect, has_spatial_metadata
 from ..database.host_migrations import host_env_problem
 from ..errors import ConfigurationError
+from ..receipts import font_status
 from ..storage import LocalPhotoStore, PhotoStore
 from ..storage.local import photo_location
 from ..web.layout import layout_report
@@ -63,6 +64,9 @@ def run_checks(app: Flask) -> list[Check]:
         else Check("host migrations", True, "the host's Alembic autogenerate does not see our tables")
     )
     checks.append(_layout(app))
+    unicode, detail = font_status()
+    # Receipts work without the font (core-font fallback): a note, not a problem.
+    checks.append(Check("receipt font", True, detail if unicode else f"works; {detail}"))
     return checks
 
 

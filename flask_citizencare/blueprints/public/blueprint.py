@@ -7,6 +7,7 @@ from flask.sansio.blueprints import BlueprintSetupState
 
 from ..ratelimit import form_value, limited, view_arg
 from . import feedback as feedback_views
+from . import receipt as receipts
 from . import reports_list, service_sheet, steps, views
 
 # Rate limits: posts of the forms per client and per address or report; every
@@ -24,6 +25,8 @@ survey = limited("RATELIMIT_LINKS_PER_IP", methods=None)(views.survey)
 confirm_follow = limited("RATELIMIT_LINKS_PER_IP", methods=None)(views.confirm_follow)
 unsubscribe = limited("RATELIMIT_LINKS_PER_IP", methods=None)(views.unsubscribe)
 feedback = limited("RATELIMIT_FEEDBACK_PER_IP")(feedback_views.feedback)
+# Each download draws a PDF: counted like the one-use links.
+receipt = limited("RATELIMIT_LINKS_PER_IP", methods=None)(receipts.receipt)
 
 blueprint = Blueprint("public", __name__)
 blueprint.add_url_rule("/", "index", service_sheet.index)
@@ -37,6 +40,7 @@ blueprint.add_url_rule("/reports/<public_id>", "report", views.report_page)
 blueprint.add_url_rule("/track/<token>", "track", track, methods=["GET", "POST"])
 blueprint.add_url_rule("/mine", "mine", views.mine)
 blueprint.add_url_rule("/photos/<key>", "photo", views.public_photo)
+blueprint.add_url_rule("/track/<token>/receipt.pdf", "receipt", receipt)
 blueprint.add_url_rule("/track/<token>/photos/<key>", "tracked_photo", views.tracked_photo)
 blueprint.add_url_rule("/privacy", "privacy", views.privacy)
 blueprint.add_url_rule("/nearby", "nearby", views.nearby)
