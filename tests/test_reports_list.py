@@ -29,6 +29,7 @@ from flask_citizencare.queries.listing import PAGE_SIZE, decode_cursor, encode_c
 
 from .factories import create_category, create_office, create_report
 from .host import host_db
+from .reporting import post_report, submitted
 
 LIST = "/citizencare/reports"
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -362,3 +363,16 @@ def test_the_pages_and_the_api_agree_on_the_expected_moment(
         for url in (LIST, f"/citizencare/reports/{town[key]}"):
             page = get(client, url)
             assert f'<time datetime="{api.isoformat()}">Answer expected by' in page, (key, url)
+
+
+def test_the_confirmation_page_says_when_an_answer_is_due(app: Flask, client: FlaskClient) -> None:
+    with app.app_context():
+        category = create_category(host_db.session())
+        host_db.session.commit()
+        category_id = category.id
+    answer = post_report(client, category_id)
+    assert answer.status_code == 303
+    report = submitted(app)
+    assert report.due_at is not None
+    page = client.get(answer.headers["Location"], headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "data-cc-expected" in page and "Answer expected by" in page
