@@ -59,7 +59,11 @@ def test_the_area_is_served_as_cacheable_geojson(site: LiveServer, chromium: Any
 def test_the_form_map_without_tiles_says_so_and_still_takes_a_pin(chromium: Any, site: LiveServer) -> None:
     context = chromium.new_context(locale="en-GB", extra_http_headers={"Accept-Language": "en"})
     page = context.new_page()
+    # The model's first step (conditions), then the map of the second.
     page.goto(site.url + "/segnalazioni/new")
+    page.check("#consent")
+    page.locator("form", has=page.locator("#consent")).locator("button[type=submit]").click()
+    page.wait_for_url("**/new/data")
     wait_until(page, SHOWN)
     message = page.locator("[data-cc-map-unavailable]")
     assert message.inner_text() == MESSAGE

@@ -112,7 +112,7 @@ def test_citizen_reports_from_a_phone_with_the_map(chromium: Any, site: LiveServ
     page.click(NEXT)
     send_summary(page)
     page.wait_for_url("**/segnalazioni/sent/**")
-    assert "Grazie" in page.locator("h1").inner_text()
+    assert "Segnalazione inviata" in page.locator("h1").inner_text()
     number = page.locator(".cc-confirmation__number strong").inner_text()
     page.click("#cc-tracking-link")
     page.wait_for_url("**/segnalazioni/track/**")

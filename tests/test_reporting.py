@@ -80,7 +80,7 @@ def test_public_page_never_shows_the_reporter(app: Flask, client: FlaskClient, c
     assert "Buca profonda in via Saragozza" in html
     for private in ("Giulia", "Verdi", "giulia.verdi@example.org", "333 123 4567", report.tracking_token):
         assert private not in html
-    listing = client.get("/citizencare/").get_data(as_text=True)
+    listing = client.get("/citizencare/reports").get_data(as_text=True)
     assert "Giulia" not in listing and report.public_id in listing
 
 

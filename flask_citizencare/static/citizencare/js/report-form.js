@@ -49,7 +49,11 @@
 
   var center = JSON.parse(mapNode.getAttribute("data-center"));
   var map = L.map(mapNode, { keyboard: true }).setView(center, parseInt(mapNode.getAttribute("data-zoom"), 10) || 13);
-  window.CitizenCare.tiles(map, mapNode);
+  if (window.CitizenCare && window.CitizenCare.tiles) {
+    window.CitizenCare.tiles(map, mapNode); // tiles, and what to draw when they fail (map-fallback.js)
+  } else {
+    L.tileLayer(mapNode.getAttribute("data-tile-url"), { attribution: mapNode.getAttribute("data-tile-attribution") }).addTo(map);
+  }
 
   var marker = null;
   var STEP = 8; // pixels per arrow key press
