@@ -89,6 +89,13 @@ def wait_until(page: Any, expression: str, arg: Any = None, timeout: float = 30.
         page.wait_for_timeout(50)
 
 
+def accept_conditions(page: Any) -> None:
+    """Step 1 of the model's report flow: tick the privacy notice and go on to the report's data."""
+    page.check("#consent")
+    page.locator("form", has=page.locator("#consent")).locator("button[type=submit]").click()
+    page.wait_for_url("**/new/data**")
+
+
 def log_in(page: Any, server: LiveServer, username: str, password: str) -> None:
     """Log in through the example site's form and land on the staff queue."""
     page.goto(server.url + "/accedi?next=/segnalazioni/staff/")

@@ -12,7 +12,7 @@ from example_site import db as site_db
 from flask_citizencare import state
 from flask_citizencare.services.staff import save_staff_member
 
-from .browser import PHONE, LiveServer, log_in, migrated_example_app
+from .browser import PHONE, LiveServer, accept_conditions, log_in, migrated_example_app
 from .factories import create_category, create_office, create_report
 from .test_browser_accessibility import violations
 
@@ -84,6 +84,7 @@ def test_the_form_shows_the_urgent_notice_of_the_chosen_category(
     context = chromium.new_context(**PHONE, locale="it-IT")
     page = context.new_page()
     page.goto(server.url + "/segnalazioni/new")
+    accept_conditions(page)
     notice = page.locator("#cc-urgent-notice")
     assert not notice.is_visible()
     assert page.locator("#cc-urgent-list").get_attribute("open") is None  # folded away with JS

@@ -24,7 +24,7 @@ from flask_citizencare.models import Category, Office, Report, RoutingRuleRecord
 from flask_citizencare.services import sla
 from flask_citizencare.services.staff import save_staff_member
 
-from .browser import PHONE, LiveServer, log_in, migrated_example_app
+from .browser import PHONE, LiveServer, accept_conditions, log_in, migrated_example_app
 from .factories import create_category, create_office
 from .test_browser_accessibility import violations
 
@@ -136,6 +136,7 @@ def test_a_manager_sets_up_a_category_and_a_citizen_report_reaches_the_right_off
     citizen = chromium.new_context(**PHONE, java_script_enabled=False, locale="it-IT")
     form = citizen.new_page()
     form.goto(server.url + "/segnalazioni/new")
+    accept_conditions(form)
     form.select_option("#category", label="Marciapiedi dissestati")
     form.fill("#title", "Marciapiede sollevato dalle radici")
     form.fill("#description", "Le radici del platano hanno sollevato le lastre: si inciampa.")
@@ -144,8 +145,9 @@ def test_a_manager_sets_up_a_category_and_a_citizen_report_reaches_the_right_off
     form.fill("#lat", f"{inside.y:.6f}")
     form.fill("#lon", f"{inside.x:.6f}")
     form.fill("#email", "giulia.verdi@example.org")
-    form.check("#consent")
-    form.click("button[type=submit]")
+    form.click(".cc-step-buttons button[type=submit]")  # step 2: "Avanti"
+    form.wait_for_url("**/segnalazioni/new/summary")
+    form.click(".cc-step-buttons button[type=submit]")  # step 3: "Invia"
     form.wait_for_url("**/segnalazioni/sent/**")
     citizen.close()
 

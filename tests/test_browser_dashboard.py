@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from .browser import PHONE, LiveServer, chromium, log_in  # noqa: F401 (the fixture)
+from .browser import PHONE, LiveServer, log_in
 from .test_browser_accessibility import site, violations  # noqa: F401 (the fixture)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]

@@ -107,7 +107,7 @@ def test_operator_morning_then_technician_resolves(
     context.close()
 
     with server.app.app_context():
-        report = site_db.session.get(Report, late_id)
+        report = site_db.session.scalar(sa.select(Report).where(Report.public_id == late_id))
         assert report is not None and (report.status, report.level) == ("resolved", 2)
         assert [e.action for e in report.events] == ["submit", "acknowledge", "assign", "escalate", "resolve"]
         assert site_db.session.scalar(sa.select(sa.func.count()).select_from(Report)) == 2

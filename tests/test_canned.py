@@ -227,7 +227,7 @@ def test_render_fills_state_office_and_due_date(session: Session, lighting: Cate
     reply = create_canned(session, title="Stato", body="{stato} / {ufficio} / {scadenza}")
     assert render_canned(reply, report) == "Presa in carico / Ufficio illuminazione / 4 maggio 2026"
     english = create_canned(session, title="State", body="{status} / {office} / {due}", language="en")
-    assert render_canned(english, report) == "Taken in charge / Ufficio illuminazione / May 4, 2026"
+    assert render_canned(english, report) == "Taken in charge / Ufficio illuminazione / 4 May 2026"
     report.office, report.due_at = None, None
     session.flush()
     assert render_canned(english, report) == "Taken in charge /  / "
