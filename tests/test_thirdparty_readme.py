@@ -90,7 +90,8 @@ def test_steps_three_and_four_set_up_a_working_site(new_database: str, tmp_path:
     for command in commands[:3]:
         done = flask(new_database, *command)
         assert done.returncode == 0, (command, done.stdout, done.stderr)
-    app = create_app(new_database, CITIZENCARE_PHOTO_DIR=str(tmp_path / "photos"), **TEST_CONFIG)
+    config = {**TEST_CONFIG, "CITIZENCARE_REPORT_FLOW": "steps"}  # the README's host: the default flow
+    app = create_app(new_database, CITIZENCARE_PHOTO_DIR=str(tmp_path / "photos"), **config)
     try:
         user_id = add_user(app, "giulia", "giulia@comune.example.org")
         staff = flask(new_database, "citizencare", "staff", "add", str(user_id), "--role", "operator",

@@ -17,7 +17,9 @@ from flask_citizencare.database import migrate as citizencare_migrate
 from . import create_app
 
 #: What a test host sets that a real one would not need: a test's own photo folder, forms posted at once.
-TEST_CONFIG = {"CITIZENCARE_FORM_MIN_SECONDS": 0}
+#: These tests look at the form itself (prefill, layout, a host's catalog): its one-page variant,
+#: which holds every field; the model's three steps are tested in test_report_steps and the README's.
+TEST_CONFIG = {"CITIZENCARE_FORM_MIN_SECONDS": 0, "CITIZENCARE_REPORT_FLOW": "single"}
 
 
 def migrated_app(database_url: str, photo_dir: Path, **config: object) -> Flask:
