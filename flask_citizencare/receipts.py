@@ -4,7 +4,8 @@ What it holds: the number, when the report reached the municipality (in the
 municipality's zone), its category, the place (address and coordinates), the
 text the reporter wrote (title and details), the thumbnails of the photos sent
 with it, when an answer is expected (the service level's due time, the same
-value the API calls ``expected_at``), and the private tracking link as text and
+value the API calls ``expected_at``, by the rule every surface uses), and the private
+tracking link as text and
 as a QR code. Written in the reporter's language (the report's contact locale).
 
 What it leaves out, on purpose: the reporter's name, e-mail address and phone
@@ -49,10 +50,12 @@ from fpdf import FPDF
 from geoalchemy2.shape import to_shape
 
 from .context import state
+from .domain.sla import expected_answer
 from .formatting import cc_date, local_time
 from .i18n import current_language
 from .i18n import gettext as _
 from .models import Photo, Report
+from .models.base import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -124,15 +127,6 @@ def receipt_language(report: Report) -> str:
     languages = state().settings.languages
     locale = report.contact.locale if report.contact is not None else None
     return locale if locale in languages else languages[0]
-
-
-def expected_at(report: Report) -> datetime | None:
-    """When an answer is due: the resolution due time, else the next one (the API's ``expected_at``).
-
-    The same rule as ``expected_at`` in :mod:`flask_citizencare.queries.geojson`
-    (``coalesce(resolve_due_at, due_at)``), on the loaded report.
-    """
-    return report.resolve_due_at or report.due_at
 
 
 def coordinates(report: Report) -> tuple[float, float] | None:
@@ -246,9 +240,10 @@ def _draw(report: Report, tracking_url: str, municipality: str, fonts: Fonts) ->
     place = coordinates(report)
     if place is not None:
         pdf.fact(_("Coordinates"), f"{place[0]:.6f}, {place[1]:.6f}")
-    expected = expected_at(report)
+    # The rule of every surface (domain.sla.expected_answer): nothing once the case is finished.
+    expected = expected_answer(report.status, report.resolve_due_at, report.due_at, utcnow())
     if expected is not None:
-        pdf.fact(_("Response expected by"), _when(expected))
+        pdf.fact(_("Response expected by"), _when(expected.at))
 
     pdf.ln(3)
     pdf.write_line(_("Subject"), size=12, bold=True, height=7)

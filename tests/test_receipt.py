@@ -72,7 +72,7 @@ def test_the_receipt_holds_the_report_in_italian(app: Flask, client: FlaskClient
 
         with force_locale("it"):
             filed = cc_date(report.received_at, "long")
-            expected = cc_date(receipts.expected_at(report), "long")
+            expected = cc_date(report.resolve_due_at or report.due_at, "long")
     assert filed in text and expected in text
     assert images == 3  # two thumbnails and the QR code
     # The reporter's contact stays out of a document that gets printed and forwarded.
