@@ -193,6 +193,23 @@ SETTINGS: dict[str, Setting] = {
         "summary) kept as a server-side draft; `single` is the one-page form.",
     ),
     "DRAFT_HOURS": Setting(24, "Hours a three-step report draft is kept after its last change."),
+    # Proposals
+    "PROPOSAL_ANSWER_DAYS": Setting(
+        30,
+        "Working days (business calendar) the municipality has to answer a proposal once its supports "
+        "reach the category's threshold; a category may set its own.",
+    ),
+    "SUPPORT_LIMIT": Setting(
+        0,
+        "Most proposals one person may support at a time among those not yet answered "
+        "(Decidim's vote limit); 0: no limit.",
+    ),
+    "HIDE_SUPPORTS_UNTIL_ANSWERED": Setting(
+        False, "Show a proposal's supports count only once it is answered, to avoid bandwagons."
+    ),
+    "SUPPORT_CONFIRM_DAYS": Setting(
+        7, "Days the link confirming an anonymous supporter's e-mail address stays valid."
+    ),
     "PHOTO_MAX_BYTES": Setting(10 * 1024 * 1024, "Largest accepted photo file, in bytes."),
     "PHOTO_MAX_PIXELS": Setting(40_000_000, "Largest accepted photo, in pixels (decompression-bomb guard)."),
     "PHOTO_DIR": Setting(
@@ -296,6 +313,13 @@ SETTINGS: dict[str, Setting] = {
         "Requests of the one-use links (survey, follow confirmation, unsubscribe) per client address: "
         "guessing links gets slow.",
     ),
+    "RATELIMIT_SUPPORT_PER_IP": Setting(
+        "30 per hour; 200 per day", "Supports (and their withdrawals) sent per client address."
+    ),
+    "RATELIMIT_SUPPORT_PER_ADDRESS": Setting(
+        "5 per hour; 20 per day",
+        "Anonymous supports per e-mail address: nobody can flood an address with confirmation mails.",
+    ),
     "RATELIMIT_FEEDBACK_PER_IP": Setting(
         "20 per hour; 100 per day",
         'Ratings sent with the "how clear is this page" widget per client address.',
@@ -385,6 +409,15 @@ def check_values(config: Mapping[str, Any]) -> Settings:
         raise ConfigurationError(
             f"CITIZENCARE_REPORT_FLOW must be 'steps' or 'single', not {config[PREFIX + 'REPORT_FLOW']!r}"
         )
+    for name, low, high in (("PROPOSAL_ANSWER_DAYS", 1, 365), ("SUPPORT_CONFIRM_DAYS", 1, 90)):
+        days = config[PREFIX + name]
+        if isinstance(days, bool) or not isinstance(days, int) or not low <= days <= high:
+            raise ConfigurationError(
+                f"CITIZENCARE_{name} must be whole days from {low} to {high}, not {days!r}"
+            )
+    limit = config[PREFIX + "SUPPORT_LIMIT"]
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise ConfigurationError(f"CITIZENCARE_SUPPORT_LIMIT must be a whole number (0: none), not {limit!r}")
     hours = config[PREFIX + "DRAFT_HOURS"]
     if isinstance(hours, bool) or not isinstance(hours, int) or not 0 < hours <= 24 * 30:
         raise ConfigurationError(f"CITIZENCARE_DRAFT_HOURS must be whole hours from 1 to 720, not {hours!r}")

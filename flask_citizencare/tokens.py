@@ -63,6 +63,10 @@ class Purpose(StrEnum):
     CURSOR = "page cursor"
     #: When a citizen's form was shown (the bot trap's minimum fill time).
     FORM_TIME = "form time"
+    #: The link that confirms an anonymous citizen's support of a proposal.
+    SUPPORT_CONFIRM = "support confirmation"
+    #: The link that withdraws an anonymous citizen's support.
+    SUPPORT_WITHDRAW = "support withdrawal"
 
 
 _LABEL = b"flask-citizencare "

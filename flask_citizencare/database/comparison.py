@@ -21,7 +21,8 @@ FTS_TABLES = frozenset(
 #: PostgreSQL's GIN index on the Italian ``to_tsvector`` of a report's text (migration 0003).
 #: It indexes an expression, which the models cannot declare portably (SQLite has no
 #: ``to_tsvector``); Alembic reflects it and, without this, reports a ``remove_index`` for it.
-FTS_INDEXES = frozenset({"ix_cc_reports_fts_italian"})
+#: Likewise the trigram index over proposals' text (migration 0011, ``pg_trgm``).
+FTS_INDEXES = frozenset({"ix_cc_reports_fts_italian", "ix_cc_reports_proposals_trgm"})
 #: The triggers (and, on PostgreSQL, functions) that keep ``cc_map_cells`` exact (migration 0006,
 #: :mod:`flask_citizencare.queries.map_cells`) are not in the models either; Alembic does not reflect
 #: triggers or functions, so they need no exclusion here. The table itself is a model.

@@ -11,6 +11,7 @@ from .map_cells import MapCell as MapCell  # the public map's cluster cells
 from .notices import NoticeCategory, NoticeSubscriber, NoticeUpdate, ServiceNotice
 from .outbox import OutboxMail
 from .people import OfficeMember, ReporterContact, StaffMember
+from .proposals import AnswerState, ProposalAnswer
 from .reports import Counter, Follower, Photo, Report, StatusEvent, Support
 from .surveys import SurveyResponse
 from .threads import CannedReply, Message
@@ -19,6 +20,7 @@ metadata = Base.metadata
 
 __all__ = [
     "TABLE_PREFIX",
+    "AnswerState",
     "AuditEntry",
     "Base",
     "CannedReply",
@@ -35,6 +37,7 @@ __all__ = [
     "OutboxMail",
     "PageRating",
     "Photo",
+    "ProposalAnswer",
     "Report",
     "ReportDraft",
     "ReportImport",

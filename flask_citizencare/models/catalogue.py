@@ -71,6 +71,11 @@ class Category(Base):
     retention_months: Mapped[int | None] = mapped_column()
     #: Supports that oblige the municipality to answer a proposal; None: no threshold.
     supports_threshold: Mapped[int | None] = mapped_column()
+    #: Whether citizens may support this category's proposals now (managers close them).
+    supports_open: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    #: Working days to answer a proposal that reached the threshold;
+    #: None: ``CITIZENCARE_PROPOSAL_ANSWER_DAYS``.
+    answer_days: Mapped[int | None] = mapped_column()
 
     default_office: Mapped[Office | None] = relationship()
     successor: Mapped[Category | None] = relationship(

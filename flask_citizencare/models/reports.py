@@ -26,6 +26,9 @@ from .catalogue import Category, Office
 from .people import ReporterContact, StaffMember
 from .threads import Message
 
+#: The rows of the public list of proposals (``{true}``: the dialect's spelling of true).
+_PUBLIC_PROPOSAL = f"kind = '{Kind.PROPOSAL}' AND is_public IS {{true}} AND duplicate_of_id IS NULL"
+
 
 class Report(Base):
     """A citizen's report or proposal (an Open311 service request).
@@ -77,6 +80,21 @@ class Report(Base):
         sa.Index("ix_cc_reports_office_status", "office_id", "status"),
         sa.Index("ix_cc_reports_created_at", "created_at"),
         sa.Index("ix_cc_reports_due_at_id", "due_at", "id"),
+        # The public list of proposals, by supports and by newest answer (keyset pages).
+        sa.Index(
+            "ix_cc_reports_proposals_supports",
+            "supports_count",
+            "id",
+            postgresql_where=sa.text(_PUBLIC_PROPOSAL.format(true="true")),
+            sqlite_where=sa.text(_PUBLIC_PROPOSAL.format(true="1")),
+        ),
+        sa.Index(
+            "ix_cc_reports_proposals_answered",
+            "answered_at",
+            "id",
+            postgresql_where=sa.text(_PUBLIC_PROPOSAL.format(true="true")),
+            sqlite_where=sa.text(_PUBLIC_PROPOSAL.format(true="1")),
+        ),
         sa.Index("ix_cc_reports_status_due_at", "status", "due_at"),
         # The public map's most common view, "open reports near here" (a twentieth of all reports).
         # SpatiaLite answers boxes from its R*Tree: there the index is declared empty (WHERE 0).
@@ -144,6 +162,12 @@ class Report(Base):
     #: ``None`` while the clock is paused or the case is finished. The queue sorts on it.
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sla_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: A proposal's supports reached its category's threshold: the municipality must answer by
+    #: ``answer_due_at`` (working days on the business calendar); ``answered_at`` is the first
+    #: published answer. A missed answer is a breach on the dashboard.
+    threshold_reached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answer_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
 
     category: Mapped[Category] = relationship()
@@ -297,15 +321,25 @@ class StatusEvent(Base):
 
 
 class Support(Base):
-    """One person's support for a proposal ("I back this")."""
+    """One person's support for a proposal ("I back this").
+
+    ``supporter`` names the person once: ``u:<host user id>``, or ``e:<keyed hash>``
+    of a confirmed, normalised e-mail address; the unique constraint makes a
+    second support by the same person impossible, whatever races.
+    ``email`` is where the answer is mailed (private, like a follower's).
+    """
 
     __tablename__ = "cc_supports"
-    __table_args__ = (sa.UniqueConstraint("report_id", "supporter", name="uq_cc_supports_once"),)
+    __table_args__ = (
+        sa.UniqueConstraint("report_id", "supporter", name="uq_cc_supports_once"),
+        sa.Index("ix_cc_supports_supporter", "supporter"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(sa.ForeignKey("cc_reports.id", ondelete="CASCADE"))
-    #: Host user id, or a hash of a confirmed e-mail address.
     supporter: Mapped[str] = mapped_column(sa.String(128))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -37,6 +37,8 @@ LIMIT_SETTINGS = (
     "RATELIMIT_LINKS_PER_IP",
     "RATELIMIT_API_PER_IP",
     "RATELIMIT_FEEDBACK_PER_IP",
+    "RATELIMIT_SUPPORT_PER_IP",
+    "RATELIMIT_SUPPORT_PER_ADDRESS",
 )
 STRATEGIES = tuple(limits.strategies.STRATEGIES)
 _REDIS_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2}
