@@ -241,7 +241,14 @@ def _draw(report: Report, tracking_url: str, municipality: str, fonts: Fonts) ->
     if place is not None:
         pdf.fact(_("Coordinates"), f"{place[0]:.6f}, {place[1]:.6f}")
     # The rule of every surface (domain.sla.expected_answer): nothing once the case is finished.
-    expected = expected_answer(report.status, report.resolve_due_at, report.due_at, utcnow())
+    expected = expected_answer(
+        report.status,
+        report.resolve_due_at,
+        report.due_at,
+        utcnow(),
+        answer_due_at=report.answer_due_at,
+        answered_at=report.answered_at,
+    )
     if expected is not None:
         pdf.fact(_("Response expected by"), _when(expected.at))
 

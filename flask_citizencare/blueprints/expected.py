@@ -2,7 +2,8 @@
 
 ``cc_expected_answer(report)`` (a template global) takes anything with the
 report's ``status``, ``resolve_due_at`` and ``due_at`` (a report, a row of
-the public list) and applies the one rule,
+the public list; a proposal's ``answer_due_at`` and ``answered_at`` when it
+has them) and applies the one rule,
 :func:`~flask_citizencare.domain.sla.expected_answer`, at this moment; the
 partial ``citizencare/_expected_answer.html`` shows the result.
 """
@@ -34,11 +35,19 @@ class ShownExpectation:
 
 def cc_expected_answer(report: Any, now: datetime | None = None) -> ShownExpectation | None:
     found = expected_answer(
-        report.status, report.resolve_due_at, report.due_at, now if now is not None else datetime.now(UTC)
+        report.status,
+        report.resolve_due_at,
+        report.due_at,
+        now if now is not None else datetime.now(UTC),
+        answer_due_at=getattr(report, "answer_due_at", None),
+        answered_at=getattr(report, "answered_at", None),
     )
     if found is None:
         return None
-    text = _("Answer expected by %(date)s", date=cc_date(found.at, "long"))
+    if found.threshold:
+        text = _("The municipality will answer by %(date)s", date=cc_date(found.at, "long"))
+    else:
+        text = _("Answer expected by %(date)s", date=cc_date(found.at, "long"))
     if current_language() == "it":
         text = _ITALIAN_ELISION.sub(r"l'\1 ", text)
     return ShownExpectation(text=text, at=found.at, late=found.late)

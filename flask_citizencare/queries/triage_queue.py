@@ -23,6 +23,8 @@ from . import cursors
 
 SORTS = ("triage", "due", "age", "priority")
 SLA_STATES = ("on_time", "due_soon", "breached", "paused")
+#: The proposals filter: ``threshold``, those whose supports reached the threshold and await an answer.
+PROPOSAL_FILTERS = ("threshold",)
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 
 
@@ -35,6 +37,8 @@ class QueueFilters:
     priority: str | None = None
     channel: str | None = None
     sla: str | None = None
+    #: One of :data:`PROPOSAL_FILTERS`, or None.
+    proposals: str | None = None
     #: (min_lon, min_lat, max_lon, max_lat)
     bbox: tuple[float, float, float, float] | None = None
     text: str | None = None
@@ -199,6 +203,8 @@ def _conditions(
         where.append(Report.due_at > soon)
     elif filters.sla == "paused":
         where.append(Report.due_at.is_(None))
+    if filters.proposals == "threshold":
+        where.append(sa.and_(Report.threshold_reached_at.is_not(None), Report.answered_at.is_(None)))
     if filters.received_from is not None:
         where.append(Report.received_at >= datetime.combine(filters.received_from, time(), UTC))
     if filters.received_to is not None:

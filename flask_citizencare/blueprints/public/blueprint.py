@@ -9,6 +9,7 @@ from ..ratelimit import form_value, limited, view_arg
 from . import feedback as feedback_views
 from . import receipt as receipts
 from . import reports_list, service_sheet, steps, views
+from . import supports as supports_views
 
 # Rate limits: posts of the forms per client and per address or report; every
 # request of the one-use links per client (see flask_citizencare.blueprints.ratelimit).
@@ -24,6 +25,17 @@ follow = limited("RATELIMIT_FOLLOW_PER_ADDRESS", form_value("email"))(
 survey = limited("RATELIMIT_LINKS_PER_IP", methods=None)(views.survey)
 confirm_follow = limited("RATELIMIT_LINKS_PER_IP", methods=None)(views.confirm_follow)
 unsubscribe = limited("RATELIMIT_LINKS_PER_IP", methods=None)(views.unsubscribe)
+# Supports: every post per client; the anonymous form's address too (the logged-in click has none).
+support = limited("RATELIMIT_SUPPORT_PER_ADDRESS", form_value("email"))(
+    limited("RATELIMIT_SUPPORT_PER_IP")(supports_views.support)
+)
+withdraw_support = limited("RATELIMIT_SUPPORT_PER_IP")(supports_views.withdraw)
+confirm_support = limited("RATELIMIT_SUPPORT_PER_IP")(
+    limited("RATELIMIT_LINKS_PER_IP", methods=None)(supports_views.confirm)
+)
+withdraw_support_link = limited("RATELIMIT_SUPPORT_PER_IP")(
+    limited("RATELIMIT_LINKS_PER_IP", methods=None)(supports_views.withdraw_link)
+)
 feedback = limited("RATELIMIT_FEEDBACK_PER_IP")(feedback_views.feedback)
 # Each download draws a PDF: counted like the one-use links.
 receipt = limited("RATELIMIT_LINKS_PER_IP", methods=None)(receipts.receipt)
@@ -49,6 +61,15 @@ blueprint.add_url_rule("/reports/<public_id>/follow", "follow", follow, methods=
 blueprint.add_url_rule("/reports/<public_id>/follow/sent", "follow_sent", views.follow_sent)
 blueprint.add_url_rule("/follow/<token>", "confirm_follow", confirm_follow)
 blueprint.add_url_rule("/unsubscribe/<token>", "unsubscribe", unsubscribe, methods=["GET", "POST"])
+blueprint.add_url_rule("/reports/<public_id>/support", "support", support, methods=["POST"])
+blueprint.add_url_rule("/reports/<public_id>/support/sent", "support_sent", supports_views.support_sent)
+blueprint.add_url_rule(
+    "/reports/<public_id>/support/withdraw", "withdraw_support", withdraw_support, methods=["POST"]
+)
+blueprint.add_url_rule("/support/<token>", "confirm_support", confirm_support, methods=["GET", "POST"])
+blueprint.add_url_rule(
+    "/support/withdraw/<token>", "withdraw_support_link", withdraw_support_link, methods=["GET", "POST"]
+)
 blueprint.add_url_rule("/feedback", "feedback", feedback, methods=["POST"])
 
 

@@ -462,3 +462,36 @@ class FollowForm(BotTrap):
         description=_l("We send you a link to confirm. The address is never published."),
         filters=[_trim_spaces],
     )
+
+
+class SupportForm(CitizenCareForm):
+    """The one-click support (and withdraw) button of a proposal: nothing but the CSRF token."""
+
+
+class SupportEmailForm(BotTrap):
+    """An anonymous citizen supports a proposal with an e-mail address (double opt-in).
+
+    The fields keep the names the bot trap and the rate limit read (``email``,
+    ``website``, ``form_time``) but ids of their own: the page also has the
+    follow form.
+    """
+
+    trap_purpose = "support"
+
+    email = EmailField(
+        _l("Your e-mail address"),
+        id="support-email",
+        validators=[
+            DataRequired(_l("Enter your e-mail address.")),
+            _single_line,
+            Length(max=254, message=_l("The e-mail address is too long.")),
+            Email(_l("Enter a valid e-mail address, such as name@example.org.")),
+        ],
+        description=_l(
+            "We send you a link to confirm your support. The address is never published: it is used "
+            "only to send you the municipality's answer."
+        ),
+        filters=[_trim_spaces],
+    )
+    website = StringField(_l("Leave this field empty"), id="support-website")
+    form_time = HiddenField(id="support-form-time")

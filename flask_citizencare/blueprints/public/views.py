@@ -77,6 +77,7 @@ from .forms import (
     report_form_class,
 )
 from .submission_tokens import new_submission_token
+from .supports import report_context
 from .uploads import process_uploads
 
 LOCATION_MESSAGES = {
@@ -291,9 +292,7 @@ def sent(token: str) -> ResponseReturnValue:
 
 def report_page(public_id: str) -> ResponseReturnValue:
     report = public_report(public_id) or abort(404)
-    follow_form = FollowForm()
-    follow_form.email.data = current_user_info().email  # a GET: nothing typed to keep
-    page = render_template("citizencare/public/report.html", report=report, follow_form=follow_form)
+    page = render_template("citizencare/public/report.html", **report_context(report))
     return public_page(make_response(page))
 
 
@@ -311,7 +310,9 @@ def follow(public_id: str) -> ResponseReturnValue:
     if form.caught():
         return redirect(url_for(".follow_sent", public_id=public_id), code=303)  # as if it went out
     if not valid:
-        return render_template("citizencare/public/report.html", report=report, follow_form=form), 400
+        return render_template(
+            "citizencare/public/report.html", **report_context(report, follow_form=form)
+        ), 400
     request_follow(report, form.email.data, current_language())
     return redirect(url_for(".follow_sent", public_id=public_id), code=303)
 

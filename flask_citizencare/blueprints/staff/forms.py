@@ -74,6 +74,14 @@ class QueueFilterForm(CitizenCareForm):
     priority = SelectField(_l("Priority"), validators=[Optional()])
     channel = SelectField(_l("Channel"), validators=[Optional()])
     sla = SelectField(_l("Service level"), validators=[Optional()])
+    proposals = SelectField(
+        _l("Proposals"),
+        choices=[
+            SelectChoice("", _l("Any")),
+            SelectChoice("threshold", _l("Threshold reached, awaiting an answer")),
+        ],
+        validators=[Optional()],
+    )
     district = SelectField(_l("District"), coerce=str, validators=[Optional()], validate_choice=False)
     area = StringField(_l("Area (west,south,east,north)"), validators=[Optional(), Length(max=200)])
     q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])

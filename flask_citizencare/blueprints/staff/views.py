@@ -107,6 +107,7 @@ def queue() -> ResponseReturnValue:
         priority=_valid(form.priority),
         channel=_valid(form.channel),
         sla=_valid(form.sla),
+        proposals=_valid(form.proposals),
         bbox=None if form.area.errors else form.bbox(state().settings.districts),
         text=(_valid(form.q) or "").strip() or None,
         received_from=_valid(form.received_from),

@@ -249,6 +249,28 @@ class BusinessCalendar:
                 return day
         raise ValueError(f"no working day in the {_MAX_EMPTY_YEARS} years after {day}")
 
+    def add_working_days(self, start: datetime, days: int) -> datetime:
+        """The close of the ``days``-th working day after the local day of ``start`` (UTC).
+
+        Terms in working days ("answer within 30 working days") count whole
+        days, as legal terms do: the day of ``start`` itself does not count,
+        and the term runs until the office closes on the last day (its last
+        opening interval's end, partial closures included). ``days`` 0 gives
+        the close of ``start``'s own day if it is a working day, else of the
+        next working day.
+        """
+        if days < 0:
+            raise ValueError("days must not be negative")
+        day = start.astimezone(self._tz).date()
+        if days == 0 and not self.is_working_day(day):
+            day = self.next_working_day(day)
+        for _ in range(days):
+            day = self.next_working_day(day)
+        hours = self.hours[day.weekday()]
+        if day in self._partial:
+            hours = _subtract(hours, self._partial[day]) or hours
+        return _from_us(self._wall_us(day, hours[-1][1]))
+
     def national_holidays(self, year: int, language: str | None = None) -> list[tuple[date, str]]:
         """The ``holidays`` package's holidays of ``year`` for the calendar's country, by date.
 
