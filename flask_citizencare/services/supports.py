@@ -86,6 +86,7 @@ __all__ = [
     "confirm_support",
     "confirm_token",
     "pending_support",
+    "refusal_of",
     "request_support",
     "support_as_user",
     "support_limit",
@@ -204,6 +205,12 @@ def _fresh(session: Session, report_id: int) -> Report:
     if report is None:
         raise _refusal(Refusal.NOT_PUBLIC)
     return report
+
+
+def refusal_of(report: Report) -> SupportRefused | None:
+    """Why ``report`` takes no support now (the refusal to raise or show), or None."""
+    reason = why_not_supportable(_facts(db_session(), report))
+    return _refusal(reason) if reason is not None else None
 
 
 def check_supportable(session: Session, report: Report) -> None:

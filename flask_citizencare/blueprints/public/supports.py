@@ -25,6 +25,7 @@ from ...services.supports import (
     SupportRefused,
     confirm_support,
     pending_support,
+    refusal_of,
     request_support,
     support_as_user,
     support_of,
@@ -125,6 +126,10 @@ def support(public_id: str) -> ResponseReturnValue:
     return redirect(url_for(".support_sent", public_id=public_id), code=303)
 
 
+def _link_invalid() -> str:
+    return _("This link is not valid. Check that you copied the whole address from the e-mail.")
+
+
 def _expired(report: Report | None = None) -> ResponseReturnValue:
     """A post whose CSRF token is missing or expired: nothing done, say so."""
     message = _("The form has expired: send it again. Nothing was saved.")
@@ -163,8 +168,13 @@ def confirm(token: str) -> ResponseReturnValue:
         pending = pending_support(token)
     except SupportRefused as refusal:
         return _refused(refusal)
+    if not publicly_visible(pending.report):
+        return _refused(SupportRefused(Refusal.LINK, _link_invalid(), 404))
     if request.method == "GET":
         confirmed = support_of(pending.report.id, pending.supporter)
+        refusal = refusal_of(pending.report)
+        if confirmed is None and refusal is not None:
+            return _refused(refusal, pending.report)
         if confirmed is not None:  # opened again later: the way back to withdraw
             return render_template(
                 "citizencare/public/support_done.html",
