@@ -20,16 +20,22 @@ from itsdangerous import TimestampSigner
 from flask_citizencare import tokens
 from flask_citizencare.domain.lifecycle import Action
 from flask_citizencare.domain.sla import BusinessCalendar, expected_answer
-from flask_citizencare.domain.supports import crosses_threshold, limit_reached, why_not_supportable
+from flask_citizencare.domain.supports import (
+    ProposalFacts,
+    crosses_threshold,
+    limit_reached,
+    why_not_supportable,
+)
 from flask_citizencare.models import Category, OutboxMail, Report, StatusEvent, Support
 from flask_citizencare.services import sla
-from flask_citizencare.services.supports import address_key_of
+from flask_citizencare.services.supports import address_key_of, supporter_addresses
+from flask_citizencare.services.triage import ActionInput, apply_action
 from flask_citizencare.tokens import Purpose
 
 from .factories import create_category, create_report
 from .host import HostUser, host_db
 from .smtp import SmtpSink, html_of, text_of
-from .staff import Team, act, add_staff, client_for
+from .staff import Team, actor_for, add_staff, client_for
 from .test_following import deliver, link, outbox, to
 
 EN = {"Accept-Language": "en"}
@@ -135,7 +141,8 @@ def click_withdraw(client: FlaskClient, number: str) -> Any:
 
 def ask_to_support(client: FlaskClient, number: str, address: str, **extra: str) -> Any:
     return client.post(
-        f"/citizencare/reports/{number}/support", data={"email": address, **support_form(client, number), **extra}
+        f"/citizencare/reports/{number}/support",
+        data={"email": address, **support_form(client, number), **extra},
     )
 
 
@@ -188,6 +195,21 @@ def test_one_click_support_and_a_second_click_changes_nothing(app: Flask, team: 
     assert "1 support" in box and "carla@" not in box
 
 
+def test_supporters_addresses_for_the_answer_mail(app: Flask, team: Team, smtp: SmtpSink) -> None:
+    report_id, number = new_proposal(app, team)
+    assert click_support(as_user(app, team.users["carla"]), number).status_code == 200
+    visitor = app.test_client()
+    visitor.environ_base["HTTP_ACCEPT_LANGUAGE"] = "ca"
+    assert ask_to_support(visitor, number, "Fan@Example.net").status_code == 303
+    deliver(app)
+    assert confirm(visitor, confirmation_path(smtp, FAN)).status_code == 200
+    with app.app_context():
+        assert supporter_addresses(host_db.session(), report_id) == [
+            ("carla@comune.example", "en"),
+            (FAN, "ca"),
+        ]
+
+
 def test_staff_edits_after_supports_keep_the_count_and_are_not_refused(app: Flask, team: Team) -> None:
     """A support between a staff member's load and save neither loses the count nor causes a 409."""
     report_id, number = new_proposal(app, team)
@@ -197,10 +219,6 @@ def test_staff_edits_after_supports_keep_the_count_and_are_not_refused(app: Flas
         version = seen.version
     assert click_support(as_user(app, team.users["carla"]), number).status_code == 200
     with app.test_request_context():
-        from flask_citizencare.services.triage import ActionInput, apply_action
-
-        from .staff import actor_for
-
         apply_action(actor_for(team, "olga"), report_id, Action.ACKNOWLEDGE, ActionInput(version))
     after = state(app, report_id)
     assert after["count"] == 1 and after["version"] == version + 1
@@ -240,7 +258,12 @@ def test_withdraw_until_the_answer(app: Flask, team: Team) -> None:
 
     anonymous = app.test_client()
     token = csrf(anonymous, number)
-    assert anonymous.post(f"/citizencare/reports/{number}/support/withdraw", data={"csrf_token": token}).status_code == 401
+    assert (
+        anonymous.post(
+            f"/citizencare/reports/{number}/support/withdraw", data={"csrf_token": token}
+        ).status_code
+        == 401
+    )
 
 
 def test_a_post_without_its_csrf_token_changes_nothing(app: Flask, team: Team) -> None:
@@ -436,12 +459,18 @@ def test_forged_expired_and_foreign_links_are_refused(app: Flask, team: Team, sm
         last_week = int(time.time()) - 8 * 86400
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(TimestampSigner, "get_timestamp", lambda self: last_week)
-            old = tokens.sign(Purpose.SUPPORT_CONFIRM, {"r": report_id, "m": mail_id, "a": address_key_of(FAN)})
+            old = tokens.sign(
+                Purpose.SUPPORT_CONFIRM, {"r": report_id, "m": mail_id, "a": address_key_of(FAN)}
+            )
         other = tokens.sign(
             Purpose.SUPPORT_CONFIRM, {"r": report_id, "m": mail_id, "a": address_key_of("x@example.net")}
         )
-        foreign = tokens.sign(Purpose.FOLLOW_CONFIRM, {"r": report_id, "m": mail_id, "a": address_key_of(FAN)})
-        wrong_types = tokens.sign(Purpose.SUPPORT_CONFIRM, {"r": True, "m": mail_id, "a": address_key_of(FAN)})
+        foreign = tokens.sign(
+            Purpose.FOLLOW_CONFIRM, {"r": report_id, "m": mail_id, "a": address_key_of(FAN)}
+        )
+        wrong_types = tokens.sign(
+            Purpose.SUPPORT_CONFIRM, {"r": True, "m": mail_id, "a": address_key_of(FAN)}
+        )
         huge = tokens.sign(Purpose.SUPPORT_CONFIRM, {"r": 10**30, "m": mail_id, "a": address_key_of(FAN)})
     tampered = token[:-3] + ("aaa" if not token.endswith("aaa") else "bbb")
     for bad in (tampered, other, foreign, wrong_types, huge, "x" * 2000, "%00"):
@@ -526,11 +555,17 @@ def test_reaching_the_threshold_starts_the_answer_term_and_tells_the_office(
     before = datetime.now(UTC)
     assert click_support(as_user(app, people[2]), number).status_code == 200
     after = state(app, report_id)
-    assert after["count"] == 3 and after["reached"] is not None and after["reached"] >= before - timedelta(seconds=1)
+    assert (
+        after["count"] == 3
+        and after["reached"] is not None
+        and after["reached"] >= before - timedelta(seconds=1)
+    )
     with app.app_context():
         due = sla.calendar().add_working_days(after["reached"], 10)
         event = host_db.session.scalars(
-            sa.select(StatusEvent).where(StatusEvent.report_id == report_id, StatusEvent.action == "threshold_reached")
+            sa.select(StatusEvent).where(
+                StatusEvent.report_id == report_id, StatusEvent.action == "threshold_reached"
+            )
         ).one()
         assert event.public and event.actor_kind == "system" and event.data == {"supports": 3, "threshold": 3}
     assert after["due"] == due
@@ -552,6 +587,15 @@ def test_reaching_the_threshold_starts_the_answer_term_and_tells_the_office(
     assert "The municipality will answer by" in page
     assert "Supports reached the threshold: the municipality must answer" in page
     assert "3 of 3 supports" in page
+
+    # The API's expected_at is the same moment.
+    features = app.test_client().get(
+        "/citizencare/api/reports.geojson",
+        query_string={"bbox": "11.23,44.42,11.43,44.56"},
+        headers={"Accept-Encoding": "identity"},
+    ).get_json()["features"]
+    [props] = [f["properties"] for f in features if f["id"] == number]
+    assert props["expected_at"] == due.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     # Withdrawing below the threshold undoes nothing; reaching it again records nothing more.
     assert click_withdraw(as_user(app, people[0]), number).status_code == 200
@@ -594,7 +638,9 @@ def test_the_queue_flags_proposals_waiting_for_their_answer(app: Flask, team: Te
     queue = olga.get("/citizencare/staff/", headers=EN).get_data(as_text=True)
     row = queue[queue.index(waiting) :][:3000]
     assert "data-cc-threshold" in row and "Threshold reached: answer by" in row
-    assert "data-cc-threshold" not in queue[queue.index(quiet) :][: queue[queue.index(quiet) :].index("</tr>")]
+    assert (
+        "data-cc-threshold" not in queue[queue.index(quiet) :][: queue[queue.index(quiet) :].index("</tr>")]
+    )
     filtered = olga.get("/citizencare/staff/?proposals=threshold", headers=EN)
     assert filtered.status_code == 200
     html = filtered.get_data(as_text=True)
@@ -662,8 +708,6 @@ def test_domain_rules() -> None:
     assert not crosses_threshold(5, None, reached_before=False)
     assert not crosses_threshold(5, 0, reached_before=False)
     assert not limit_reached(100, 0) and limit_reached(3, 3) and not limit_reached(2, 3)
-    from flask_citizencare.domain.supports import ProposalFacts
-
     facts = ProposalFacts("proposal", True, None, "new", None, True)
     assert why_not_supportable(facts) is None
     assert why_not_supportable(ProposalFacts("proposal", True, None, "suspended", None, True)) is None

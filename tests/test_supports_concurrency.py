@@ -94,9 +94,7 @@ def test_n_people_supporting_at_once_count_n(
 
 
 @pytest.mark.parametrize("lockstep", [False, True], ids=["same-instant", "lockstep"])
-def test_one_person_clicking_twice_at_once_counts_once(
-    app: Flask, team: Team, lockstep: bool
-) -> None:
+def test_one_person_clicking_twice_at_once_counts_once(app: Flask, team: Team, lockstep: bool) -> None:
     report_id, number = new_proposal(app, team)
     carla = team.users["carla"]
     prepared = [ready(app, carla, number) for _ in range(2)]

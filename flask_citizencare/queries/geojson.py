@@ -78,6 +78,23 @@ def overdue_condition(now: datetime) -> sa.ColumnElement[bool]:
     return sa.and_(Report.due_at.is_not(None), Report.due_at < now)
 
 
+def expected_at_expression() -> sa.ColumnElement[Any]:
+    """The API's ``expected_at``: a proposal's answer term once its supports reached the threshold
+    and until it is answered (not when rejected), else the resolution due time, else the step's
+    (the SQL twin of :func:`~flask_citizencare.domain.sla.expected_answer`'s choice of moment)."""
+    return sa.case(
+        (
+            sa.and_(
+                Report.answer_due_at.is_not(None),
+                Report.answered_at.is_(None),
+                Report.status != Status.REJECTED.value,
+            ),
+            Report.answer_due_at,
+        ),
+        else_=sa.func.coalesce(Report.resolve_due_at, Report.due_at),
+    )
+
+
 def feature_rows(
     session: Session,
     conditions: Sequence[sa.ColumnElement[bool]],
@@ -120,7 +137,7 @@ def feature_rows(
         _text("created_at"), _iso(postgres, Report.created_at),
         _text("updated_at"), _iso(postgres, Report.updated_at),
         _text("resolved_at"), _iso(postgres, Report.resolved_at),
-        _text("expected_at"), _iso(postgres, sa.func.coalesce(Report.resolve_due_at, Report.due_at)),
+        _text("expected_at"), _iso(postgres, expected_at_expression()),
         _text("overdue"), overdue,
         _text("thumbnail"),
         sa.literal(labels.photo_prefix, sa.String) + photo + sa.literal(labels.photo_suffix, sa.String),
