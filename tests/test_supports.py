@@ -589,11 +589,15 @@ def test_reaching_the_threshold_starts_the_answer_term_and_tells_the_office(
     assert "3 of 3 supports" in page
 
     # The API's expected_at is the same moment.
-    features = app.test_client().get(
-        "/citizencare/api/reports.geojson",
-        query_string={"bbox": "11.23,44.42,11.43,44.56"},
-        headers={"Accept-Encoding": "identity"},
-    ).get_json()["features"]
+    features = (
+        app.test_client()
+        .get(
+            "/citizencare/api/reports.geojson",
+            query_string={"bbox": "11.23,44.42,11.43,44.56"},
+            headers={"Accept-Encoding": "identity"},
+        )
+        .get_json()["features"]
+    )
     [props] = [f["properties"] for f in features if f["id"] == number]
     assert props["expected_at"] == due.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 

@@ -472,7 +472,8 @@ def supporter_addresses(session: Session, report_id: int) -> list[tuple[str, str
     )
     seen: dict[str, str | None] = {}
     for email, locale in rows:
-        seen.setdefault(normalise(email), locale)
+        if email:
+            seen.setdefault(normalise(email), locale)
     return list(seen.items())
 
 

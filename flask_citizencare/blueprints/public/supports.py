@@ -172,9 +172,9 @@ def confirm(token: str) -> ResponseReturnValue:
         return _refused(SupportRefused(Refusal.LINK, _link_invalid(), 404))
     if request.method == "GET":
         confirmed = support_of(pending.report.id, pending.supporter)
-        refusal = refusal_of(pending.report)
-        if confirmed is None and refusal is not None:
-            return _refused(refusal, pending.report)
+        closed = refusal_of(pending.report)
+        if confirmed is None and closed is not None:
+            return _refused(closed, pending.report)
         if confirmed is not None:  # opened again later: the way back to withdraw
             return render_template(
                 "citizencare/public/support_done.html",
