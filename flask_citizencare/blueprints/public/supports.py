@@ -78,10 +78,6 @@ def _refused(refusal: SupportRefused, report: Report | None = None) -> ResponseR
     ), refusal.status_code
 
 
-def _back(report: Report) -> str:
-    return url_for(".report", public_id=report.public_id, _anchor="support")
-
-
 def _target(public_id: str) -> Report:
     """The proposal a post names, public or not: the service says why a hidden or merged one is refused."""
     report_id = report_id_by_number(db_session(), public_id)
