@@ -106,7 +106,7 @@ def current_states(report_ids: Iterable[int], session: Session | None = None) ->
         .join(AnswerState, AnswerState.id == current.c.state_id)
         .where(current.c.report_id.in_(ids))
     )
-    return {report_id: found for report_id, found in (session or db_session()).execute(query).tuples()}
+    return {report_id: found for report_id, found in (session or db_session()).execute(query)}
 
 
 def answer_states(*, active_only: bool = False, session: Session | None = None) -> Sequence[AnswerState]:
