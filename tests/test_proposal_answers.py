@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask.testing import FlaskClient
 
 from flask_citizencare.domain.answers import (
     BLACK,
@@ -357,7 +356,7 @@ def test_the_answer_mails_reach_reporter_followers_and_supporters_once(
     assert "Non accolta" in text_of(italian)
     [reporter] = to(smtp.messages, REPORTER["email"])
     assert "/citizencare/track/" in text_of(reporter) and "/citizencare/track/" in html_of(reporter)
-    for message in to(smtp.messages, FAN) + [english, italian]:
+    for message in [*to(smtp.messages, FAN), english, italian]:
         assert "/citizencare/track/" not in message.as_string()  # nobody else gets the reporter's link
         assert REPORTER["email"] not in message.as_string()
 
