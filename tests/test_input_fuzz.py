@@ -122,6 +122,7 @@ def _samples(app: Flask, team: Team) -> dict[str, str]:
             "template_id": str(template.id),
             "rule_id": str(rule.id),
             "state_id": str(answer_state.id),
+            "state_change": "up",
             "public_id": report.public_id,
             "token": report.tracking_token,
             "key": photo.storage_key,

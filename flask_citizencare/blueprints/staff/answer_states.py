@@ -179,8 +179,9 @@ def answer_state_edit(state_id: int | None = None) -> ResponseReturnValue:
     ), status
 
 
-def answer_state_change(state_id: int, change: str) -> ResponseReturnValue:
+def answer_state_change(state_id: int, state_change: str) -> ResponseReturnValue:
     """``up``, ``down``, ``deactivate``, ``activate`` or ``delete`` (POST, CSRF-checked)."""
+    change = state_change
     _require_supervisor()
     if not CsrfForm().validate():
         raise CSRFError(_("The form has expired"))

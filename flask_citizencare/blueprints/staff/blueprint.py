@@ -182,7 +182,7 @@ blueprint.add_url_rule(
     methods=["GET", "POST"],
 )
 blueprint.add_url_rule(
-    "/admin/answer-states/<cc_id:state_id>/<any(up, down, deactivate, activate, delete):change>",
+    "/admin/answer-states/<cc_id:state_id>/<any(up, down, deactivate, activate, delete):state_change>",
     "answer_state_change",
     answer_states.answer_state_change,
     methods=["POST"],
