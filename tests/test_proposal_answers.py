@@ -305,6 +305,8 @@ def test_a_draft_is_staff_only_and_publishing_shows_it(mail_app: Flask, team: Te
     assert answers_of(mail_app, report_id) == [("accepted", True)]
     page = public_page(mail_app, report_id)
     assert SECRET_BODY in page and 'data-state="accepted"' in page and ">Accepted<" in page
+    tracked = mail_app.test_client().get(f"/citizencare/track/{tracking}", headers=EN)
+    assert SECRET_BODY in tracked.get_data(as_text=True)  # the reporter's page shows it too
     assert "Official answer published" in page  # the history's step
     assert "/citizencare/answer-states.css" in page
     with mail_app.app_context():
@@ -596,3 +598,15 @@ def test_the_current_answer_subquery_joins_in_sql(mail_app: Flask, team: Team) -
         )
         assert rows == {answered: "accepted", unanswered: None}
         host_db.session.remove()
+
+
+def test_a_hidden_proposal_answer_reaches_only_its_reporter(mail_app: Flask, team: Team) -> None:
+    codes = states(mail_app)
+    report_id = new_proposal(mail_app, team, is_public=False)
+    add_follower(mail_app, report_id, FAN)
+    add_support(mail_app, report_id, "e:2", SUPPORTER_EN, "en")
+    draft(mail_app, team, report_id, codes["accepted"], body="Accolta.")
+    publish(mail_app, team, report_id)
+    assert [r for _t, r, _l in outbox(mail_app)] == [REPORTER["email"]]
+    number = number_of(mail_app, report_id)
+    assert mail_app.test_client().get(f"/citizencare/reports/{number}").status_code == 404
