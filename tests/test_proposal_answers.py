@@ -610,3 +610,23 @@ def test_a_hidden_proposal_answer_reaches_only_its_reporter(mail_app: Flask, tea
     assert [r for _t, r, _l in outbox(mail_app)] == [REPORTER["email"]]
     number = number_of(mail_app, report_id)
     assert mail_app.test_client().get(f"/citizencare/reports/{number}").status_code == 404
+
+
+def test_a_draft_can_be_discarded(mail_app: Flask, team: Team) -> None:
+    codes = states(mail_app)
+    report_id = new_proposal(mail_app, team)
+    client = client_for(mail_app, team, "olga")
+    path = case_path(mail_app, report_id)
+    draft(mail_app, team, report_id, codes["accepted"], body=SECRET_BODY)
+    html = client.get(path, headers=EN).get_data(as_text=True)
+    form = {"csrf_token": csrf_of(html), "version": version(mail_app, report_id)}
+    stale = {**form, "version": form["version"] - 1}
+    assert client.post(f"{path}/answer/discard", data=stale, headers=EN).status_code == 409
+    assert answers_of(mail_app, report_id) == [("accepted", False)]
+    assert client.post(f"{path}/answer/discard", data=form, headers=EN).status_code == 303
+    assert answers_of(mail_app, report_id) == [] and outbox(mail_app) == []
+    assert case_facts(mail_app, report_id)[3][-1] == "answer_discard"
+    again = {**form, "version": version(mail_app, report_id)}
+    assert client.post(f"{path}/answer/discard", data=again, headers=EN).status_code == 409
+    html = client.get(path, headers=EN).get_data(as_text=True)
+    assert "Draft answer discarded" in html and SECRET_BODY not in html

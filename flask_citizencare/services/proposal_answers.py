@@ -47,12 +47,13 @@ from .locking import changing_case, check_version
 from .mail.notify import queue_answer_mails
 from .triage import record_change
 
-__all__ = ["AnswerInput", "may_answer", "publish_answer", "save_draft", "today"]
+__all__ = ["AnswerInput", "discard_draft", "may_answer", "publish_answer", "save_draft", "today"]
 
 #: The public step of the history: ``data = {"state": <code>}``.
 PUBLISHED_ACTION = "answer_published"
-#: The staff-only step when a draft is saved.
+#: The staff-only steps when a draft is saved or thrown away.
 DRAFT_ACTION = "answer_draft"
+DISCARD_ACTION = "answer_discard"
 
 
 @dataclass(frozen=True)
@@ -222,3 +223,20 @@ def publish_answer(report: Report | int, actor: Actor, expected_version: int | N
         queue_answer_mails(session, case, draft, implemented=implemented)
         session.commit()
     return draft
+
+
+def discard_draft(report: Report | int, actor: Actor, expected_version: int) -> None:
+    """Throw the proposal's draft away (nobody but staff ever saw it); one transaction; mails nobody."""
+    with changing_case() as session:
+        with session.no_autoflush:
+            case = _load(session, actor, report)
+            check_version(session, case, expected_version)
+            draft = _draft(session, case)
+            if draft is None:
+                raise NotNow(_("There is no draft answer to discard."))
+            code = draft.state.code
+            session.delete(draft)
+            now = utcnow()
+            case.updated_at = now
+            record_change(actor, case, DISCARD_ACTION, {"state": code}, now=now)
+        session.commit()

@@ -36,6 +36,9 @@ blueprint.add_url_rule("/cases/<public_id>/answer", "answer_save", views.answer_
 blueprint.add_url_rule(
     "/cases/<public_id>/answer/publish", "answer_publish", views.answer_publish, methods=["POST"]
 )
+blueprint.add_url_rule(
+    "/cases/<public_id>/answer/discard", "answer_discard", views.answer_discard, methods=["POST"]
+)
 blueprint.add_url_rule("/reports/<cc_id:report_id>", "old_case_address", views.old_case_address)
 blueprint.add_url_rule(
     "/reports/<cc_id:report_id>/<path:rest>",

@@ -31,7 +31,7 @@ from ...services.cases import classify as classify_case
 from ...services.cases import moderate as moderate_case
 from ...services.duplicates import similar_reports
 from ...services.errors import ActionRefused
-from ...services.proposal_answers import publish_answer, save_draft
+from ...services.proposal_answers import discard_draft, publish_answer, save_draft
 from ...services.questions import shown_answers
 from ...services.staff import staff_member_for
 from ...services.threads import post_message
@@ -402,6 +402,22 @@ def answer_publish(public_id: str) -> ResponseReturnValue:
     except ActionRefused as refusal:
         return _refused(report_id, refusal)
     flash(_("Answer published: the public page shows it and the mails are on their way."), "success")
+    return redirect(url_for(".case", public_id=public_id, _anchor="answer"), code=303)
+
+
+def answer_discard(public_id: str) -> ResponseReturnValue:
+    """Throw the draft answer away (staff only ever saw it)."""
+    report_id = _case_id(public_id)
+    form = PublishForm()
+    if not form.validate():
+        return _refused(
+            report_id, ActionRefused(_("The form was not complete: reload the case and try again."))
+        )
+    try:
+        discard_draft(report_id, actor(), form.version.data or 0)
+    except ActionRefused as refusal:
+        return _refused(report_id, refusal)
+    flash(_("Draft answer discarded."), "success")
     return redirect(url_for(".case", public_id=public_id, _anchor="answer"), code=303)
 
 
