@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from babel.dates import format_date, format_datetime
@@ -19,10 +19,12 @@ def local_time(value: datetime) -> datetime:
     return value.astimezone(state().settings.zone)
 
 
-def cc_date(value: datetime | None, format: str = "medium") -> str:
+def cc_date(value: datetime | date | None, format: str = "medium") -> str:
+    """A moment's local date, or a calendar date (``date``: no time zone to apply)."""
     if value is None:
         return ""
-    return format_date(local_time(value).date(), format=format, locale=format_locale())
+    day = local_time(value).date() if isinstance(value, datetime) else value
+    return format_date(day, format=format, locale=format_locale())
 
 
 def cc_datetime(value: datetime | None, format: str = "medium") -> str:

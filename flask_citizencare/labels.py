@@ -101,6 +101,7 @@ AUDIT_SUBJECTS: Mapping[str, Any] = MappingProxyType(
         "template": _l("Response template"),
         "staff": _l("Staff member"),
         "catalogue": _l("Catalogue"),
+        "answer_state": _l("Answer state"),
     }
 )
 

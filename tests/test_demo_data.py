@@ -26,6 +26,7 @@ from flask_citizencare.models import (
     Counter,
     Message,
     Office,
+    ProposalAnswer,
     Report,
     ReporterContact,
     StaffMember,
@@ -204,6 +205,10 @@ def test_histories_follow_the_triage_rules(db_session: Session) -> None:
             assert event.from_status == event.to_status and not event.public
             assert roles[event.actor_id or 0] in ("operator", "manager", "admin")
             continue
+        if event.action == "answer_published":  # a proposal's official answer: public, keeps the status
+            assert event.from_status == event.to_status == "resolved" and event.public
+            assert roles[event.actor_id or 0] in ("operator", "manager", "admin")
+            continue
         transition = transitions[lifecycle.Action(event.action)]
         assert event.from_status in transition.sources, (event.action, event.from_status)
         assert event.to_status == (transition.target or event.from_status) or event.action == "resume"
@@ -228,6 +233,35 @@ def test_histories_follow_the_triage_rules(db_session: Session) -> None:
         for e in s.scalars(sa.select(StatusEvent).where(StatusEvent.action == "resolve"))
     }
     assert resolutions and answers == resolutions
+
+
+def test_answered_proposals_have_their_published_answer(db_session: Session) -> None:
+    """Each decided proposal: one published answer in the state of its outcome, at its answered_at."""
+    load_demo(400, seed=4, now=NOW)
+    s = db_session
+    answers: dict[int, list[ProposalAnswer]] = {}
+    for answer in s.scalars(sa.select(ProposalAnswer).order_by(ProposalAnswer.id)):
+        answers.setdefault(answer.report_id, []).append(answer)
+    events = {
+        e.report_id: e
+        for e in s.scalars(sa.select(StatusEvent).where(StatusEvent.action == "answer_published"))
+    }
+    decided = 0
+    for report in s.scalars(sa.select(Report).where(Report.kind == "proposal")):
+        if report.outcome in ("accepted", "implemented", "not_accepted"):
+            decided += 1
+            [answer] = answers.pop(report.id)
+            assert answer.published_at == report.answered_at == events[report.id].at
+            assert answer.state.meaning == report.outcome
+            assert events[report.id].data == {"state": answer.state.code}
+            assert answer.body and answer.publisher_id is not None
+            assert (answer.reason is not None) == answer.state.needs_reason
+            assert (answer.implemented_on is not None) == answer.state.needs_date
+            if answer.implemented_on is not None:
+                assert answer.implemented_on <= NOW.date()
+        else:
+            assert report.answered_at is None and report.id not in answers
+    assert decided and not answers  # no answer for an undecided proposal or an issue
 
 
 def test_idempotent_and_incremental(db_session: Session) -> None:

@@ -14,13 +14,15 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask, Request
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import Rule
 
-from flask_citizencare.models import CannedReply, RoutingRuleRecord
+from flask_citizencare.models import AnswerState, CannedReply, RoutingRuleRecord
+from flask_citizencare.services.answer_states import ensure_default_states
 
 from .factories import create_photo, create_report
 from .host import host_db
@@ -106,6 +108,9 @@ def _samples(app: Flask, team: Team) -> dict[str, str]:
         host_db.session.add(template)
         rule = RoutingRuleRecord(position=1, category_id=team.potholes.id, office_id=team.roads.id)
         host_db.session.add(rule)
+        ensure_default_states(host_db.session())
+        answer_state = host_db.session.scalars(sa.select(AnswerState)).first()
+        assert answer_state is not None
         host_db.session.commit()
         return {
             "report_id": str(report.id),
@@ -116,6 +121,8 @@ def _samples(app: Flask, team: Team) -> dict[str, str]:
             "change": "retire",
             "template_id": str(template.id),
             "rule_id": str(rule.id),
+            "state_id": str(answer_state.id),
+            "state_change": "up",
             "public_id": report.public_id,
             "token": report.tracking_token,
             "key": photo.storage_key,

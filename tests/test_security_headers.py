@@ -49,6 +49,8 @@ FILLERS: dict[str, Any] = {
     "change": lambda r: "retire",
     "template_id": lambda r: r["id"],
     "rule_id": lambda r: r["id"],
+    "state_id": lambda r: r["id"],
+    "state_change": lambda r: "up",
 }
 
 

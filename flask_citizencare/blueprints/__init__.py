@@ -36,6 +36,7 @@ from ..parsing import CONVERTERS
 from ..security_headers import apply_security_headers, csp_nonce
 from ..services.photos import PhotoStoreUnavailable
 from ..web.requests import guard, takes_photos
+from .answers import answer_states_css, cc_badge_text, cc_published_answers
 from .api import blueprint as api_blueprint
 from .api.views import problem
 from .dashboard import blueprint as dashboard_blueprint
@@ -75,6 +76,7 @@ def _set_up_on_app(setup: BlueprintSetupState) -> None:
 
 
 blueprint.register_blueprint(public_blueprint)
+blueprint.add_url_rule("/answer-states.css", "answer_states_css", answer_states_css)
 blueprint.register_blueprint(staff_blueprint)
 blueprint.register_blueprint(api_blueprint)
 blueprint.register_blueprint(opendata_blueprint)
@@ -93,6 +95,8 @@ blueprint.add_app_template_filter(audit_subject_label, "cc_audit_subject")
 blueprint.add_app_template_global(csp_nonce, "cc_csp_nonce")
 blueprint.add_app_template_global(layout_lacks, "cc_layout_lacks")
 blueprint.add_app_template_global(cc_expected_answer, "cc_expected_answer")
+blueprint.add_app_template_global(cc_published_answers, "cc_published_answers")
+blueprint.add_app_template_filter(cc_badge_text, "cc_badge_text")
 # The host's menus list our pages for the user of the request (see .navigation).
 blueprint.add_app_template_global(navigation, "cc_navigation")
 blueprint.add_app_template_global(page_to_rate, "cc_feedback_page")

@@ -25,6 +25,7 @@ _BINARY = {
     "bigint": "int8",
     "boolean": "bool",
     "timestamp with time zone": "timestamptz",
+    "date": "date",
     "text": "text",
     "character varying": "text",
     "json": "text",

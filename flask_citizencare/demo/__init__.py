@@ -32,9 +32,10 @@ from sqlalchemy.orm import Session
 from ..context import db_session, state
 from ..database.prefetch import prefetched
 from ..domain.catalogue_file import load, parse_catalogue
-from ..models import Category, Counter, Office, StaffMember
+from ..models import AnswerState, Category, Counter, Office, StaffMember
 from ..queries import map_cells
 from ..queries.bulk_load import AfterLoad, refresh_after_bulk_load
+from ..services.answer_states import ensure_default_states
 from ..services.catalogue import apply_import
 from ..services.catalogue import codes as catalogue_codes
 from .catalogue import DEMO_FILE
@@ -58,6 +59,8 @@ class DemoSummary:
     messages: int = 0
     contacts: int = 0
     supports: int = 0
+    #: Published official answers of answered proposals.
+    answers: int = 0
     offices: int = 0
     categories: int = 0
     staff: int = 0
@@ -105,6 +108,11 @@ def load_demo(
         offices, categories = _import_catalogue(session)
         people = _upsert_accounts(session, offices)
         staff = people.staff
+        if session.scalar(sa.select(AnswerState.id).limit(1)) is None:
+            # Emptied tables (the migration writes them): the default states, so answers have one.
+            # A municipality's own set is left as it is, retired states included.
+            ensure_default_states(session)
+        states = {row.code: row.id for row in session.execute(sa.select(AnswerState.code, AnswerState.id))}
         session.flush()
 
         connection = session.connection()
@@ -143,6 +151,7 @@ def load_demo(
                 names={m.id: m.display_name for m in staff.values()},
                 citizen_user_id=people.citizen,
                 sequences=_sequences(connection),
+                answer_states=states,
             )
             factory = ReportFactory(setting)
             done = 0
@@ -171,6 +180,7 @@ def load_demo(
             summary.messages = factory.totals["messages"]
             summary.contacts = factory.totals["contacts"]
             summary.supports = factory.totals["supports"]
+            summary.answers = factory.totals["answers"]
         session.commit()
     except BaseException:
         session.rollback()

@@ -1316,6 +1316,9 @@ PROPOSAL_OUTCOMES: tuple[tuple[str, float, str], ...] = (
     ),
 )
 
+#: The reason a "not accepted" official answer gives (the answer's text is the outcome's note).
+NOT_ACCEPTED_REASON = "Non compatibile con il piano della mobilità e con il bilancio di quest'anno."
+
 REJECT_REASONS: tuple[str, ...] = (
     "La segnalazione riguarda un'area privata: non è di competenza del Comune.",
     "La segnalazione è di competenza del gestore del servizio idrico: è stata inoltrata a Hera S.p.A.",

@@ -41,6 +41,7 @@ from .data import (
     LAST_NAMES,
     MOBILE_PREFIXES,
     NEIGHBOURHOODS,
+    NOT_ACCEPTED_REASON,
     OTHER_NAMES,
     PROPOSAL_OUTCOMES,
     REJECT_REASONS,
@@ -57,7 +58,7 @@ REPORT_COLUMNS: tuple[str, ...] = (
     "status", "priority", "level", "outcome", "office_id", "assignee_id", "resolver_id", "is_public",
     "moderated", "duplicate_of_id", "reject_reason", "supports_count", "duplicates_count",
     "received_at", "created_at", "updated_at", "acknowledged_at", "resolved_at", "closed_at",
-    "suspended_at", "ack_due_at", "resolve_due_at", "sla_breached_at", "version",
+    "suspended_at", "ack_due_at", "resolve_due_at", "sla_breached_at", "answered_at", "version",
 ) + (("due_at",) if HAS_DUE_AT else ())  # fmt: skip
 EVENT_COLUMNS: tuple[str, ...] = (
     "report_id",
@@ -91,6 +92,22 @@ MESSAGE_COLUMNS: tuple[str, ...] = (
     "created_at",
 )
 SUPPORT_COLUMNS: tuple[str, ...] = ("report_id", "supporter", "created_at")
+#: A proposal's published official answer (``cc_proposal_answers``), one per answered demo proposal.
+ANSWER_COLUMNS: tuple[str, ...] = (
+    "report_id",
+    "state_id",
+    "body",
+    "reason",
+    "implemented_on",
+    "link",
+    "author_id",
+    "publisher_id",
+    "created_at",
+    "updated_at",
+    "published_at",
+)
+#: The answer state each outcome of :data:`PROPOSAL_OUTCOMES` is published with (default states' codes).
+OUTCOME_STATES = {"accepted": "accepted", "implemented": "implemented", "not_accepted": "not_accepted"}
 
 #: Where each table's datetimes and the report's point sit in the rows.
 REPORT_DATETIMES = tuple(i for i, c in enumerate(REPORT_COLUMNS) if c.endswith("_at"))
@@ -98,6 +115,8 @@ REPORT_POINT = REPORT_COLUMNS.index("point")
 EVENT_DATETIMES = (EVENT_COLUMNS.index("at"),)
 CONTACT_DATETIMES = (CONTACT_COLUMNS.index("consent_at"), CONTACT_COLUMNS.index("erased_at"))
 MESSAGE_DATETIMES = (MESSAGE_COLUMNS.index("created_at"),)
+ANSWER_DATETIMES = tuple(i for i, c in enumerate(ANSWER_COLUMNS) if c.endswith("_at"))
+ANSWER_DATES = (ANSWER_COLUMNS.index("implemented_on"),)
 SUPPORT_DATETIMES = (SUPPORT_COLUMNS.index("created_at"),)
 
 SPAN_DAYS = 3 * 365
@@ -376,6 +395,8 @@ class Setting:
     citizen_user_id: str | None
     #: Year -> last sequence number already used in public ids (updated as we go).
     sequences: dict[int, int]
+    #: Answer state code -> id, for the published answers of answered proposals (none: no answers).
+    answer_states: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -385,6 +406,7 @@ class Chunk:
     messages: list[tuple[Any, ...]] = field(default_factory=list)
     contacts: list[tuple[Any, ...]] = field(default_factory=list)
     supports: list[tuple[Any, ...]] = field(default_factory=list)
+    answers: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -483,7 +505,7 @@ class ReportFactory:
         self.recent: dict[int, deque[Recent]] = {c.id: deque(maxlen=40) for c in setting.categories}
         #: Master report id -> duplicates merged into it by this run.
         self.duplicates: dict[int, int] = {}
-        self.totals = {"events": 0, "messages": 0, "contacts": 0, "supports": 0}
+        self.totals = {"events": 0, "messages": 0, "contacts": 0, "supports": 0, "answers": 0}
         self.citizen_share = min(0.2, max(0.004, 12 / max(setting.count, 1)))
 
     def chunks(self, size: int) -> Iterator[Chunk]:
@@ -545,7 +567,7 @@ class ReportFactory:
         office_id: int | None = category.office_id  # the submission routes to the category's office
         assignee = resolver = None
         level = 1
-        acknowledged_at = resolved_at = closed_at = suspended_at = answered_at = None
+        acknowledged_at = resolved_at = closed_at = suspended_at = answered_at = proposal_answered = None
         reject_reason = duplicate_of = public_description = None
         is_public, moderated = True, False
         previous = created
@@ -595,6 +617,11 @@ class ReportFactory:
                 assignee, resolver = resolver, None
             elif action == "close":
                 closed_at = at
+            elif action == "answer_published":
+                # The official answer, as the publish service writes it with the step: its time is
+                # the proposal's answered_at (the first published answer's).
+                proposal_answered = proposal_answered or at
+                self._answer(chunk, report_id, step, at)
             elif action in ("reject", "merge"):
                 answered_at = at
                 reject_reason = step.note
@@ -652,7 +679,7 @@ class ReportFactory:
             _utc(received), _utc(created), _utc(previous), _utc(acknowledged_at),
             _utc(resolved_at if final else None), _utc(closed_at),
             _utc(suspended_at if status == "suspended" else None),
-            _utc(ack_due), _utc(resolve_due), _utc(sla_breached_at), applied,
+            _utc(ack_due), _utc(resolve_due), _utc(sla_breached_at), _utc(proposal_answered), applied,
         )
         # fmt: on
         chunk.reports.append((*row, _utc(due)) if HAS_DUE_AT else row)
@@ -802,6 +829,12 @@ class ReportFactory:
                 decision = Step(t, "resolve", "in_progress", "resolved", "staff", s.manager, None, data,
                                 answer)  # fmt: skip
                 plan.append(decision)
+                code = OUTCOME_STATES.get(outcome)
+                if code in s.answer_states:
+                    # The official answer published with the decision (the same text as the reply).
+                    published = f'{{"state": "{code}"}}'
+                    plan.append(Step(t, "answer_published", "resolved", "resolved", "staff", s.manager, None,
+                                     published, public=True))  # fmt: skip
                 if rnd() < 0.5:
                     t += between(15 * DAY, 40 * DAY)
                     plan.append(Step(t, "close", "resolved", "closed", "staff", op, CLOSED))
@@ -870,6 +903,20 @@ class ReportFactory:
             t += between(15 * DAY, 40 * DAY)
             plan.append(Step(t, "close", "resolved", "closed", "staff", op, CLOSED))
         return plan, None
+
+    def _answer(self, chunk: Chunk, report_id: int, step: Step, at: int) -> None:
+        """The published answer row of an ``answer_published`` step (state from its data)."""
+        code = step.data.split('"state": "', 1)[1].split('"', 1)[0]
+        outcome = next(o for o in PROPOSAL_OUTCOMES if OUTCOME_STATES[o[0]] == code)
+        body = outcome[2]
+        reason = NOT_ACCEPTED_REASON if outcome[0] == "not_accepted" else None
+        done_on = datetime.fromtimestamp(at, self.s.tz).date() if outcome[0] == "implemented" else None
+        when = _utc(at)
+        chunk.answers.append(
+            (report_id, self.s.answer_states[code], body, reason, done_on, None, step.actor, step.actor,
+             when, when, when)
+        )  # fmt: skip
+        self.totals["answers"] += 1
 
     def _assignment_data(self, office: str, assignee: int | None) -> str:
         if assignee is None:

@@ -14,6 +14,9 @@ import sqlalchemy as sa
 
 from ..database.copy import binary_types, copy_rows, point_ewkb, point_ewkt
 from .generate import (
+    ANSWER_COLUMNS,
+    ANSWER_DATES,
+    ANSWER_DATETIMES,
     CONTACT_COLUMNS,
     CONTACT_DATETIMES,
     EVENT_COLUMNS,
@@ -35,6 +38,7 @@ TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("cc_messages", MESSAGE_COLUMNS),
     ("cc_reporter_contacts", CONTACT_COLUMNS),
     ("cc_supports", SUPPORT_COLUMNS),
+    ("cc_proposal_answers", ANSWER_COLUMNS),
 )
 
 
@@ -106,6 +110,7 @@ class PostgresWriter(Writer):
             self._copy(cursor, "cc_messages", MESSAGE_COLUMNS, chunk.messages)
             self._copy(cursor, "cc_reporter_contacts", CONTACT_COLUMNS, chunk.contacts)
             self._copy(cursor, "cc_supports", SUPPORT_COLUMNS, chunk.supports)
+            self._copy(cursor, "cc_proposal_answers", ANSWER_COLUMNS, chunk.answers)
 
     def _copy(self, cursor: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         copy_rows(cursor, table, columns, rows, self.formats[table])
@@ -193,17 +198,27 @@ class SpatialiteWriter(Writer):
             cursor.executemany(
                 self.sql["cc_supports"], (_sqlite(r, SUPPORT_DATETIMES) for r in chunk.supports)
             )
+            cursor.executemany(
+                self.sql["cc_proposal_answers"],
+                (_sqlite(r, ANSWER_DATETIMES, dates=ANSWER_DATES) for r in chunk.answers),
+            )
         finally:
             cursor.close()
 
 
-def _sqlite(row: tuple[Any, ...], datetimes: Sequence[int], point: int | None = None) -> list[Any]:
-    """Datetimes as SQLAlchemy stores them on SQLite (naive UTC text); the point as two parameters."""
+def _sqlite(
+    row: tuple[Any, ...], datetimes: Sequence[int], point: int | None = None, dates: Sequence[int] = ()
+) -> list[Any]:
+    """Datetimes and dates as SQLAlchemy stores them on SQLite (naive UTC text, ISO dates); the point
+    as two parameters."""
     out = list(row)
     for i in datetimes:
         value = out[i]
         if value is not None:
             out[i] = value.isoformat(" ", "microseconds")[:26]
+    for i in dates:
+        if out[i] is not None:
+            out[i] = out[i].isoformat()
     if point is not None:
         xy = out[point]
         out[point : point + 1] = xy if xy is not None else (None, None)

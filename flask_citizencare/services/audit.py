@@ -30,6 +30,7 @@ SUBJECT_TYPES = (
     "template",
     "staff",
     "catalogue",
+    "answer_state",
 )
 LABEL_MAX = 200
 

@@ -44,7 +44,14 @@ from ..models import Follower, OutboxMail, Report
 from ..models.base import utcnow
 from ..tokens import ExpiredToken, InvalidToken, Purpose, same, sign, verify
 from .mail.notify import queue_follow_confirmation
-from .mail.recipients import address_key, confirm_days, followers_of, normalise, reporter_address
+from .mail.recipients import (
+    address_key,
+    confirm_days,
+    followers_of,
+    normalise,
+    reporter_address,
+    supporters_of,
+)
 
 #: Confirmation mails for one address and one report within :data:`RESEND_WINDOW`.
 MAX_CONFIRMATIONS_PER_REPORT = 2
@@ -229,26 +236,33 @@ def subscription_for(token: str) -> Subscription:
 def unsubscribe(token: str) -> Report:
     """Take the token's address off the token's report; commits; idempotent.
 
-    A follower row is deleted; the reporter's address gets the
-    row with ``unsubscribed_at`` set, which stops their mails about this report.
+    A follower row is deleted; the reporter's address, and a supporter's
+    (whose support stays), get the row with ``unsubscribed_at`` set, which
+    stops their mails about this report.
     """
     session = db_session()
     subscription = subscription_for(token)
     report, key = subscription.report, subscription.key
     reporter = reporter_address(report)
-    is_reporter = reporter is not None and same(address_key(reporter), key)
+    marker: tuple[str, str | None] | None = None  # the address to remember as unsubscribed, its locale
+    if reporter is not None and same(address_key(reporter), key):
+        marker = (reporter, report.contact.locale if report.contact is not None else None)
+    else:
+        for support in supporters_of(session, report.id):
+            if support.email and same(address_key(support.email), key):
+                marker = (normalise(support.email), support.locale)
+                break
     marked = False
     for row in followers_of(session, report.id):
         if not same(address_key(row.email), key):
             continue
-        if is_reporter and row.opted_out:
+        if marker is not None and row.opted_out:
             marked = True
         else:
             session.delete(row)
-    if is_reporter and not marked:
+    if marker is not None and not marked:
         session.flush()  # the deletion first: (report, address) is unique
-        assert reporter is not None
-        locale = report.contact.locale if report.contact is not None else None
-        session.add(Follower(report_id=report.id, email=reporter, locale=locale, unsubscribed_at=utcnow()))
+        address, locale = marker
+        session.add(Follower(report_id=report.id, email=address, locale=locale, unsubscribed_at=utcnow()))
     session.commit()
     return report

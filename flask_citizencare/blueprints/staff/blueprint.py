@@ -7,6 +7,7 @@ from flask import Blueprint
 from . import (
     admin_staff,
     admin_templates,
+    answer_states,
     audit,
     calendar_admin,
     categories,
@@ -31,6 +32,13 @@ blueprint.add_url_rule("/cases/<public_id>/actions/<action>", "act", views.act, 
 blueprint.add_url_rule("/cases/<public_id>/moderation", "moderate", views.moderate, methods=["POST"])
 blueprint.add_url_rule("/cases/<public_id>/classification", "classify", views.classify, methods=["POST"])
 blueprint.add_url_rule("/cases/<public_id>/messages", "reply", views.reply, methods=["POST"])
+blueprint.add_url_rule("/cases/<public_id>/answer", "answer_save", views.answer_save, methods=["POST"])
+blueprint.add_url_rule(
+    "/cases/<public_id>/answer/publish", "answer_publish", views.answer_publish, methods=["POST"]
+)
+blueprint.add_url_rule(
+    "/cases/<public_id>/answer/discard", "answer_discard", views.answer_discard, methods=["POST"]
+)
 blueprint.add_url_rule("/reports/<cc_id:report_id>", "old_case_address", views.old_case_address)
 blueprint.add_url_rule(
     "/reports/<cc_id:report_id>/<path:rest>",
@@ -166,6 +174,22 @@ blueprint.add_url_rule(
     methods=["POST"],
 )
 blueprint.add_url_rule("/admin/audit", "audit_trail", audit.audit_trail)
+blueprint.add_url_rule("/admin/answer-states", "answer_state_list", answer_states.answer_state_list)
+blueprint.add_url_rule(
+    "/admin/answer-states/new", "answer_state_new", answer_states.answer_state_edit, methods=["GET", "POST"]
+)
+blueprint.add_url_rule(
+    "/admin/answer-states/<cc_id:state_id>",
+    "answer_state_edit",
+    answer_states.answer_state_edit,
+    methods=["GET", "POST"],
+)
+blueprint.add_url_rule(
+    "/admin/answer-states/<cc_id:state_id>/<any(up, down, deactivate, activate, delete):state_change>",
+    "answer_state_change",
+    answer_states.answer_state_change,
+    methods=["POST"],
+)
 blueprint.add_url_rule("/admin/staff/invite", "staff_invite", admin_staff.staff_invite, methods=["POST"])
 blueprint.add_url_rule("/admin/routing", "routing_list", routing.rule_list)
 blueprint.add_url_rule("/admin/routing/new", "routing_new", routing.rule_edit, methods=["GET", "POST"])

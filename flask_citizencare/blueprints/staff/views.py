@@ -31,12 +31,14 @@ from ...services.cases import classify as classify_case
 from ...services.cases import moderate as moderate_case
 from ...services.duplicates import similar_reports
 from ...services.errors import ActionRefused
+from ...services.proposal_answers import discard_draft, publish_answer, save_draft
 from ...services.questions import shown_answers
 from ...services.staff import staff_member_for
 from ...services.threads import post_message
 from ...services.triage import ActionInput, apply_action, load_case
 from ...web.requests import accepts_photos
 from ..public.views import _send_photo
+from .answers import AnswerForm, PublishForm, answer_context, first_error
 from .forms import (
     ActionForm,
     BulkForm,
@@ -222,6 +224,7 @@ def _case_context(report: Report) -> dict[str, Any]:
         "classification_form": ClassificationForm(),
         "message_form": MessageForm(),
         "may_moderate": bool(me.roles & {"operator", "manager", "admin"}),
+        **answer_context(me, report),
     }
 
 
@@ -260,13 +263,17 @@ def case(public_id: str) -> ResponseReturnValue:
     return render_template("citizencare/staff/case.html", **_case_context(report))
 
 
-def _refused(report_id: int, refusal: ActionRefused) -> ResponseReturnValue:
+def _refused(report_id: int, refusal: ActionRefused, answer_form: Any = None) -> ResponseReturnValue:
+    """The case page again with the refusal; ``answer_form``: the draft answer as typed, to keep it."""
     if refusal.status_code == 404:
         abort(404)
     db_session().expire_all()
     report = _load(report_id)
+    context = _case_context(report)
+    if answer_form is not None:
+        context.update(answer_context(actor(), report, answer_form))
     return render_template(
-        "citizencare/staff/case.html", error=refusal.message, **_case_context(report)
+        "citizencare/staff/case.html", error=refusal.message, **context
     ), refusal.status_code
 
 
@@ -364,6 +371,55 @@ def reply(public_id: str) -> ResponseReturnValue:
         return str(_("Message sent."))
 
     return _submit_case_form(report_id, form, change, anchor="thread")
+
+
+def answer_save(public_id: str) -> ResponseReturnValue:
+    """Save the draft of a proposal's official answer (staff only see it; nobody is mailed)."""
+    report_id = _case_id(public_id)
+    form = AnswerForm()
+    if not form.validate():
+        message = first_error(form) or _("The form was not complete: reload the case and try again.")
+        return _refused(report_id, ActionRefused(message), answer_form=form)
+    try:
+        save_draft(report_id, actor(), form.data_for_service())
+    except ActionRefused as refusal:
+        return _refused(report_id, refusal, answer_form=form)
+    flash(_("Draft answer saved. Only staff see it until you publish it."), "success")
+    return redirect(url_for(".case", public_id=public_id, _anchor="answer"), code=303)
+
+
+def answer_publish(public_id: str) -> ResponseReturnValue:
+    """Publish the saved draft: the second, confirmed step; the mails are queued now."""
+    report_id = _case_id(public_id)
+    form = PublishForm()
+    if not form.validate():
+        return _refused(
+            report_id, ActionRefused(_("The form was not complete: reload the case and try again."))
+        )
+    if not form.confirm.data:
+        return _refused(report_id, ActionRefused(_("Tick the confirmation to publish the answer.")))
+    try:
+        publish_answer(report_id, actor(), expected_version=form.version.data)
+    except ActionRefused as refusal:
+        return _refused(report_id, refusal)
+    flash(_("Answer published: the public page shows it and the mails are on their way."), "success")
+    return redirect(url_for(".case", public_id=public_id, _anchor="answer"), code=303)
+
+
+def answer_discard(public_id: str) -> ResponseReturnValue:
+    """Throw the draft answer away (staff only ever saw it)."""
+    report_id = _case_id(public_id)
+    form = PublishForm()
+    if not form.validate():
+        return _refused(
+            report_id, ActionRefused(_("The form was not complete: reload the case and try again."))
+        )
+    try:
+        discard_draft(report_id, actor(), form.version.data or 0)
+    except ActionRefused as refusal:
+        return _refused(report_id, refusal)
+    flash(_("Draft answer discarded."), "success")
+    return redirect(url_for(".case", public_id=public_id, _anchor="answer"), code=303)
 
 
 def photo(key: str) -> ResponseReturnValue:

@@ -21,7 +21,17 @@ from ...context import app_object, state
 from ...domain.lifecycle import Action, Channel
 from ...domain.mail import reply_address
 from ...i18n import gettext as _
-from ...models import Follower, Message, Office, OfficeMember, OutboxMail, Report, StaffMember, StatusEvent
+from ...models import (
+    Follower,
+    Message,
+    Office,
+    OfficeMember,
+    OutboxMail,
+    ProposalAnswer,
+    Report,
+    StaffMember,
+    StatusEvent,
+)
 from ...models.base import utcnow
 from ..surveys import survey_url
 from .recipients import Recipient, confirm_days, recipients, unsubscribe_token
@@ -446,4 +456,71 @@ def queue_action_mails(
         staff = queue_staff_assigned(session, report, assignee)
         if staff is not None:
             mails.append(staff)
+    return mails
+
+
+# -- the official answer to a proposal --------------------------------------------
+
+
+def queue_answer_mails(
+    session: Session, report: Report, answer: ProposalAnswer, *, implemented: bool
+) -> list[OutboxMail]:
+    """The published answer of a proposal, mailed to its reporter, followers and supporters (not committed).
+
+    Everyone :func:`.recipients.recipients` names with ``supporters=True``,
+    each address once, in their own language: the state's label, the answer,
+    the reason, the date and link, and the public page. The reporter's mail
+    also carries the tracking link and, with a reply domain, a Reply-To into
+    the thread; the others none (their answer must not enter the reporter's
+    thread). ``implemented``: the answer says the proposal was carried out
+    (its state means ``implemented`` and the previous published one did not).
+    """
+    session.flush()
+    template = "proposal_implemented" if implemented else "proposal_answered"
+    mails = []
+    for recipient in recipients(session, report, public=True, supporters=True):
+        language = recipient.language
+        reporter = not recipient.follower
+        reply_to = _reply_to(report) if reporter else None
+        with _links(), force_locale(language):
+            number = report.public_id
+            subject = (
+                _("Proposal %(number)s has been implemented", number=number)
+                if implemented
+                else _("The municipality answered proposal %(number)s", number=number)
+            )
+            unsubscribe_url = _unsubscribe_url(report, recipient.email)
+            values = {
+                "implemented": implemented,
+                "role": "reporter" if reporter else ("supporter" if recipient.supporter else "follower"),
+                "number": number,
+                "title": report.shown_title,
+                "state_label": answer.state.label(language),
+                "body": answer.body,
+                "reason": answer.reason,
+                "implemented_on": answer.implemented_on,
+                "link": answer.link,
+                "public_url": url_for("citizencare.public.report", public_id=number, _external=True),
+                "tracking_url": (
+                    url_for("citizencare.public.track", token=report.tracking_token, _external=True)
+                    if reporter
+                    else None
+                ),
+                "can_reply": reply_to is not None,
+                "unsubscribe_url": unsubscribe_url,
+            }
+        mails.append(
+            _write_mail(
+                session,
+                report,
+                template=template,
+                files="proposal_answered",
+                recipient=recipient.email,
+                language=language,
+                subject=subject,
+                values=values,
+                reply_to=reply_to,
+                headers=unsubscribe_headers(unsubscribe_url),
+            )
+        )
     return mails

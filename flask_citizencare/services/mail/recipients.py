@@ -1,7 +1,9 @@
 """Who gets the mail of an event on a report, and the unsubscribe link each of them gets.
 
 The reporter gets every event of their report; people who follow it by e-mail
-(:mod:`~flask_citizencare.services.following`) get the public ones. Both the
+(:mod:`~flask_citizencare.services.following`) get the public ones; the
+supporters of a proposal who left an address (``Support.email``) get the
+events that ask for them (``supporters=True``: the official answer). Both the
 mail writer (:mod:`.notify`) and following need these rules, so they live
 here, below both.
 """
@@ -16,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ...access import publicly_visible
 from ...context import state
-from ...models import Follower, Report
+from ...models import Follower, Report, Support
 from ...tokens import Purpose, digest, sign
 
 __all__ = [
@@ -27,17 +29,23 @@ __all__ = [
     "normalise",
     "recipients",
     "reporter_address",
+    "supporters_of",
     "unsubscribe_token",
 ]
 
 
 @dataclass(frozen=True)
 class Recipient:
-    """One address that gets an event's mail; ``follower`` picks the public variant of the mail."""
+    """One address that gets an event's mail; ``follower`` picks the public variant of the mail.
+
+    ``supporter``: the address is there because it supports the proposal (it
+    gets the public variant too, ``follower`` is True).
+    """
 
     email: str
     language: str
     follower: bool
+    supporter: bool = False
 
 
 def normalise(address: str) -> str:
@@ -58,6 +66,16 @@ def followers_of(session: Session, report_id: int) -> list[Follower]:
     return list(session.scalars(sa.select(Follower).where(Follower.report_id == report_id)))
 
 
+def supporters_of(session: Session, report_id: int) -> list[Support]:
+    """The report's supports that left an address to be told of the answer, oldest first."""
+    query = (
+        sa.select(Support)
+        .where(Support.report_id == report_id, Support.email.is_not(None))
+        .order_by(Support.id)
+    )
+    return list(session.scalars(query))
+
+
 def reporter_address(report: Report) -> str | None:
     contact = report.contact
     if contact is None or not contact.email or contact.erased_at is not None:
@@ -65,7 +83,9 @@ def reporter_address(report: Report) -> str | None:
     return normalise(contact.email)
 
 
-def recipients(session: Session, report: Report, *, public: bool, merge: bool = False) -> list[Recipient]:
+def recipients(
+    session: Session, report: Report, *, public: bool, merge: bool = False, supporters: bool = False
+) -> list[Recipient]:
     """Who gets the mail of an event on ``report``, each address once.
 
     The reporter gets every event (with their tracking link) unless they
@@ -73,7 +93,10 @@ def recipients(session: Session, report: Report, *, public: bool, merge: bool = 
     events, and only while the report has a public page (``merge``: the
     "joined to another report" mail of a public report that just became a
     duplicate). A follower whose address is the reporter's gets the
-    reporter's mail only.
+    reporter's mail only. ``supporters`` (a public event on a public
+    proposal): the supporters' addresses too, after the followers, each once;
+    an address unsubscribed from the report (a ``Follower`` row with
+    ``unsubscribed_at``) gets nothing.
     """
     if report.id is None:
         session.flush()
@@ -92,6 +115,13 @@ def recipients(session: Session, report: Report, *, public: bool, merge: bool = 
                 continue
             seen.add(address)
             found.append(Recipient(address, _language(row.locale), follower=True))
+        if supporters:
+            for support in supporters_of(session, report.id):
+                address = normalise(support.email or "")
+                if not address or address in seen:
+                    continue
+                seen.add(address)
+                found.append(Recipient(address, _language(support.locale), follower=True, supporter=True))
     return found
 
 
