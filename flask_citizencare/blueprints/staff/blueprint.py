@@ -30,6 +30,7 @@ blueprint.add_url_rule("/cases/<public_id>", "case", views.case)
 blueprint.add_url_rule("/cases/<public_id>/actions/<action>", "act", views.act, methods=["POST"])
 blueprint.add_url_rule("/cases/<public_id>/moderation", "moderate", views.moderate, methods=["POST"])
 blueprint.add_url_rule("/cases/<public_id>/classification", "classify", views.classify, methods=["POST"])
+blueprint.add_url_rule("/cases/<public_id>/conversion", "convert", views.convert, methods=["POST"])
 blueprint.add_url_rule("/cases/<public_id>/messages", "reply", views.reply, methods=["POST"])
 blueprint.add_url_rule("/reports/<cc_id:report_id>", "old_case_address", views.old_case_address)
 blueprint.add_url_rule(
