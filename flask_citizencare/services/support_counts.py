@@ -14,6 +14,7 @@ form "changed meanwhile". (The merge itself does bump both cases' versions.)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -35,7 +36,7 @@ def recount_supports(session: Session, report_id: int) -> int:
     overwrites it nor counts it as a change.
     """
     count = sa.select(sa.func.count(Support.id)).where(Support.report_id == report_id).scalar_subquery()
-    table = Report.__table__
+    table = cast(sa.Table, Report.__table__)
     value = int(
         session.execute(
             sa.update(table)
@@ -45,7 +46,7 @@ def recount_supports(session: Session, report_id: int) -> int:
             execution_options={"synchronize_session": False},
         ).scalar_one()
     )
-    loaded = session.identity_map.get(session.identity_key(Report, report_id))  # type: ignore[arg-type]
+    loaded = session.identity_map.get(session.identity_key(Report, report_id))
     if loaded is not None:
         set_committed_value(loaded, "supports_count", value)
     return value
@@ -89,8 +90,8 @@ def move_supports(session: Session, duplicate_id: int, master_id: int) -> Suppor
     theirs = sa.select(Support.id).where(
         Support.report_id == master_id, Support.supporter == mine.c.supporter
     )
-    table = Support.__table__
-    insert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)  # type: ignore[arg-type]
+    table = cast(sa.Table, Support.__table__)
+    insert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
     statement = insert.from_select(
         ["report_id", "supporter", "email", "locale", "created_at"],
         sa.select(sa.literal(master_id), mine.c.supporter, mine.c.email, mine.c.locale, mine.c.created_at)

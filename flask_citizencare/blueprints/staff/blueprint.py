@@ -15,6 +15,7 @@ from . import (
     offices,
     outbox,
     preferences,
+    proposal_import,
     questions,
     routing,
     service_levels,
@@ -41,6 +42,9 @@ blueprint.add_url_rule(
 )
 blueprint.add_url_rule("/photos/<key>", "photo", views.photo)
 blueprint.add_url_rule("/intake", "intake", views.intake, methods=["GET", "POST"])
+blueprint.add_url_rule(
+    "/proposals/import", "proposal_import", proposal_import.proposal_import, methods=["GET", "POST"]
+)
 blueprint.add_url_rule("/knowledge", "knowledge", library.knowledge)
 blueprint.add_url_rule("/canned", "canned", library.canned, methods=["GET", "POST"])
 blueprint.add_url_rule(
