@@ -9,7 +9,7 @@ and nothing is imported.
 
 The file: UTF-8 (with or without the byte-order mark Excel writes), comma or
 semicolon separated (Excel in Italy writes semicolons), a header row naming
-the columns in English or Italian (:data:`COLUMNS`). A file in another
+the columns in English, Italian or Catalan (:data:`COLUMNS`). A file in another
 encoding is not guessed into the database: the check says which one it looks
 like (Windows-1252 or Latin-1, what Excel and older systems write) and the
 staff choose it, or save the file as UTF-8.
@@ -54,16 +54,16 @@ TOKEN_PREFIX = "paper:"  # noqa: S105 (not a secret)
 
 #: Our column names, and the other names a header may use for them (lower case, no accents).
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "title": ("titolo", "title"),
-    "description": ("descrizione", "testo", "description", "text"),
+    "title": ("titolo", "titol", "title"),
+    "description": ("descrizione", "testo", "descripcio", "description", "text"),
     "category": ("categoria", "codice categoria", "category", "category code"),
-    "address": ("indirizzo", "luogo", "address", "place"),
+    "address": ("indirizzo", "luogo", "adreca", "address", "place"),
     "lat": ("latitudine", "lat", "latitude"),
     "lon": ("longitudine", "lon", "lng", "longitude"),
     "received_on": ("data", "ricevuta il", "data ricezione", "received", "received on", "date"),
-    "name": ("nome", "autore", "name", "author"),
-    "email": ("e-mail", "email", "mail"),
-    "phone": ("telefono", "phone", "telephone"),
+    "name": ("nome", "autore", "nom", "name", "author"),
+    "email": ("e-mail", "email", "mail", "correu"),
+    "phone": ("telefono", "telefon", "phone", "telephone"),
     "channel": ("canale", "channel"),
 }
 REQUIRED = ("title", "description", "category")
@@ -75,6 +75,7 @@ CHANNEL_WORDS = {
     "carta": Channel.LETTER,
     "paper": Channel.LETTER,
     "counter": Channel.COUNTER,
+    "taulell": Channel.COUNTER,
     "sportello": Channel.COUNTER,
     "urp": Channel.COUNTER,
 }
