@@ -258,3 +258,18 @@ def test_a_forged_kind_or_category_is_a_clear_400(app: Flask, team: Team) -> Non
     _page, response = post_conversion(app, team, report_id, kind="proposal", category="9" * 40)
     assert response.status_code == 400
     assert snapshot(app, report_id)["kind"] == "issue"
+
+
+def test_a_merged_case_is_not_converted(app: Flask, team: Team) -> None:
+    master = make_case(app, team)
+    report_id = make_case(app, team)
+    with app.app_context():
+        report = host_db.session.get(Report, report_id)
+        assert report is not None
+        report.status, report.reject_reason, report.duplicate_of_id = "rejected", "dup", master
+        host_db.session.commit()
+    before = snapshot(app, report_id)
+    with pytest.raises(NotNow) as refused:
+        convert(app, team, report_id, Kind.PROPOSAL)
+    assert "merged into another" in refused.value.message
+    assert snapshot(app, report_id) == before

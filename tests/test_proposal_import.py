@@ -338,3 +338,17 @@ def test_the_rules_without_a_database() -> None:
         (3, "date_too_old"),
     ]
     assert not parsed.ok and parsed.row_count == 2
+
+
+@pytest.mark.slow
+def test_a_file_of_5000_rows_imports_in_one_go(app: Flask, team: Team, ideas: None) -> None:
+    rows = "".join(f"Proposta {i},Testo della proposta {i},lamps,Via E {i}\n" for i in range(5000))
+    started = datetime.now(UTC)
+    response = upload(app, team, ("title,description,category,address\n" + rows).encode(), step="import")
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    assert 'data-cc-imported="5000"' in response.get_data(as_text=True)
+    assert count(app) == 5000
+    with app.app_context():
+        numbers = list(host_db.session.scalars(sa.select(Report.public_id)))
+    assert len(set(numbers)) == 5000
+    print("5000 rows imported in", datetime.now(UTC) - started)

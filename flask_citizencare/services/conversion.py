@@ -88,7 +88,7 @@ def convert_kind(
     changes and :class:`NeedsConfirmation` says the current number. Refusals
     (``ActionRefused``) change nothing: the first line only (technicians are
     ``Forbidden``), the version the actor saw, a case already of that kind, a
-    proposal with a published answer.
+    proposal with a published answer, a case merged into another.
     """
     with changing_case() as session:
         report = load_case(session, actor, report.id)
@@ -96,6 +96,10 @@ def convert_kind(
         if not actor.roles & FIRST_LINE:
             raise Forbidden(_("Your role does not allow this action."))
         old_kind = Kind(report.kind)
+        if report.duplicate_of_id is not None:
+            raise NotNow(
+                _("A case merged into another cannot be converted: convert the case it was merged into.")
+            )
         if new_kind is old_kind:
             raise NotNow(
                 _("This case is a proposal already.")

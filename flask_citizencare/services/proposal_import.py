@@ -41,6 +41,9 @@ from .errors import Forbidden, InvalidInput
 from .mail import notify
 from .reports import Submission, SubmissionRefused, check_registration, new_report
 
+#: Rows written per flush while importing (all in the one transaction).
+FLUSH_EVERY = 250
+
 __all__ = ["ImportChecked", "ProposalImportRefused", "check_proposal_file", "import_proposals"]
 
 
@@ -145,14 +148,19 @@ def import_proposals(
     ids = {code: category_id for code, category_id in session.execute(sa.select(Category.code, Category.id))}
     reports: list[Report] = []
     try:
-        for row in checked.rows:
-            submission = _submission(row, ids[row.category], language, now)
-            check_registration(actor, submission)
-            report = new_report(session, submission, registered_by=actor.staff, now=now)
-            report.events[0].data = {**report.events[0].data, "import": "paper"}
-            if mail_receipts and row.email:
-                notify.queue_citizen_mail(session, report, "received")
-            reports.append(report)
+        # One flush per FLUSH_EVERY rows, not one per query of each row: a unit of work per
+        # row made a 5,000-row file several times slower.
+        with session.no_autoflush:
+            for position, row in enumerate(checked.rows, start=1):
+                submission = _submission(row, ids[row.category], language, now)
+                check_registration(actor, submission)
+                report = new_report(session, submission, registered_by=actor.staff, now=now)
+                report.events[0].data = {**report.events[0].data, "import": "paper"}
+                if mail_receipts and row.email:
+                    notify.queue_citizen_mail(session, report, "received")
+                reports.append(report)
+                if position % FLUSH_EVERY == 0:
+                    session.flush()
         session.commit()
     except (SubmissionRefused, LocationError, sa.exc.IntegrityError):
         # Checked a moment ago: only a change at the same instant (a category closed, the same

@@ -229,7 +229,7 @@ def _case_context(report: Report) -> dict[str, Any]:
 
 def _conversion_context(report: Report, me: Actor) -> dict[str, Any]:
     """The "turn into a proposal / a report" form: the kind it would become, where, what it removes."""
-    if not me.roles & FIRST_LINE:
+    if not me.roles & FIRST_LINE or report.duplicate_of_id is not None:
         return {"conversion": None}
     target = Kind.ISSUE if report.kind == Kind.PROPOSAL.value else Kind.PROPOSAL
     return {
