@@ -67,18 +67,31 @@ class Submission:
 
 def next_public_id(session: Session, year: int) -> str:
     """``2026-000123``: a per-year sequence, atomic on both databases (upsert ... RETURNING)."""
+    return next_public_ids(session, year, 1)[0]
+
+
+def next_public_ids(session: Session, year: int, count: int) -> list[str]:
+    """``count`` consecutive numbers of ``year`` in one upsert (an import numbers its rows at once).
+
+    One statement for many numbers, not one per number: on PostgreSQL each
+    update of the counter's row within one transaction leaves a row version
+    the next must step over, so thousands of updates in one transaction slow
+    down quadratically.
+    """
+    if count < 1:
+        return []
     table = Counter.__table__
     name = f"public_id:{year}"
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = (
         insert(table)  # type: ignore[arg-type]
-        .values(name=name, value=1)
-        .on_conflict_do_update(index_elements=[table.c.name], set_={"value": table.c.value + 1})
+        .values(name=name, value=count)
+        .on_conflict_do_update(index_elements=[table.c.name], set_={"value": table.c.value + count})
         .returning(table.c.value)
     )
-    value = session.execute(statement).scalar_one()
-    return f"{year}-{value:06d}"
+    last = int(session.execute(statement).scalar_one())
+    return [f"{year}-{value:06d}" for value in range(last - count + 1, last + 1)]
 
 
 def _category(session: Session, submission: Submission) -> Category:
@@ -151,20 +164,26 @@ def submit_report(
 
 
 def new_report(
-    session: Session, submission: Submission, *, registered_by: StaffMember | None, now: datetime
+    session: Session,
+    submission: Submission,
+    *,
+    registered_by: StaffMember | None,
+    now: datetime,
+    public_id: str | None = None,
 ) -> Report:
     """The report of ``submission``: numbered, routed, with its contact, first event and due times.
 
     Added to the session, neither committed nor mailed: :func:`submit_report`
     adds photos, the "received" mail and commits; the import of paper
     proposals files many in one transaction. ``SubmissionRefused`` (category,
-    location) and ``LocationError`` change nothing.
+    location) and ``LocationError`` change nothing. ``public_id``: a number
+    reserved beforehand (:func:`next_public_ids`), else the next one.
     """
     category = _category(session, submission)
     point = _point(submission, category)
     received = submission.received_at or now
     report = Report(
-        public_id=next_public_id(session, received.year),
+        public_id=public_id or next_public_id(session, received.year),
         tracking_token=secrets.token_urlsafe(24),
         submission_token=submission.submission_token,
         kind=submission.kind.value,
