@@ -67,18 +67,31 @@ class Submission:
 
 def next_public_id(session: Session, year: int) -> str:
     """``2026-000123``: a per-year sequence, atomic on both databases (upsert ... RETURNING)."""
+    return next_public_ids(session, year, 1)[0]
+
+
+def next_public_ids(session: Session, year: int, count: int) -> list[str]:
+    """``count`` consecutive numbers of ``year`` in one upsert (an import numbers its rows at once).
+
+    One statement for many numbers, not one per number: on PostgreSQL each
+    update of the counter's row within one transaction leaves a row version
+    the next must step over, so thousands of updates in one transaction slow
+    down quadratically.
+    """
+    if count < 1:
+        return []
     table = Counter.__table__
     name = f"public_id:{year}"
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = (
         insert(table)  # type: ignore[arg-type]
-        .values(name=name, value=1)
-        .on_conflict_do_update(index_elements=[table.c.name], set_={"value": table.c.value + 1})
+        .values(name=name, value=count)
+        .on_conflict_do_update(index_elements=[table.c.name], set_={"value": table.c.value + count})
         .returning(table.c.value)
     )
-    value = session.execute(statement).scalar_one()
-    return f"{year}-{value:06d}"
+    last = int(session.execute(statement).scalar_one())
+    return [f"{year}-{value:06d}" for value in range(last - count + 1, last + 1)]
 
 
 def _category(session: Session, submission: Submission) -> Category:
@@ -127,55 +140,14 @@ def submit_report(
     earlier = existing_submission(session, submission.submission_token)
     if earlier is not None:
         return earlier
-    category = _category(session, submission)
-    point = _point(submission, category)
     now = utcnow()
-    received = submission.received_at or now
 
     with staged_photos(cc.photo_store) as staged:
-        report = Report(
-            public_id=next_public_id(session, received.year),
-            tracking_token=secrets.token_urlsafe(24),
-            submission_token=submission.submission_token,
-            kind=submission.kind.value,
-            category=category,
-            office=office_for(session, category, submission.lon, submission.lat),
-            title=submission.title,
-            description=submission.description,
-            point=point,
-            address=submission.address,
-            answers=submission.answers,
-            channel=submission.channel.value,
-            status=Status.NEW.value,
-            level=1,
-            priority=Priority.NORMAL.value,
-            received_at=received,
-            created_at=now,
-        )
-        report.contact = ReporterContact(
-            user_id=submission.user_id,
-            name=submission.contact_name,
-            email=submission.contact_email,
-            phone=submission.contact_phone,
-            locale=submission.locale,
-            consent_at=now,
-        )
-        report.events.append(
-            StatusEvent(
-                action="submit",
-                to_status=Status.NEW.value,
-                actor_kind="staff" if registered_by is not None else "citizen",
-                actor_id=registered_by.id if registered_by is not None else None,
-                data={"channel": submission.channel.value},
-                at=received if registered_by is not None else now,
-            )
-        )
+        report = new_report(session, submission, registered_by=registered_by, now=now)
         if draft is not None:
             report.photos.extend(_draft_photos(draft))
             session.delete(draft)
         report.photos.extend(staged.add_all(photos))
-        recompute_due_times(report, now=now)
-        session.add(report)
         try:
             notify.queue_received(session, report)
             session.commit()
@@ -188,6 +160,67 @@ def submit_report(
             return earlier  # the same form was committed by a concurrent request
     publish(staged)
     signals.report_submitted.send(app_object(), report=report, event=report.events[0], actor=None)
+    return report
+
+
+def new_report(
+    session: Session,
+    submission: Submission,
+    *,
+    registered_by: StaffMember | None,
+    now: datetime,
+    public_id: str | None = None,
+) -> Report:
+    """The report of ``submission``: numbered, routed, with its contact, first event and due times.
+
+    Added to the session, neither committed nor mailed: :func:`submit_report`
+    adds photos, the "received" mail and commits; the import of paper
+    proposals files many in one transaction. ``SubmissionRefused`` (category,
+    location) and ``LocationError`` change nothing. ``public_id``: a number
+    reserved beforehand (:func:`next_public_ids`), else the next one.
+    """
+    category = _category(session, submission)
+    point = _point(submission, category)
+    received = submission.received_at or now
+    report = Report(
+        public_id=public_id or next_public_id(session, received.year),
+        tracking_token=secrets.token_urlsafe(24),
+        submission_token=submission.submission_token,
+        kind=submission.kind.value,
+        category=category,
+        office=office_for(session, category, submission.lon, submission.lat),
+        title=submission.title,
+        description=submission.description,
+        point=point,
+        address=submission.address,
+        answers=submission.answers,
+        channel=submission.channel.value,
+        status=Status.NEW.value,
+        level=1,
+        priority=Priority.NORMAL.value,
+        received_at=received,
+        created_at=now,
+    )
+    report.contact = ReporterContact(
+        user_id=submission.user_id,
+        name=submission.contact_name,
+        email=submission.contact_email,
+        phone=submission.contact_phone,
+        locale=submission.locale,
+        consent_at=now,
+    )
+    report.events.append(
+        StatusEvent(
+            action="submit",
+            to_status=Status.NEW.value,
+            actor_kind="staff" if registered_by is not None else "citizen",
+            actor_id=registered_by.id if registered_by is not None else None,
+            data={"channel": submission.channel.value},
+            at=received if registered_by is not None else now,
+        )
+    )
+    recompute_due_times(report, now=now)
+    session.add(report)
     return report
 
 
@@ -215,6 +248,12 @@ def register_request(actor: Actor, submission: Submission, photos: Sequence[Proc
     on ``received_at`` otherwise). Then it is :func:`submit_report` on the
     submission's channel and time, recorded as the operator's.
     """
+    check_registration(actor, submission)
+    return submit_report(submission, photos, registered_by=actor.staff)
+
+
+def check_registration(actor: Actor, submission: Submission) -> None:
+    """What the intake checks before filing a request staff register (see :func:`register_request`)."""
     if not actor.registers_requests:
         raise Forbidden(_("Your role does not allow registering requests."))
     if submission.received_at is None:
@@ -224,7 +263,6 @@ def register_request(actor: Actor, submission: Submission, photos: Sequence[Proc
     )
     if problem is not None:
         raise SubmissionRefused("received_at", problem.value)
-    return submit_report(submission, photos, registered_by=actor.staff)
 
 
 def add_reporter_information(

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from .. import signals
 from ..access import Actor, can_see, is_assigned
 from ..context import app_object, db_session
-from ..domain.lifecycle import TRANSITIONS, Action, Need, Status, Transition, next_status
+from ..domain.lifecycle import TRANSITIONS, Action, Kind, Need, Status, Transition, next_status
 from ..i18n import gettext as _
 from ..labels import status_in_sentence
 from ..models import Message, Office, Report, StaffMember, StatusEvent
@@ -34,6 +34,7 @@ from .following import follow_master
 from .locking import changing_case, check_version
 from .mail import notify
 from .sla import recompute_due_times
+from .support_counts import move_supports
 
 REASON_MAX = 2000
 REPLY_MAX = 10000
@@ -124,6 +125,22 @@ def _master(session: Session, report: Report, data: ActionInput) -> Report:
         raise InvalidInput(
             _("A report can only be merged into an open report that is not itself a duplicate.")
         )
+    if report.kind != master.kind:
+        raise InvalidInput(
+            _("A proposal can only be merged into another proposal: convert one of them first.")
+            if report.kind == Kind.PROPOSAL.value
+            else _("A report can only be merged into another report: convert one of them first.")
+        )
+    if report.kind == Kind.PROPOSAL.value:
+        if master.answered_at is not None:
+            raise InvalidInput(
+                _(
+                    "%(number)s has a published answer: supports can no longer be moved to it.",
+                    number=master.public_id,
+                )
+            )
+        if report.answered_at is not None:
+            raise InvalidInput(_("This proposal has a published answer: it can no longer be merged."))
     return master
 
 
@@ -203,6 +220,11 @@ def _apply(
         master.duplicates_count += 1
         event_data["master"] = master.public_id
         _follow_master(session, report, master, now)
+        if report.kind == Kind.PROPOSAL.value:
+            moved = move_supports(session, report.id, master.id)
+            event_data["supports_moved"] = moved.moved
+            event_data["supports_already"] = moved.already
+            # Threshold: p-supports' check on the master goes here (moved.master_count is its count).
     elif action is Action.CLOSE:
         report.closed_at = now
 

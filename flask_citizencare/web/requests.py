@@ -39,6 +39,19 @@ def accepts_photos(view: View) -> View:
     return view
 
 
+_UPLOAD_MARK = "citizencare_body_limit"
+
+
+def accepts_upload(max_bytes: int) -> Callable[[View], View]:
+    """Mark a view whose form carries one file of at most ``max_bytes`` (a CSV to import)."""
+
+    def mark(view: View) -> View:
+        setattr(view, _UPLOAD_MARK, int(max_bytes) + UPLOAD_TEXT_BYTES)
+        return view
+
+    return mark
+
+
 def takes_photos(view: Any) -> bool:
     return bool(getattr(view, _PHOTOS_MARK, False))
 
@@ -53,7 +66,9 @@ def upload_limit(config: Mapping[str, Any]) -> int:
 def body_limit(app: Flask, endpoint: str | None) -> int:
     """The body limit of one of our endpoints."""
     view = app.view_functions.get(endpoint or "")
-    return upload_limit(app.config) if takes_photos(view) else FORM_MAX_BYTES
+    if takes_photos(view):
+        return upload_limit(app.config)
+    return int(getattr(view, _UPLOAD_MARK, FORM_MAX_BYTES))
 
 
 def is_ours(app: Flask, blueprint: Any) -> bool:

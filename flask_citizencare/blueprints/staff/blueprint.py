@@ -16,6 +16,7 @@ from . import (
     offices,
     outbox,
     preferences,
+    proposal_import,
     questions,
     routing,
     service_levels,
@@ -31,6 +32,7 @@ blueprint.add_url_rule("/cases/<public_id>", "case", views.case)
 blueprint.add_url_rule("/cases/<public_id>/actions/<action>", "act", views.act, methods=["POST"])
 blueprint.add_url_rule("/cases/<public_id>/moderation", "moderate", views.moderate, methods=["POST"])
 blueprint.add_url_rule("/cases/<public_id>/classification", "classify", views.classify, methods=["POST"])
+blueprint.add_url_rule("/cases/<public_id>/conversion", "convert", views.convert, methods=["POST"])
 blueprint.add_url_rule("/cases/<public_id>/messages", "reply", views.reply, methods=["POST"])
 blueprint.add_url_rule("/cases/<public_id>/answer", "answer_save", views.answer_save, methods=["POST"])
 blueprint.add_url_rule(
@@ -48,6 +50,9 @@ blueprint.add_url_rule(
 )
 blueprint.add_url_rule("/photos/<key>", "photo", views.photo)
 blueprint.add_url_rule("/intake", "intake", views.intake, methods=["GET", "POST"])
+blueprint.add_url_rule(
+    "/proposals/import", "proposal_import", proposal_import.proposal_import, methods=["GET", "POST"]
+)
 blueprint.add_url_rule("/knowledge", "knowledge", library.knowledge)
 blueprint.add_url_rule("/canned", "canned", library.canned, methods=["GET", "POST"])
 blueprint.add_url_rule(

@@ -220,5 +220,19 @@ class ClassificationForm(CitizenCareForm):
     priority = SelectField(_l("Priority"), validators=[InputRequired()])
 
 
+class ConversionForm(CitizenCareForm):
+    """Turn a report into a proposal or back; the service checks the category and the supports."""
+
+    version = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
+    kind = SelectField(
+        _l("Turn into"),
+        choices=[SelectChoice("proposal", _l("a proposal")), SelectChoice("issue", _l("a report"))],
+        validators=[InputRequired()],
+    )
+    category = SelectField(_l("Category"), coerce=optional_id, validators=[Optional()], validate_choice=False)
+    #: The number of supports the page said would be removed, sent back by the confirmation box.
+    confirm_supports = IntegerField(validators=[Optional(), NumberRange(min=0, max=10**9)])
+
+
 class CsrfForm(CitizenCareForm):
     """Only the CSRF token, for small forms whose fields the service validates."""

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from ...access import Actor, can_see, is_assigned
 from ...context import current_roles, db_session, is_staff, state
-from ...domain.lifecycle import Action, Priority, Status, available
+from ...domain.lifecycle import FIRST_LINE, Action, Kind, Priority, Status, available
 from ...domain.sla import remaining, sla_state
 from ...i18n import current_language
 from ...i18n import gettext as _
@@ -29,6 +29,7 @@ from ...services.canned import list_canned, render_canned
 from ...services.cases import Classification, Moderation
 from ...services.cases import classify as classify_case
 from ...services.cases import moderate as moderate_case
+from ...services.conversion import accepts, convert_kind, supports_to_remove
 from ...services.duplicates import similar_reports
 from ...services.errors import ActionRefused
 from ...services.proposal_answers import discard_draft, publish_answer, save_draft
@@ -43,6 +44,7 @@ from .forms import (
     ActionForm,
     BulkForm,
     ClassificationForm,
+    ConversionForm,
     MessageForm,
     ModerationForm,
     QueueFilterForm,
@@ -225,6 +227,24 @@ def _case_context(report: Report) -> dict[str, Any]:
         "message_form": MessageForm(),
         "may_moderate": bool(me.roles & {"operator", "manager", "admin"}),
         **answer_context(me, report),
+        **_conversion_context(report, me),
+    }
+
+
+def _conversion_context(report: Report, me: Actor) -> dict[str, Any]:
+    """The "turn into a proposal / a report" form: the kind it would become, where, what it removes."""
+    if not me.roles & FIRST_LINE or report.duplicate_of_id is not None:
+        return {"conversion": None}
+    target = Kind.ISSUE if report.kind == Kind.PROPOSAL.value else Kind.PROPOSAL
+    return {
+        "conversion": {
+            "target": target.value,
+            "categories": [c for c in active_categories() if accepts(c, target)],
+            "keeps_category": accepts(report.category, target),
+            "supports": supports_to_remove(report),
+            "answered": report.answered_at is not None,
+        },
+        "conversion_form": ConversionForm(),
     }
 
 
@@ -317,6 +337,33 @@ def act(public_id: str, action: str) -> ResponseReturnValue:
         return str(_("Done: %(number)s is now %(status)s.", number=report.public_id, status=status))
 
     return _submit_case_form(report_id, form, change)
+
+
+def convert(public_id: str) -> ResponseReturnValue:
+    """Turn the case into a proposal or a report; supports go only with the confirmed number."""
+    report_id = _case_id(public_id)
+    form = ConversionForm()
+
+    def change() -> str:
+        report = _load(report_id)
+        category = None
+        if form.category.data is not None:
+            category = next((c for c in active_categories() if c.id == form.category.data), None)
+            if category is None:
+                raise ActionRefused(_("Choose a category from the list."))
+        converted = convert_kind(
+            report,
+            actor(),
+            Kind(form.kind.data),
+            category,
+            expected_version=form.version.data,
+            confirmed_removal=form.confirm_supports.data,
+        )
+        if converted.kind == Kind.PROPOSAL.value:
+            return str(_("%(number)s is now a proposal.", number=converted.public_id))
+        return str(_("%(number)s is now a report.", number=converted.public_id))
+
+    return _submit_case_form(report_id, form, change, anchor=None)
 
 
 def moderate(public_id: str) -> ResponseReturnValue:
