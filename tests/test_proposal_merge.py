@@ -193,3 +193,26 @@ def test_merging_through_the_case_page_shows_the_moved_supports(app: Flask, team
     assert counter(app, master)[0] == 4
     html = client.get(path, headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Supports moved" in html
+
+
+def test_supports_moved_by_a_merge_can_reach_the_masters_threshold(app: Flask, team: Team) -> None:
+    with app.app_context():
+        category = host_db.session.get(Category, proposals_category(team))
+        assert category is not None
+        category.supports_threshold = 3
+        host_db.session.commit()
+    master = proposal(app, team, ["u:a", "e:b"])
+    duplicate = proposal(app, team, ["e:b", "u:c"])
+    act(app, team, "olga", duplicate, Action.MERGE, master_id=master)
+
+    with app.app_context():
+        report = host_db.session.get(Report, master)
+        assert report is not None
+        assert report.supports_count == 3
+        assert report.threshold_reached_at is not None and report.answer_due_at is not None
+        steps = host_db.session.scalars(
+            sa.select(StatusEvent.data).where(
+                StatusEvent.report_id == master, StatusEvent.action == "threshold_reached"
+            )
+        ).all()
+        assert steps == [{"supports": 3, "threshold": 3}]

@@ -34,6 +34,7 @@ from .following import follow_master
 from .locking import changing_case, check_version
 from .mail import notify
 from .sla import recompute_due_times
+from .proposal_threshold import record_threshold
 from .support_counts import move_supports
 
 REASON_MAX = 2000
@@ -224,7 +225,8 @@ def _apply(
             moved = move_supports(session, report.id, master.id)
             event_data["supports_moved"] = moved.moved
             event_data["supports_already"] = moved.already
-            # Threshold: p-supports' check on the master goes here (moved.master_count is its count).
+            # The moved supports may bring the master to its category's threshold.
+            record_threshold(session, master, moved.master_count, now)
     elif action is Action.CLOSE:
         report.closed_at = now
 
