@@ -8,7 +8,7 @@ from flask.sansio.blueprints import BlueprintSetupState
 from ..ratelimit import form_value, limited, view_arg
 from . import feedback as feedback_views
 from . import receipt as receipts
-from . import reports_list, service_sheet, steps, views
+from . import reports_list, service_sheet, similar, steps, views
 
 # Rate limits: posts of the forms per client and per address or report; every
 # request of the one-use links per client (see flask_citizencare.blueprints.ratelimit).
@@ -27,6 +27,8 @@ unsubscribe = limited("RATELIMIT_LINKS_PER_IP", methods=None)(views.unsubscribe)
 feedback = limited("RATELIMIT_FEEDBACK_PER_IP")(feedback_views.feedback)
 # Each download draws a PDF: counted like the one-use links.
 receipt = limited("RATELIMIT_LINKS_PER_IP", methods=None)(receipts.receipt)
+# The form asks while a proposal's title is typed: counted with the API's requests.
+similar_proposals = limited("RATELIMIT_API_PER_IP", methods=None)(similar.similar)
 
 blueprint = Blueprint("public", __name__)
 blueprint.add_url_rule("/", "index", service_sheet.index)
@@ -50,6 +52,7 @@ blueprint.add_url_rule("/reports/<public_id>/follow/sent", "follow_sent", views.
 blueprint.add_url_rule("/follow/<token>", "confirm_follow", confirm_follow)
 blueprint.add_url_rule("/unsubscribe/<token>", "unsubscribe", unsubscribe, methods=["GET", "POST"])
 blueprint.add_url_rule("/feedback", "feedback", feedback, methods=["POST"])
+blueprint.add_url_rule("/proposals/similar", "similar_proposals", similar_proposals)
 
 
 def _exempt_unsubscribe() -> None:

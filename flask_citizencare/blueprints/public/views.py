@@ -39,6 +39,7 @@ from ...queries.reports import (
     reports_of_user,
     tracked_report,
 )
+from ...queries.similar_proposals import similar_proposals
 from ...services.duplicates import nearby_open_reports
 from ...services.errors import ActionRefused, ChangedMeanwhile
 from ...services.following import FollowLinkError, request_follow, subscription_for
@@ -293,7 +294,14 @@ def report_page(public_id: str) -> ResponseReturnValue:
     report = public_report(public_id) or abort(404)
     follow_form = FollowForm()
     follow_form.email.data = current_user_info().email  # a GET: nothing typed to keep
-    page = render_template("citizencare/public/report.html", report=report, follow_form=follow_form)
+    related = (
+        similar_proposals(report.shown_title, report.shown_description, exclude_id=report.id)
+        if report.kind == Kind.PROPOSAL
+        else []
+    )
+    page = render_template(
+        "citizencare/public/report.html", report=report, follow_form=follow_form, related=related
+    )
     return public_page(make_response(page))
 
 
