@@ -32,8 +32,9 @@ Both databases answer from an index, in one statement:
   finds "panchina" too). With two words or more, a proposal must share at
   least two of them: a lone "via" or "parco" in common is not similarity.
 
-Words shorter than three letters and the commonest Italian, English and
-Catalan words are not searched for. Input is cut to :data:`MAX_TITLE_CHARS`
+Words shorter than three letters, the commonest Italian, English and
+Catalan words and the words of every address ("via", "piazza", "carrer") are
+not searched for. Input is cut to :data:`MAX_TITLE_CHARS`
 and :data:`MAX_DESCRIPTION_CHARS`; control characters (NUL among them, which
 PostgreSQL refuses) and lone surrogates are dropped. Text that leaves no word
 (punctuation only, ``"*"``) gives ``[]``, never an error.
@@ -74,7 +75,8 @@ MIN_WORD = 3
 
 _WORD = re.compile(r"\w+")
 _VOWELS = frozenset("aeiouàèéìíòóù")
-#: Common words of the three shipped languages that say nothing about a proposal.
+#: Common words of the three shipped languages that say nothing about a proposal; with them the
+#: words of every address ("via", "piazza"), which nearly every proposal holds (the street's name stays).
 STOPWORDS = frozenset(
     """
     agli alla alle allo anche che chi col coi come con cui dagli dai dal dalla dalle dallo degli dei del
@@ -83,6 +85,7 @@ STOPWORDS = frozenset(
     tutto essere
     the and for with from this that these those are was were not but our more into there their have has
     els les amb del dels que una uns unes als més com són aquest aquesta aquests aquestes pel pels
+    via viale piazza strada street road carrer plaça avinguda
     """.split()
 )
 
