@@ -33,8 +33,8 @@ from .errors import Forbidden, InvalidInput, NotFound, NotNow
 from .following import follow_master
 from .locking import changing_case, check_version
 from .mail import notify
-from .sla import recompute_due_times
 from .proposal_threshold import record_threshold
+from .sla import recompute_due_times
 from .support_counts import move_supports
 
 REASON_MAX = 2000

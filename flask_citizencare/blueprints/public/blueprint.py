@@ -8,7 +8,7 @@ from flask.sansio.blueprints import BlueprintSetupState
 from ..ratelimit import form_value, limited, view_arg
 from . import feedback as feedback_views
 from . import receipt as receipts
-from . import reports_list, service_sheet, steps, views
+from . import reports_list, service_sheet, similar, steps, views
 from . import supports as supports_views
 
 # Rate limits: posts of the forms per client and per address or report; every
@@ -39,6 +39,8 @@ withdraw_support_link = limited("RATELIMIT_SUPPORT_PER_IP")(
 feedback = limited("RATELIMIT_FEEDBACK_PER_IP")(feedback_views.feedback)
 # Each download draws a PDF: counted like the one-use links.
 receipt = limited("RATELIMIT_LINKS_PER_IP", methods=None)(receipts.receipt)
+# The form asks while a proposal's title is typed: counted with the API's requests.
+similar_proposals = limited("RATELIMIT_API_PER_IP", methods=None)(similar.similar)
 
 blueprint = Blueprint("public", __name__)
 blueprint.add_url_rule("/", "index", service_sheet.index)
@@ -71,6 +73,7 @@ blueprint.add_url_rule(
     "/support/withdraw/<token>", "withdraw_support_link", withdraw_support_link, methods=["GET", "POST"]
 )
 blueprint.add_url_rule("/feedback", "feedback", feedback, methods=["POST"])
+blueprint.add_url_rule("/proposals/similar", "similar_proposals", similar_proposals)
 
 
 def _exempt_unsubscribe() -> None:

@@ -33,6 +33,7 @@ from ...web.requests import accepts_photos
 from .. import ratelimit
 from . import views
 from .forms import CitizenReportForm, ReportForm, answer_field_errors, report_form_class
+from .similar import form_similar
 from .submission_tokens import new_submission_token
 from .uploads import process_uploads
 
@@ -234,7 +235,11 @@ def summary() -> ResponseReturnValue:
     form, _categories = _data_form(draft, "check")
     send = SendForm()
     if request.method == "GET":
-        return _render(draft, "summary", form=form, send=send, category=form.chosen_category())
+        # Without JavaScript, this is where a citizen filing a proposal sees the open ones like it.
+        similar = form_similar(form.kind.data, form.title.data, form.description.data)
+        return _render(
+            draft, "summary", form=form, send=send, category=form.chosen_category(), similar=similar
+        )
     if not send.validate():
         return _render(draft, "summary", form=form, send=send, category=form.chosen_category()), 400
     ratelimit.check("RATELIMIT_REPORT_PER_IP", ratelimit.client_ip())

@@ -15,11 +15,13 @@ from flask_login import current_user
 
 from ...access import publicly_visible
 from ...context import current_user_info, db_session
+from ...domain.lifecycle import Kind
 from ...domain.supports import Refusal
 from ...i18n import current_language
 from ...i18n import gettext as _
 from ...models import Report
 from ...queries.reports import public_report, report_id_by_number
+from ...queries.similar_proposals import similar_proposals
 from ...queries.supports import SupportState, support_state
 from ...services.supports import (
     SupportRefused,
@@ -58,12 +60,22 @@ def report_context(
     follow_form: FollowForm | None = None,
     support_email_form: SupportEmailForm | None = None,
 ) -> dict[str, Any]:
-    """Everything ``public/report.html`` needs: the report, the follow form, the support box."""
+    """What ``public/report.html`` needs: the report, the follow form, the support box, related proposals."""
     if follow_form is None:
         follow_form = FollowForm()
         follow_form.email.data = current_user_info().email  # a GET: nothing typed to keep
     state: SupportState | None = support_state(report, _user_id())
-    context: dict[str, Any] = {"report": report, "follow_form": follow_form, "support": state}
+    context: dict[str, Any] = {
+        "report": report,
+        "follow_form": follow_form,
+        "support": state,
+        # Similar open proposals, found with the public text (a redacted word stays unfindable).
+        "related": (
+            similar_proposals(report.shown_title, report.shown_description, exclude_id=report.id)
+            if report.kind == Kind.PROPOSAL
+            else []
+        ),
+    }
     if state is not None:
         context["support_form"] = SupportForm()
         context["support_email_form"] = support_email_form or SupportEmailForm()
