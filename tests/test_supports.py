@@ -579,7 +579,7 @@ def test_reaching_the_threshold_starts_the_answer_term_and_tells_the_office(
     ]
     deliver(app)
     [mail] = to(smtp.messages, "tina@comune.example")
-    assert f"Proposal {number} reached 3 supports" in str(mail["Subject"])
+    assert f"La proposta {number} ha raggiunto 3 sostegni" in str(mail["Subject"])  # the staff language
     assert f"/citizencare/staff/cases/{number}" in text_of(mail)
 
     # Every surface says when the answer is due, and the history shows the step.
