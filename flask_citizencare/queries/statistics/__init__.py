@@ -16,12 +16,15 @@ counts reports by the day they were resolved.
 from .aggregate import local_day
 from .figures import Figures, Row, Scope, Times
 from .live import exact_times
+from .proposals import ProposalFigures, ProposalRow, proposal_figures
 from .reading import dashboard
 from .sources import LIVE_MAX_REPORTS, SOURCES, choose_source, count_up_to
 from .summaries import RefreshResult, last_refresh, refresh
 
 __all__ = [
     "LIVE_MAX_REPORTS",
+    "ProposalFigures",
+    "ProposalRow",
     "SOURCES",
     "Figures",
     "RefreshResult",
@@ -34,5 +37,6 @@ __all__ = [
     "exact_times",
     "last_refresh",
     "local_day",
+    "proposal_figures",
     "refresh",
 ]
