@@ -42,11 +42,25 @@ def proposals(app: Flask) -> dict[str, Any]:
 
         # Parks, in Navile.
         # 1. Reached the threshold, answered in time, accepted.
-        add(parks, NORTH, supports_count=200, threshold_reached_at=NOW - 9 * DAY,
-            answer_due_at=NOW - 2 * DAY, answered_at=NOW - 3 * DAY, outcome="accepted")
+        add(
+            parks,
+            NORTH,
+            supports_count=200,
+            threshold_reached_at=NOW - 9 * DAY,
+            answer_due_at=NOW - 2 * DAY,
+            answered_at=NOW - 3 * DAY,
+            outcome="accepted",
+        )
         # 2. Reached it, answered late, implemented (counts as accepted too).
-        add(parks, NORTH, supports_count=250, threshold_reached_at=NOW - 9 * DAY,
-            answer_due_at=NOW - 5 * DAY, answered_at=NOW - 1 * DAY, outcome="implemented")
+        add(
+            parks,
+            NORTH,
+            supports_count=250,
+            threshold_reached_at=NOW - 9 * DAY,
+            answer_due_at=NOW - 5 * DAY,
+            answered_at=NOW - 1 * DAY,
+            outcome="implemented",
+        )
         # 3. Reached it, not answered and overdue: a breach.
         add(parks, NORTH, supports_count=210, threshold_reached_at=NOW - 9 * DAY, answer_due_at=NOW - DAY)
         # 4. Reached it, not answered, still in time: neither.
@@ -61,7 +75,14 @@ def proposals(app: Flask) -> dict[str, Any]:
         # Never counted on the public dashboard (the hidden one counts for staff).
         add(parks, NORTH, supports_count=500, is_public=False)
         master = add(roads, SOUTH, age=200)
-        add(roads, SOUTH, supports_count=50, duplicate_of_id=master.id, status="rejected", reject_reason="Doppia")
+        add(
+            roads,
+            SOUTH,
+            supports_count=50,
+            duplicate_of_id=master.id,
+            status="rejected",
+            reject_reason="Doppia",
+        )
         create_report(session, category=parks, **NORTH)
         session.commit()
         return {"parks": parks.id, "roads": roads.id}

@@ -28,30 +28,52 @@ def proposals(app: Flask) -> dict[str, str]:
         session = host_db.session
         session.execute(sa.delete(AnswerState))
         parks = create_category(session, code="parchi", name="Parchi", names={"en": "Parks"})
-        yes = AnswerState(code="accepted", name="Accolta", names={"en": "Accepted"}, colour="#00703c",
-                          meaning="accepted")
-        no = AnswerState(code="not_accepted", name="Non accolta", names={"en": "Not accepted"},
-                         colour="#a61919", meaning="not_accepted")
+        yes = AnswerState(
+            code="accepted", name="Accolta", names={"en": "Accepted"}, colour="#00703c", meaning="accepted"
+        )
+        no = AnswerState(
+            code="not_accepted",
+            name="Non accolta",
+            names={"en": "Not accepted"},
+            colour="#a61919",
+            meaning="not_accepted",
+        )
         session.add_all([yes, no])
         session.flush()
         answered = create_report(
-            session, kind="proposal", category=parks, title="=HYPERLINK(1)", supports_count=12,
-            answered_at=NOW - timedelta(days=2), outcome="accepted",
-            threshold_reached_at=NOW - timedelta(days=9), answer_due_at=NOW + timedelta(days=9),
+            session,
+            kind="proposal",
+            category=parks,
+            title="=HYPERLINK(1)",
+            supports_count=12,
+            answered_at=NOW - timedelta(days=2),
+            outcome="accepted",
+            threshold_reached_at=NOW - timedelta(days=9),
+            answer_due_at=NOW + timedelta(days=9),
             contact={"name": "Mario Segreto", "email": "mario@privato.example", "phone": "+39 333 0000000"},
         )
-        session.add(ProposalAnswer(report_id=answered.id, state_id=no.id, body="Prima",
-                                   published_at=NOW - timedelta(days=2)))
-        session.add(ProposalAnswer(report_id=answered.id, state_id=yes.id, body="Seconda",
-                                   published_at=NOW - timedelta(days=1)))
+        session.add(
+            ProposalAnswer(
+                report_id=answered.id, state_id=no.id, body="Prima", published_at=NOW - timedelta(days=2)
+            )
+        )
+        session.add(
+            ProposalAnswer(
+                report_id=answered.id, state_id=yes.id, body="Seconda", published_at=NOW - timedelta(days=1)
+            )
+        )
         session.add(Support(report_id=answered.id, supporter="sostenitore-1", email="anna@privato.example"))
         drafted = create_report(session, kind="proposal", category=parks, title="Bozza", supports_count=3)
         session.add(ProposalAnswer(report_id=drafted.id, state_id=yes.id, body="Bozza segreta"))
         hidden = create_report(session, kind="proposal", category=parks, title="Nascosta", is_public=False)
         issue = create_report(session, category=parks, title="Buca")
         session.commit()
-        return {"answered": answered.public_id, "drafted": drafted.public_id, "hidden": hidden.public_id,
-                "issue": issue.public_id}
+        return {
+            "answered": answered.public_id,
+            "drafted": drafted.public_id,
+            "hidden": hidden.public_id,
+            "issue": issue.public_id,
+        }
 
 
 def rows(client: FlaskClient, url: str) -> list[dict[str, str]]:
@@ -69,7 +91,9 @@ def test_csv(client: FlaskClient, proposals: dict[str, str]) -> None:
     answered = found[proposals["answered"]]
     assert answered["supports_count"] == "12"
     assert (answered["answer_state"], answered["answer_state_name"], answered["outcome"]) == (
-        "accepted", "Accepted", "accepted",
+        "accepted",
+        "Accepted",
+        "accepted",
     )
     assert answered["answered_at"] and answered["threshold_reached_at"] and answered["answer_due_at"]
     assert answered["title"] == "'=HYPERLINK(1)"  # never a formula in a spreadsheet
@@ -88,8 +112,17 @@ def test_json_and_no_personal_data(client: FlaskClient, proposals: dict[str, str
     assert set(by_id) == {proposals["answered"], proposals["drafted"]}
     assert by_id[proposals["answered"]]["supports_count"] == 12
     assert by_id[proposals["answered"]]["answer_state"] == "accepted"
-    for secret in ("Segreto", "privato.example", "333", "sostenitore", "Bozza segreta", "Prima", "Seconda",
-                   "Nascosta", "Buca"):
+    for secret in (
+        "Segreto",
+        "privato.example",
+        "333",
+        "sostenitore",
+        "Bozza segreta",
+        "Prima",
+        "Seconda",
+        "Nascosta",
+        "Buca",
+    ):
         assert secret not in text
     csv_text = client.get("/citizencare/opendata/proposals.csv", headers=EN).get_data(as_text=True)
     for secret in ("Segreto", "privato.example", "sostenitore", "Bozza segreta", "Nascosta", "Buca"):

@@ -78,14 +78,30 @@ def town(app: Flask) -> dict[str, Any]:
         session = host_db.session
         session.execute(sa.delete(AnswerState))  # the migration's default states, replaced by these
         parks = create_category(session, code="parchi", name="Parchi", names={"en": "Parks"}, kinds="both")
-        roads = create_category(session, code="strade", name="Strade", names={"en": "Roads"}, kinds="proposal")
+        roads = create_category(
+            session, code="strade", name="Strade", names={"en": "Roads"}, kinds="proposal"
+        )
         create_category(session, code="rifiuti", name="Rifiuti", kinds="issue")
-        accepted = AnswerState(code="accepted", name="Accolta", names={"en": "Accepted"}, colour="#00703c",
-                               meaning="accepted", position=1)
-        refused = AnswerState(code="not_accepted", name="Non accolta", names={"en": "Not accepted"},
-                              colour="#a61919", meaning="not_accepted", needs_reason=True, position=2)
-        old = AnswerState(code="retired", name="Vecchio", colour="#123456", meaning="under_review",
-                          position=3, active=False)
+        accepted = AnswerState(
+            code="accepted",
+            name="Accolta",
+            names={"en": "Accepted"},
+            colour="#00703c",
+            meaning="accepted",
+            position=1,
+        )
+        refused = AnswerState(
+            code="not_accepted",
+            name="Non accolta",
+            names={"en": "Not accepted"},
+            colour="#a61919",
+            meaning="not_accepted",
+            needs_reason=True,
+            position=2,
+        )
+        old = AnswerState(
+            code="retired", name="Vecchio", colour="#123456", meaning="under_review", position=3, active=False
+        )
         session.add_all([accepted, refused, old])
         session.flush()
         facts: dict[str, Any] = {"states": {"accepted": accepted.id, "not_accepted": refused.id}}
@@ -114,8 +130,14 @@ def town(app: Flask) -> dict[str, Any]:
             )
 
         # Navile (north), in the parks.
-        p = proposal("popular", 10, 120, lon=11.36, lat=44.52,
-                     contact={"name": "Mario Segreto", "email": "mario@privato.example"})
+        p = proposal(
+            "popular",
+            10,
+            120,
+            lon=11.36,
+            lat=44.52,
+            contact={"name": "Mario Segreto", "email": "mario@privato.example"},
+        )
         answer(p, refused, 5)
         answer(p, accepted, 2)  # the newest published answer is the current one
         p.answered_at = NOW - timedelta(days=5)
@@ -145,7 +167,9 @@ def ids(facts: dict[str, Any], *keys: str) -> list[str]:
     return [facts[k] for k in keys]
 
 
-def test_newest_first_pages_visit_each_proposal_once(client: FlaskClient, town: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_newest_first_pages_visit_each_proposal_once(
+    client: FlaskClient, town: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(pl, "PAGE_SIZE", 4)
     seen, pages = walk(client, LIST)
     assert pages == 4
@@ -163,7 +187,9 @@ def test_each_order(client: FlaskClient, town: dict[str, Any]) -> None:
     assert set(answered[2:]) == {town[k] for k in town["listed"]} - set(answered[:2])
 
 
-def test_random_order_is_stable_across_pages(client: FlaskClient, town: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_random_order_is_stable_across_pages(
+    client: FlaskClient, town: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(pl, "PAGE_SIZE", 3)
     first = get(client, LIST + "?sort=random")
     link = next_link(first)
@@ -185,7 +211,9 @@ def test_random_order_is_stable_across_pages(client: FlaskClient, town: dict[str
 def test_filters(client: FlaskClient, town: dict[str, Any]) -> None:
     assert sorted(items(get(client, LIST + "?category=strade"))) == sorted(ids(town, "refused", "fresh"))
     assert sorted(items(get(client, LIST + "?district=Navile"))) == sorted(ids(town, "popular", "draft"))
-    assert sorted(items(get(client, LIST + "?district=Santo+Stefano"))) == sorted(ids(town, "refused", "fresh"))
+    assert sorted(items(get(client, LIST + "?district=Santo+Stefano"))) == sorted(
+        ids(town, "refused", "fresh")
+    )
     assert items(get(client, LIST + "?bbox=11.29,44.44,11.31,44.46")) == ids(town, "elsewhere")
     assert items(get(client, LIST + "?state=accepted")) == ids(town, "popular")  # not the draft
     assert items(get(client, LIST + "?state=not_accepted")) == ids(town, "refused")  # not the superseded
@@ -259,7 +287,9 @@ def test_hostile_parameters_are_refused(client: FlaskClient, town: dict[str, Any
     assert 'href="/citizencare/proposals"' in page
 
 
-def test_cursor_of_another_order_is_refused(client: FlaskClient, town: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cursor_of_another_order_is_refused(
+    client: FlaskClient, town: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(pl, "PAGE_SIZE", 3)
     link = next_link(get(client, LIST + "?sort=supported"))
     assert link is not None
@@ -312,7 +342,10 @@ def test_query_uses_the_partial_indexes(app: Flask, town: dict[str, Any]) -> Non
             # Only an ordered index path can then answer: the index's predicate must be proven.
             session.execute(sa.text("SET LOCAL enable_seqscan = off"))
             session.execute(sa.text("SET LOCAL enable_sort = off"))
-        for sort, index in (("supported", "ix_cc_reports_proposals_supports"), ("answered", "ix_cc_reports_proposals_answered")):
+        for sort, index in (
+            ("supported", "ix_cc_reports_proposals_supports"),
+            ("answered", "ix_cc_reports_proposals_answered"),
+        ):
             f = pl.ProposalFilter(sort=sort)
             conditions = pl.filter_conditions(session, f, ())
             order = (

@@ -251,7 +251,9 @@ PROPOSAL_FIELDS: tuple[Field, ...] = (
     Field("threshold_reached_at", _l("When its supports reached the category's threshold; empty if not.")),
     Field("answer_due_at", _l("When the municipality must answer by, once the threshold is reached.")),
     Field("answered_at", _l("When the first official answer was published; empty if none yet.")),
-    Field("answer_state", _l("Code of the state of the current published answer; empty: awaiting an answer.")),
+    Field(
+        "answer_state", _l("Code of the state of the current published answer; empty: awaiting an answer.")
+    ),
     Field("answer_state_name", _l("Name of that state in the language of the download.")),
     Field("outcome", _l("What the state means: under_review, accepted, implemented or not_accepted.")),
     Field("lat", _l("Latitude (WGS 84), 5 decimals (about 1 m); empty if the proposal has no point.")),
@@ -259,7 +261,9 @@ PROPOSAL_FIELDS: tuple[Field, ...] = (
     Field("url", _l("Address of the proposal's public page.")),
 )
 PROPOSAL_FIELD_NAMES = tuple(f.name for f in PROPOSAL_FIELDS)
-_PROPOSAL_TEXT_CELLS = tuple(PROPOSAL_FIELD_NAMES.index(n) for n in ("category_name", "title", "answer_state_name"))
+_PROPOSAL_TEXT_CELLS = tuple(
+    PROPOSAL_FIELD_NAMES.index(n) for n in ("category_name", "title", "answer_state_name")
+)
 
 
 def proposals_export_query(conditions: Sequence[sa.ColumnElement[bool]]) -> sa.Select[*tuple[Any, ...]]:

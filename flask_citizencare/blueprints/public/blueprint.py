@@ -7,8 +7,8 @@ from flask.sansio.blueprints import BlueprintSetupState
 
 from ..ratelimit import form_value, limited, view_arg
 from . import feedback as feedback_views
-from . import receipt as receipts
 from . import proposals_list, reports_list, service_sheet, steps, views
+from . import receipt as receipts
 
 # Rate limits: posts of the forms per client and per address or report; every
 # request of the one-use links per client (see flask_citizencare.blueprints.ratelimit).

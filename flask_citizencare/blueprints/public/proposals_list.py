@@ -77,6 +77,10 @@ def _chosen(args: Any) -> dict[str, str]:
     return {name: (args.get(name) or "")[:200] for name in PARAMETERS}
 
 
+def _args(proposal_filter: ProposalFilter) -> dict[str, Any]:
+    return {**proposal_filter.query_args()}
+
+
 def proposals_list() -> ResponseReturnValue:
     language = current_language()
     settings = state().settings
@@ -113,7 +117,8 @@ def proposals_list() -> ResponseReturnValue:
         next_cursor = page.next_cursor
     except FilterError as failure:
         error = failure
-    keep = proposal_filter.query_args()
+    keep: dict[str, Any] = {**proposal_filter.query_args()}
+    map_args: dict[str, Any] = {**proposal_filter.map_args()}
     page_html = render_template(
         "citizencare/public/proposals.html",
         cards=cards,
@@ -123,9 +128,9 @@ def proposals_list() -> ResponseReturnValue:
         hidden_counts=hide,
         next_url=url_for(".proposals", **keep, cursor=next_cursor) if next_cursor else None,
         first_url=url_for(".proposals", **keep) if request.args.get("cursor") else None,
-        map_url=url_for("citizencare.map.index", **proposal_filter.map_args()),
+        map_url=url_for("citizencare.map.index", **map_args),
         sorts=[
-            (sort, label, url_for(".proposals", **with_sort(proposal_filter, sort).query_args()))
+            (sort, label, url_for(".proposals", **_args(with_sort(proposal_filter, sort))))
             for sort, label in sort_labels(not hide)
         ],
         category_groups=[

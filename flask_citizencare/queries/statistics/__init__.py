@@ -23,10 +23,10 @@ from .summaries import RefreshResult, last_refresh, refresh
 
 __all__ = [
     "LIVE_MAX_REPORTS",
-    "ProposalFigures",
-    "ProposalRow",
     "SOURCES",
     "Figures",
+    "ProposalFigures",
+    "ProposalRow",
     "RefreshResult",
     "Row",
     "Scope",

@@ -130,7 +130,9 @@ def proposal_figures(
     figures.total = _row(None, session.execute(sa.select(*sums).where(*where)).one())
     if not figures.total.filed:
         return figures
-    for values in session.execute(sa.select(Report.category_id, *sums).where(*where).group_by(Report.category_id)):
+    for values in session.execute(
+        sa.select(Report.category_id, *sums).where(*where).group_by(Report.category_id)
+    ):
         figures.by_category.append(_row(values[0], values[1:]))
     if districts:
         area = _area_case(districts).label("area")
