@@ -360,3 +360,25 @@ def test_query_uses_the_partial_indexes(app: Flask, town: dict[str, Any]) -> Non
             plan = " ".join(str(r) for r in session.execute(sa.text(prefix + str(compiled))).all())
             assert index in plan, plan
         session.rollback()
+
+
+@pytest.mark.parametrize("sort", ["newest", "supported", "answered"])
+@pytest.mark.parametrize("size", [1, 2, 5])
+def test_keyset_pages_follow_the_order_without_gaps(
+    client: FlaskClient, town: dict[str, Any], monkeypatch: pytest.MonkeyPatch, sort: str, size: int
+) -> None:
+    """Page by page (one card a page crosses from answered to awaiting ones) equals the one long page."""
+    whole = items(get(client, LIST + f"?sort={sort}"))
+    assert len(whole) == len(town["listed"])
+    monkeypatch.setattr(pl, "PAGE_SIZE", size)
+    seen, pages = walk(client, LIST + f"?sort={sort}")
+    assert seen == whole
+    assert pages == -(-len(whole) // size)
+
+
+def test_a_page_links_the_same_addresses_at_every_visit(client: FlaskClient, town: dict[str, Any]) -> None:
+    """No crawler trap: the random order's link carries no seed (the page picks one on arrival)."""
+    first, second = get(client, LIST), get(client, LIST)
+    links = re.findall(r'class="cc-proposals__sort[^"]*">|href="([^"]+)"', first)
+    assert links == re.findall(r'class="cc-proposals__sort[^"]*">|href="([^"]+)"', second)
+    assert 'href="/citizencare/proposals?sort=random"' in first

@@ -446,8 +446,10 @@ def answer_states(*, active_only: bool = False) -> list[AnswerState]:
 
 
 def with_sort(proposal_filter: ProposalFilter, sort: str) -> ProposalFilter:
-    """The same filter in another order (a fresh shuffle for ``random``)."""
-    return replace(proposal_filter, sort=sort, seed=new_seed() if sort == "random" else None)
+    """The same filter in another order. The ``random`` order's link carries no seed: the page
+    chooses one on arrival, so the links of a page are the same at every visit (a crawler
+    following them meets a finite set of addresses, not a new shuffle each time)."""
+    return replace(proposal_filter, sort=sort, seed=None)
 
 
 __all__ = [
