@@ -127,13 +127,14 @@ def proposal_figures(
     where = proposal_conditions(scope, timezone)
     sums = _sums(now)
     figures = ProposalFigures()
-    figures.total = _row(None, session.execute(sa.select(*sums).where(*where)).one())
-    if not figures.total.filed:
+    by_category = sa.select(Report.category_id, *sums).where(*where).group_by(Report.category_id)
+    figures.by_category = [_row(values[0], values[1:]) for values in session.execute(by_category)]
+    if not figures.by_category:
         return figures
-    for values in session.execute(
-        sa.select(Report.category_id, *sums).where(*where).group_by(Report.category_id)
-    ):
-        figures.by_category.append(_row(values[0], values[1:]))
+    # The total is the sum of the categories' rows (each proposal has one category): no second scan.
+    figures.total = ProposalRow(
+        None, *(sum(getattr(row, name) for row in figures.by_category) for name in MEASURES)
+    )
     if districts:
         area = _area_case(districts).label("area")
         rows = session.execute(sa.select(area, *sums).where(*where).group_by(area).order_by(area))
