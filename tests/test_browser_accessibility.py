@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from example_site import db as site_db
 from flask_citizencare import state
+from flask_citizencare.models import AnswerState, ProposalAnswer
 from flask_citizencare.services.staff import save_staff_member
 from flask_citizencare.services.surveys import survey_token
 
@@ -44,6 +46,23 @@ def site(database_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, dict[s
                 status="resolved",
                 acknowledged_at=done,
                 resolved_at=done,
+            )
+            # A proposal with supports and a published answer, and one awaiting its answer (/proposals).
+            answered = create_report(
+                site_db.session,
+                category=category,
+                kind="proposal",
+                title="Una panchina al parco",
+                supports_count=42,
+                answered_at=done,
+                outcome="accepted",
+            )
+            state_id = site_db.session.scalar(sa.select(AnswerState.id).order_by(AnswerState.position))
+            site_db.session.add(
+                ProposalAnswer(report_id=answered.id, state_id=state_id, body="Sì", published_at=done)
+            )
+            create_report(
+                site_db.session, category=category, kind="proposal", title="Più alberi in via Irnerio"
             )
             site_db.session.commit()
             survey = survey_token(finished)
@@ -91,6 +110,9 @@ def test_citizen_pages_meet_wcag_aa(chromium: Any, site: tuple[LiveServer, dict[
         "/segnalazioni/privacy",
         "/segnalazioni/map",
         "/segnalazioni/reports",
+        "/segnalazioni/proposals",
+        "/segnalazioni/proposals?sort=supported&answered=true",
+        "/segnalazioni/proposals?sort=nope",
         "/segnalazioni/dashboard",
         "/segnalazioni/opendata/",
         f"/segnalazioni/reports/{facts['public_id']}/follow/sent",

@@ -35,7 +35,7 @@ def keys_for(app: Flask, user: HostUser | None, path: str = "/citizencare/") -> 
         return [(entry.key, entry.current, entry.here) for entry in navigation()]
 
 
-PUBLIC = ["service", "report", "reports", "dashboard"]
+PUBLIC = ["service", "report", "reports", "proposals", "dashboard"]
 
 
 def test_anonymous_visitors_get_the_public_entries(app: Flask) -> None:
@@ -47,12 +47,14 @@ def test_anonymous_visitors_get_the_public_entries(app: Flask) -> None:
             "/citizencare/",
             "/citizencare/new",
             "/citizencare/map",
+            "/citizencare/proposals",
             "/citizencare/dashboard",
         ]
         assert [str(e.label) for e in navigation()] == [
             "Reporting an inefficiency",
             "Report a problem",
             "See the reports",
+            "Proposals",
             "Dashboard",
         ]
 
@@ -134,11 +136,12 @@ def test_the_example_layout_carries_the_models_data_elements(site: Flask, path: 
     assert footer_link[0].text_content() == "Report an inefficiency"
     assert one("personal-area-login").get("href").startswith("/accedi")
     menu = [a.get("href") for a in one("main-navigation").xpath("./li/a")]
-    assert menu[:5] == [
+    assert menu[:6] == [
         "/",
         "/segnalazioni/",
         "/segnalazioni/new",
         "/segnalazioni/map",
+        "/segnalazioni/proposals",
         "/segnalazioni/dashboard",
     ]
     if path != "/":

@@ -426,7 +426,7 @@ def test_a_later_implemented_answer_says_so(mail_app: Flask, team: Team, smtp: S
 # -- refusals --------------------------------------------------------------------
 
 
-def EN_REQUEST(app: Flask) -> Any:  # noqa: N802 (reads like the context it is)
+def EN_REQUEST(app: Flask) -> Any:
     """A request in English, so the refusals' words can be matched."""
     return app.test_request_context(headers={"Accept-Language": "en"})
 

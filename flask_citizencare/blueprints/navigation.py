@@ -2,7 +2,7 @@
 
 The host's layout lists them (the example site's header does), so nobody has
 to type an address: the public ones for everybody (the service sheet, the
-report form, the map with the list of reports, the dashboard; "my reports"
+report form, the map with the list of reports, the list of proposals, the dashboard; "my reports"
 once logged in), and for staff the queue and their dashboard, and the back
 office for managers and admins. Each entry says whether the page shown
 belongs to it (``current``: a class "active") or is its own page (``here``:
@@ -49,6 +49,7 @@ SPECS: tuple[_Spec, ...] = (
     ),
     _Spec("report", "citizencare.public.new_report", _l("Report a problem"), "public"),
     _Spec("reports", "citizencare.map.index", _l("See the reports"), "public", "citizencare.map"),
+    _Spec("proposals", "citizencare.public.proposals", _l("Proposals"), "public"),
     _Spec("dashboard", "citizencare.dashboard.index", _l("Dashboard"), "public", "citizencare.dashboard"),
     _Spec("mine", "citizencare.public.mine", _l("My reports"), "public", audience="user"),
     _Spec("queue", "citizencare.staff.queue", _l("Staff area"), "staff", "citizencare.staff", "staff"),

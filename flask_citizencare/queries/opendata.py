@@ -35,7 +35,8 @@ from sqlalchemy.orm import Session
 
 from ..domain.lifecycle import Status
 from ..i18n import lazy_gettext as _l
-from ..models import Category, Report
+from ..models import AnswerState, Category, Report
+from .proposals_list import current_state_id, public_proposals_condition
 
 #: Rows fetched from the database cursor per batch (and written per chunk).
 BATCH_ROWS = 1000
@@ -224,6 +225,145 @@ def geojson_chunks(batches: Iterable[Sequence[Any]], make: RowMaker, header: dic
             geometry = {"type": "Point", "coordinates": [lon, lat]} if lat is not None else None
             feature = {"type": "Feature", "id": values[0], "geometry": geometry}
             parts.append(dumps({**feature, "properties": properties}))
+        if parts:
+            yield ("\n" if first else ",\n") + ",\n".join(parts)
+            first = False
+    yield "\n]}\n"
+
+
+# --- Proposals: their own files, so the reports' columns stay as they are for their users. ---
+
+#: The columns of ``proposals.csv`` in order; ``proposals.json`` has the same members per proposal.
+PROPOSAL_FIELDS: tuple[Field, ...] = (
+    Field("id", _l("Public number of the proposal, as on its page (year-sequence).")),
+    Field("category", _l("Code of the category; stable across languages and years.")),
+    Field("category_name", _l("Name of the category in the language of the download.")),
+    Field("title", _l("Title, as published (moderated where needed).")),
+    Field("status", _l("new, acknowledged, in_progress, suspended, resolved, closed or rejected.")),
+    Field("created_at", _l("When the proposal was sent (ISO 8601, local time with offset).")),
+    Field(
+        "supports_count",
+        _l(
+            "How many people support it; empty while the municipality shows counts only once a "
+            "proposal is answered."
+        ),
+    ),
+    Field("threshold_reached_at", _l("When its supports reached the category's threshold; empty if not.")),
+    Field("answer_due_at", _l("When the municipality must answer by, once the threshold is reached.")),
+    Field("answered_at", _l("When the first official answer was published; empty if none yet.")),
+    Field(
+        "answer_state", _l("Code of the state of the current published answer; empty: awaiting an answer.")
+    ),
+    Field("answer_state_name", _l("Name of that state in the language of the download.")),
+    Field("outcome", _l("What the state means: under_review, accepted, implemented or not_accepted.")),
+    Field("lat", _l("Latitude (WGS 84), 5 decimals (about 1 m); empty if the proposal has no point.")),
+    Field("lon", _l("Longitude (WGS 84), 5 decimals (about 1 m); empty if the proposal has no point.")),
+    Field("url", _l("Address of the proposal's public page.")),
+)
+PROPOSAL_FIELD_NAMES = tuple(f.name for f in PROPOSAL_FIELDS)
+_PROPOSAL_TEXT_CELLS = tuple(
+    PROPOSAL_FIELD_NAMES.index(n) for n in ("category_name", "title", "answer_state_name")
+)
+
+
+def proposals_export_query(conditions: Sequence[sa.ColumnElement[bool]]) -> sa.Select[*tuple[Any, ...]]:
+    """Plain columns of the public proposals matching ``conditions``, oldest first.
+
+    The answer state is the newest *published* answer's (drafts never leave);
+    nothing of the proposer's or the supporters' is read.
+    """
+    return (
+        sa.select(
+            Report.public_id,
+            Report.category_id,
+            sa.func.coalesce(Report.public_title, Report.title),
+            Report.status,
+            Report.created_at,
+            Report.supports_count,
+            Report.threshold_reached_at,
+            Report.answer_due_at,
+            Report.answered_at,
+            current_state_id(),
+            Report.outcome,
+            sa.func.ST_Y(Report.point),
+            sa.func.ST_X(Report.point),
+        )
+        .where(public_proposals_condition(), *conditions)
+        .order_by(Report.id)
+    )
+
+
+def answer_state_labels(session: Session, language: str) -> dict[int, tuple[str, str]]:
+    """``{id: (code, name in language)}`` of every answer state."""
+    return {s.id: (s.code, s.label(language)) for s in session.scalars(sa.select(AnswerState))}
+
+
+@dataclass(frozen=True)
+class ProposalRowMaker:
+    """Turns proposal rows into the exported values, in :data:`PROPOSAL_FIELD_NAMES` order."""
+
+    categories: dict[int, tuple[str, str]]
+    states: dict[int, tuple[str, str]]
+    timezone: tzinfo
+    url_pattern: str
+    #: ``CITIZENCARE_HIDE_SUPPORTS_UNTIL_ANSWERED``: no count for an unanswered proposal.
+    hide_supports: bool = False
+
+    def _moment(self, value: datetime | None) -> str:
+        return value.astimezone(self.timezone).isoformat(timespec="seconds") if value else ""
+
+    def values(self, row: Sequence[Any]) -> list[Any]:
+        public_id, category_id, title, status, created, supports = row[:6]
+        threshold, due, answered, state_id, outcome, lat, lon = row[6:13]
+        code, name = self.categories.get(category_id, ("", ""))
+        state_code, state_name = self.states.get(state_id, ("", "")) if state_id is not None else ("", "")
+        return [
+            public_id,
+            code,
+            name,
+            title,
+            status,
+            self._moment(created),
+            None if self.hide_supports and answered is None else supports,
+            self._moment(threshold),
+            self._moment(due),
+            self._moment(answered),
+            state_code,
+            state_name,
+            (outcome or "") if answered is not None else "",
+            round(lat, COORDINATE_DECIMALS) if lat is not None else None,
+            round(lon, COORDINATE_DECIMALS) if lon is not None else None,
+            self.url_pattern.replace("{id}", public_id),
+        ]
+
+
+def proposals_csv_chunks(batches: Iterable[Sequence[Any]], make: ProposalRowMaker) -> Iterator[str]:
+    """``proposals.csv``: the same conventions as the reports' CSV (BOM, CRLF, defused text cells)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(PROPOSAL_FIELD_NAMES)
+    yield BOM + buffer.getvalue()
+    for batch in batches:
+        buffer.seek(0)
+        buffer.truncate()
+        for row in batch:
+            values = make.values(row)
+            for i in _PROPOSAL_TEXT_CELLS:
+                values[i] = defuse(values[i])
+            writer.writerow(values)
+        yield buffer.getvalue()
+
+
+def proposals_json_chunks(
+    batches: Iterable[Sequence[Any]], make: ProposalRowMaker, header: dict[str, Any]
+) -> Iterator[str]:
+    """``proposals.json``: ``header`` members, then ``"proposals"``: one object per proposal."""
+    dumps: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    opening = dumps(header)
+    yield opening[:-1] + (',"proposals":[' if header else '"proposals":[')
+    first = True
+    for batch in batches:
+        parts = [dumps(dict(zip(PROPOSAL_FIELD_NAMES, make.values(row), strict=True))) for row in batch]
         if parts:
             yield ("\n" if first else ",\n") + ",\n".join(parts)
             first = False

@@ -22,7 +22,7 @@ from babel.numbers import format_decimal, format_percent
 from ...domain import statistics as st
 from ...i18n import format_locale, ngettext, pgettext
 from ...i18n import gettext as _
-from ...queries.statistics import Figures, Row
+from ...queries.statistics import Figures, ProposalFigures, ProposalRow, Row
 
 #: Column kinds: how a cell is formatted.
 TEXT, COUNT, SHARE, DURATION, SCORE = "text", "count", "share", "duration", "score"
@@ -296,3 +296,70 @@ def age_labels() -> list[str]:
         else:
             labels.append(_("%(low)d to %(high)d days", low=lower, high=upper))
     return labels
+
+
+def proposal_tables(figures: ProposalFigures, name_of: dict[str, Callable[[Any], str]]) -> list[Table]:
+    """The proposals' section: all proposals, by category, by district (none without proposals)."""
+    if not figures.total.filed:
+        return []
+    columns = [
+        (pgettext("number of proposals", "Filed"), COUNT),
+        (pgettext("number of proposals", "Supported"), COUNT),
+        (_("Reached the threshold"), COUNT),
+        (pgettext("number of proposals", "Answered"), COUNT),
+        (_("Answered within the time"), COUNT),
+        (_("Answer late or overdue"), COUNT),
+        (_("Share answered within the time"), SHARE),
+        (_("Share accepted"), SHARE),
+        (_("Share implemented"), SHARE),
+    ]
+
+    def values(row: ProposalRow) -> list[Any]:
+        return [
+            row.filed,
+            row.supported,
+            row.threshold,
+            row.answered,
+            row.within,
+            row.missed,
+            row.within_share,
+            row.accepted_share,
+            row.implemented_share,
+        ]
+
+    note = _(
+        "Supported: at least one support. The time to answer starts when a proposal reaches its "
+        "category's threshold; late or overdue: answered after it, or not answered and the time is up. "
+        "The accepted and implemented shares are of the answered proposals (implemented ones count as "
+        "accepted too)."
+    )
+    tables = [
+        Table(
+            "proposals",
+            _("Proposals"),
+            [(_("Proposals"), TEXT), *columns],
+            [[_("All proposals"), *values(figures.total)]],
+            note=note,
+        ),
+        Table(
+            "proposals_categories",
+            _("Proposals by category"),
+            [(_("Category"), TEXT), *columns],
+            [
+                [name_of["category"](row.key), *values(row)]
+                for row in sorted(figures.by_category, key=lambda r: (-r.filed, name_of["category"](r.key)))
+            ],
+            chart=(1, 2),
+        ),
+    ]
+    if figures.by_area:
+        tables.append(
+            Table(
+                "proposals_areas",
+                _("Proposals by district"),
+                [(_("District"), TEXT), *columns],
+                [[name_of["area"](row.key), *values(row)] for row in figures.by_area],
+                chart=(1, 2),
+            )
+        )
+    return tables

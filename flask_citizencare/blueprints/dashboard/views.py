@@ -23,8 +23,8 @@ from ...i18n import gettext as _
 from ...models import Category, Office, StaffMember
 from ...models.base import utcnow
 from ...queries.filters import FilterError, parse_public_filter
-from ...queries.statistics import Scope, dashboard
-from .tables import Table, build_tables, format_cell, format_duration
+from ...queries.statistics import Scope, dashboard, proposal_figures
+from .tables import Table, build_tables, format_cell, format_duration, proposal_tables
 
 #: Period presets offered as links; ``all`` means no dates.
 PRESETS = ("30d", "90d", "year", "12m", "all")
@@ -147,7 +147,13 @@ def render_dashboard(
 ) -> ResponseReturnValue:
     figures = figures_for(scope, staff=staff)
     period = scope.since is not None or scope.until is not None
-    tables = build_tables(figures, names(staff), staff=staff, period=period)
+    name_of = names(staff)
+    tables = build_tables(figures, name_of, staff=staff, period=period)
+    # Proposals are few: counted live whatever the source of the other figures.
+    settings = state().settings
+    tables += proposal_tables(
+        proposal_figures(db_session(), scope, timezone=settings.zone, districts=settings.districts), name_of
+    )
     if csv_table is not None:
         table = next((t for t in tables if t.name == csv_table), None)
         if table is None:

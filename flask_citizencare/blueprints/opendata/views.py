@@ -19,11 +19,17 @@ from ...queries.filter_sql import filter_conditions
 from ...queries.filters import FilterError, PublicFilter, parse_public_filter
 from ...queries.opendata import (
     FIELDS,
+    PROPOSAL_FIELDS,
+    ProposalRowMaker,
     RowMaker,
+    answer_state_labels,
     category_labels,
     csv_chunks,
     export_query,
     geojson_chunks,
+    proposals_csv_chunks,
+    proposals_export_query,
+    proposals_json_chunks,
     stream_rows,
 )
 from ...queries.reports import active_categories
@@ -49,13 +55,13 @@ def _licence_headers(response: Response) -> Response:
     return response
 
 
-def _export(chunks: Iterator[str], content_type: str, extension: str) -> Response:
+def _export(chunks: Iterator[str], content_type: str, extension: str, name: str = "segnalazioni") -> Response:
     """A streamed download: constant memory, first bytes out before the last row is read."""
     today = datetime.now(UTC).astimezone(_timezone()).date().isoformat()
     response = Response(
         stream_with_context(chunk.encode("utf-8") for chunk in chunks), content_type=content_type
     )
-    response.headers["Content-Disposition"] = f"attachment; filename=segnalazioni-{today}.{extension}"
+    response.headers["Content-Disposition"] = f"attachment; filename={name}-{today}.{extension}"
     # A report hidden meanwhile must not stay in a proxy's copy (see caching.py).
     response.headers["Cache-Control"] = PUBLIC_DATA
     response.headers["Access-Control-Allow-Origin"] = "*"
@@ -90,7 +96,9 @@ def index() -> ResponseReturnValue:
     page = render_template(
         "citizencare/opendata/index.html",
         fields=FIELDS,
+        proposal_fields=PROPOSAL_FIELDS,
         filter_args=args,
+        proposal_args={name: value for name, value in args.items() if name != "kind"},
         error=error,
         categories=active_categories(),
         licence=config["CITIZENCARE_OPENDATA_LICENCE"],
@@ -109,6 +117,72 @@ def reports_csv() -> ResponseReturnValue:
         )
     chunks = csv_chunks(_batches(public_filter), _row_maker())
     return _export(chunks, "text/csv; charset=utf-8; header=present", "csv")
+
+
+def _problem(refused: FilterError) -> Response:
+    problem = jsonify(
+        type="about:blank",
+        title=_("The request could not be understood"),
+        status=400,
+        detail=refused.message,
+        parameter=refused.parameter,
+    )
+    problem.status_code = 400
+    problem.content_type = "application/problem+json"
+    return problem
+
+
+def _header(name: str) -> dict[str, Any]:
+    config = current_app.config
+    return {
+        "name": name,
+        "license": config["CITIZENCARE_OPENDATA_LICENCE"],
+        "license_url": config["CITIZENCARE_OPENDATA_LICENCE_URL"],
+        "attribution": config["CITIZENCARE_MUNICIPALITY_NAME"],
+        "generated_at": datetime.now(UTC).astimezone(_timezone()).isoformat(timespec="seconds"),
+    }
+
+
+def _proposal_row_maker() -> ProposalRowMaker:
+    session = db_session()
+    language = current_language()
+    pattern = url_for("citizencare.public.report", public_id=_ID, _external=True).replace(_ID, "{id}")
+    return ProposalRowMaker(
+        categories=category_labels(session, language),
+        states=answer_state_labels(session, language),
+        timezone=_timezone(),
+        url_pattern=pattern,
+        hide_supports=bool(current_app.config["CITIZENCARE_HIDE_SUPPORTS_UNTIL_ANSWERED"]),
+    )
+
+
+def _proposal_batches(public_filter: PublicFilter) -> Iterator[Sequence[sa.Row[Any]]]:
+    session = db_session()
+    conditions = filter_conditions(session, public_filter, _timezone())
+    return stream_rows(session, proposals_export_query(conditions))
+
+
+def proposals_csv() -> ResponseReturnValue:
+    """Every public proposal with its supports and its published answer's state (never a draft)."""
+    try:
+        public_filter = _parse()
+    except FilterError as refused:
+        return Response(
+            f"{refused.parameter}: {refused.message}\n", status=400, content_type="text/plain; charset=utf-8"
+        )
+    chunks = proposals_csv_chunks(_proposal_batches(public_filter), _proposal_row_maker())
+    return _export(chunks, "text/csv; charset=utf-8; header=present", "csv", "proposte")
+
+
+def proposals_json() -> ResponseReturnValue:
+    try:
+        public_filter = _parse()
+    except FilterError as refused:
+        return _problem(refused)
+    chunks = proposals_json_chunks(
+        _proposal_batches(public_filter), _proposal_row_maker(), _header(_("Proposals"))
+    )
+    return _export(chunks, "application/json", "json", "proposte")
 
 
 def reports_geojson() -> ResponseReturnValue:

@@ -7,8 +7,8 @@ from flask.sansio.blueprints import BlueprintSetupState
 
 from ..ratelimit import form_value, limited, view_arg
 from . import feedback as feedback_views
+from . import proposals_list, reports_list, service_sheet, similar, steps, views
 from . import receipt as receipts
-from . import reports_list, service_sheet, similar, steps, views
 from . import supports as supports_views
 
 # Rate limits: posts of the forms per client and per address or report; every
@@ -51,6 +51,7 @@ blueprint.add_url_rule("/new/photos/<key>", "draft_photo", steps.draft_photo)
 blueprint.add_url_rule("/sent/<token>", "sent", views.sent)
 blueprint.add_url_rule("/reports", "reports", reports_list.reports_list)
 blueprint.add_url_rule("/reports/<public_id>", "report", views.report_page)
+blueprint.add_url_rule("/proposals", "proposals", proposals_list.proposals_list)
 blueprint.add_url_rule("/track/<token>", "track", track, methods=["GET", "POST"])
 blueprint.add_url_rule("/mine", "mine", views.mine)
 blueprint.add_url_rule("/photos/<key>", "photo", views.public_photo)

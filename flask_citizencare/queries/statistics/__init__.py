@@ -16,6 +16,7 @@ counts reports by the day they were resolved.
 from .aggregate import local_day
 from .figures import Figures, Row, Scope, Times
 from .live import exact_times
+from .proposals import ProposalFigures, ProposalRow, proposal_figures
 from .reading import dashboard
 from .sources import LIVE_MAX_REPORTS, SOURCES, choose_source, count_up_to
 from .summaries import RefreshResult, last_refresh, refresh
@@ -24,6 +25,8 @@ __all__ = [
     "LIVE_MAX_REPORTS",
     "SOURCES",
     "Figures",
+    "ProposalFigures",
+    "ProposalRow",
     "RefreshResult",
     "Row",
     "Scope",
@@ -34,5 +37,6 @@ __all__ = [
     "exact_times",
     "last_refresh",
     "local_day",
+    "proposal_figures",
     "refresh",
 ]
