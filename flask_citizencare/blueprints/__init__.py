@@ -33,6 +33,7 @@ from ..i18n import SESSION_KEY, current_language, format_locale, languages
 from ..i18n import gettext as _
 from ..labels import audit_action_label, audit_subject_label, channel_label, public_status_label
 from ..parsing import CONVERTERS
+from ..queries.supports import supports_shown
 from ..security_headers import apply_security_headers, csp_nonce
 from ..services.photos import PhotoStoreUnavailable
 from ..web.requests import guard, takes_photos
@@ -96,6 +97,7 @@ blueprint.add_app_template_global(csp_nonce, "cc_csp_nonce")
 blueprint.add_app_template_global(layout_lacks, "cc_layout_lacks")
 blueprint.add_app_template_global(cc_expected_answer, "cc_expected_answer")
 blueprint.add_app_template_global(cc_published_answers, "cc_published_answers")
+blueprint.add_app_template_global(supports_shown, "cc_supports_shown")
 blueprint.add_app_template_filter(cc_badge_text, "cc_badge_text")
 # The host's menus list our pages for the user of the request (see .navigation).
 blueprint.add_app_template_global(navigation, "cc_navigation")

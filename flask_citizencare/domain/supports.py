@@ -26,6 +26,7 @@ __all__ = [
     "Refusal",
     "address_supporter",
     "answer_days",
+    "count_is_public",
     "crosses_threshold",
     "limit_reached",
     "user_supporter",
@@ -121,3 +122,12 @@ def crosses_threshold(count: int, threshold: int | None, reached_before: bool) -
 def answer_days(category_days: int | None, default: int) -> int:
     """Working days to answer once the threshold is reached: the category's, else the setting's."""
     return category_days if category_days is not None and category_days > 0 else default
+
+
+def count_is_public(hide_until_answered: bool, answered: bool) -> bool:
+    """Whether the public may see a proposal's supports count: the one rule of every surface.
+
+    With ``CITIZENCARE_HIDE_SUPPORTS_UNTIL_ANSWERED`` the count of an
+    unanswered proposal is kept back (no bandwagon); once answered it shows.
+    """
+    return not hide_until_answered or answered

@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..domain.lifecycle import Status
+from ..domain.supports import count_is_public
 from ..i18n import lazy_gettext as _l
 from ..models import AnswerState, Category, Report
 from .proposals_list import current_state_id, public_proposals_condition
@@ -324,7 +325,7 @@ class ProposalRowMaker:
             title,
             status,
             self._moment(created),
-            None if self.hide_supports and answered is None else supports,
+            supports if count_is_public(self.hide_supports, answered is not None) else None,
             self._moment(threshold),
             self._moment(due),
             self._moment(answered),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 
 from ..context import db_session
 from ..domain.lifecycle import Kind
-from ..domain.supports import ProposalFacts, Refusal, user_supporter, why_not_supportable
+from ..domain.supports import ProposalFacts, Refusal, count_is_public, user_supporter, why_not_supportable
 from ..models import Report, Support
 
 __all__ = ["SupportState", "support_state"]
@@ -51,13 +52,23 @@ class SupportState:
         return min(self.count, self.threshold)
 
 
+def counts_hidden_until_answered() -> bool:
+    """The setting ``CITIZENCARE_HIDE_SUPPORTS_UNTIL_ANSWERED`` of the current app."""
+    return bool(current_app.config.get("CITIZENCARE_HIDE_SUPPORTS_UNTIL_ANSWERED"))
+
+
+def supports_shown(report: Any) -> bool:
+    """Whether the public may see ``report``'s supports count now (``domain.supports.count_is_public``)."""
+    return count_is_public(counts_hidden_until_answered(), report.answered_at is not None)
+
+
 def support_state(report: Report, user_id: str | None) -> SupportState | None:
     """The support box of ``report`` for the host user ``user_id`` (None: anonymous); None for reports."""
     if report.kind != Kind.PROPOSAL.value:
         return None
     category = report.category
     answered = report.answered_at is not None
-    hide = bool(current_app.config.get("CITIZENCARE_HIDE_SUPPORTS_UNTIL_ANSWERED")) and not answered
+    hide = not supports_shown(report)
     refusal = why_not_supportable(
         ProposalFacts(
             kind=report.kind,

@@ -33,6 +33,7 @@ from ...queries.opendata import (
     stream_rows,
 )
 from ...queries.reports import active_categories
+from ...queries.supports import counts_hidden_until_answered
 from ...web.caching import PUBLIC_DATA
 
 _ID = "00000000-000000"
@@ -152,7 +153,7 @@ def _proposal_row_maker() -> ProposalRowMaker:
         states=answer_state_labels(session, language),
         timezone=_timezone(),
         url_pattern=pattern,
-        hide_supports=bool(current_app.config["CITIZENCARE_HIDE_SUPPORTS_UNTIL_ANSWERED"]),
+        hide_supports=counts_hidden_until_answered(),
     )
 
 

@@ -18,10 +18,11 @@ from datetime import UTC, datetime
 from itertools import groupby
 from typing import Any
 
-from flask import current_app, make_response, render_template, request, url_for
+from flask import make_response, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from ...context import state
+from ...domain.supports import count_is_public
 from ...formatting import local_time
 from ...i18n import current_language
 from ...i18n import gettext as _
@@ -39,6 +40,7 @@ from ...queries.proposals_list import (
     proposal_categories,
     with_sort,
 )
+from ...queries.supports import counts_hidden_until_answered
 from ...web.caching import public_page
 
 _HEX = re.compile(r"#[0-9a-fA-F]{6}")
@@ -84,7 +86,7 @@ def _args(proposal_filter: ProposalFilter) -> dict[str, Any]:
 def proposals_list() -> ResponseReturnValue:
     language = current_language()
     settings = state().settings
-    hide = bool(current_app.config["CITIZENCARE_HIDE_SUPPORTS_UNTIL_ANSWERED"])
+    hide = counts_hidden_until_answered()
     categories = proposal_categories()
     states = answer_states()
     by_id = {s.id: s for s in states}
@@ -109,7 +111,11 @@ def proposals_list() -> ResponseReturnValue:
                 Card(
                     proposal=proposal,
                     category=labels.get(proposal.category_id, ""),
-                    supports=None if hide and proposal.answered_at is None else proposal.supports_count,
+                    supports=(
+                        proposal.supports_count
+                        if count_is_public(hide, proposal.answered_at is not None)
+                        else None
+                    ),
                     state=by_id.get(proposal.state_id) if proposal.state_id is not None else None,
                     days=max((today - local_time(proposal.created_at).date()).days, 0),
                 )

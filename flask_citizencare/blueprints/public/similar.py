@@ -20,7 +20,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from flask import current_app, request, url_for
+from flask import request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
@@ -29,17 +29,12 @@ from ...i18n import gettext as _
 from ...models import Report
 from ...parsing import InputError, optional_id
 from ...queries.similar_proposals import MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS, clean_text, similar_proposals
+from ...queries.supports import supports_shown
 from ...web.caching import PUBLIC_DATA
 
 #: Fewer typed characters are not looked up: the form asks only from three on.
 MIN_TITLE_CHARS = 3
 SUPPORT_ANCHOR = "support"
-
-
-def supports_shown(report: Report) -> bool:
-    """Whether the public may see ``report``'s supports count now."""
-    hidden = bool(current_app.config.get("CITIZENCARE_HIDE_SUPPORTS_UNTIL_ANSWERED"))
-    return not hidden or report.answered_at is not None
 
 
 def support_url(report: Report) -> str:
