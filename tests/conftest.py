@@ -14,9 +14,11 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from flask_citizencare.database import migrate
 from flask_citizencare.models import metadata
+from flask_citizencare.services.answer_states import ensure_default_states
 
 from .host import HostUser, host_db, make_host_app
 
@@ -97,6 +99,7 @@ def new_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 def empty_tables(app: Flask) -> None:
+    """Every row removed, then the database as a fresh migration leaves it (the default answer states)."""
     db = app.extensions["citizencare"].db
     with app.app_context():
         with db.engine.begin() as connection:
@@ -104,6 +107,8 @@ def empty_tables(app: Flask) -> None:
                 connection.execute(table.delete())
             if sa.inspect(connection).has_table(HostUser.__tablename__):
                 connection.execute(HostUser.__table__.delete())
+            with Session(connection) as session:
+                ensure_default_states(session)
 
 
 @pytest.fixture
