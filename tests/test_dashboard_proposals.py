@@ -13,6 +13,7 @@ import pytest
 from flask import Flask
 
 from flask_citizencare.queries.statistics import Scope, proposal_figures
+from flask_citizencare.queries.statistics.summaries import refresh
 
 from .factories import create_category, create_report
 from .host import host_db
@@ -88,13 +89,24 @@ def proposals(app: Flask) -> dict[str, Any]:
         return {"parks": parks.id, "roads": roads.id}
 
 
-def figures(app: Flask, scope: Scope) -> Any:
+@pytest.fixture(params=["live", "summary"])
+def source(request: pytest.FixtureRequest) -> str:
+    """Every figure is checked computed live and read from the refreshed summary."""
+    return str(request.param)
+
+
+def figures(app: Flask, scope: Scope, source: str = "live") -> Any:
     with app.app_context():
-        return proposal_figures(host_db.session, scope, timezone=ROME, districts=[NAVILE], now=NOW)
+        if source == "summary":
+            refresh(host_db.session, timezone=ROME, districts=[NAVILE], full=True, now=NOW)
+            host_db.session.commit()
+        return proposal_figures(
+            host_db.session, scope, timezone=ROME, districts=[NAVILE], live=source == "live", now=NOW
+        )
 
 
-def test_counted_by_hand(app: Flask, proposals: dict[str, Any]) -> None:
-    result = figures(app, Scope(public_only=True))
+def test_counted_by_hand(app: Flask, proposals: dict[str, Any], source: str) -> None:
+    result = figures(app, Scope(public_only=True), source)
     total = result.total
     # Nine public proposals: the eight above and the merged one's master.
     assert (total.filed, total.supported, total.threshold, total.answered) == (9, 7, 4, 3)
@@ -111,15 +123,15 @@ def test_counted_by_hand(app: Flask, proposals: dict[str, Any]) -> None:
     assert by_area["Navile"].filed == 4 and by_area[""].filed == 5
 
 
-def test_scope_period_and_staff(app: Flask, proposals: dict[str, Any]) -> None:
+def test_scope_period_and_staff(app: Flask, proposals: dict[str, Any], source: str) -> None:
     today = NOW.astimezone(ROME).date()
-    recent = figures(app, Scope(public_only=True, since=today - timedelta(days=29), until=today))
+    recent = figures(app, Scope(public_only=True, since=today - timedelta(days=29), until=today), source)
     assert recent.total.filed == 7
-    only_roads = figures(app, Scope(public_only=True, category_ids=(proposals["roads"],)))
+    only_roads = figures(app, Scope(public_only=True, category_ids=(proposals["roads"],)), source)
     assert only_roads.total.filed == 5 and [r.key for r in only_roads.by_category] == [proposals["roads"]]
-    staff = figures(app, Scope(public_only=False))
+    staff = figures(app, Scope(public_only=False), source)
     assert staff.total.filed == 10  # the hidden one; never the merged duplicate
-    nothing = figures(app, Scope(public_only=True, since=date(2001, 1, 1), until=date(2001, 1, 2)))
+    nothing = figures(app, Scope(public_only=True, since=date(2001, 1, 1), until=date(2001, 1, 2)), source)
     assert nothing.total.filed == 0 and nothing.by_category == []
 
 
@@ -132,8 +144,10 @@ def _table(page: str, name: str) -> list[list[str]]:
     ]
 
 
-def test_public_page_tables_and_csv(app: Flask, proposals: dict[str, Any]) -> None:
-    app.config["CITIZENCARE_DASHBOARD_SOURCE"] = "live"
+def test_public_page_tables_and_csv(app: Flask, proposals: dict[str, Any], source: str) -> None:
+    app.config["CITIZENCARE_DASHBOARD_SOURCE"] = source
+    if source == "summary":
+        figures(app, Scope(), source)  # refreshes the summary
     client = app.test_client()
     page = client.get("/citizencare/dashboard", headers=EN).get_data(as_text=True)
     rows = _table(page, "proposals")

@@ -83,6 +83,33 @@ stats_areas = sa.Table(
     sa.Index("ix_cc_stats_areas_month_day", "month", "day"),
 )
 
+#: The proposals' measures (``queries.statistics.proposals.MEASURES``), rebuilt whole at every refresh
+#: (proposals are a small share of the requests): one row per local day filed × category × office ×
+#: assignee × area × public flag. ``missed`` counts the answers overdue at the refresh.
+PROPOSAL_COUNTS = (
+    "filed",
+    "supported",
+    "threshold",
+    "answered",
+    "within",
+    "missed",
+    "accepted",
+    "implemented",
+)
+stats_proposals = sa.Table(
+    "cc_stats_proposals",
+    Base.metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("category_id", sa.Integer, nullable=False),
+    sa.Column("office_id", sa.Integer),
+    sa.Column("assignee_id", sa.Integer),
+    sa.Column("area", sa.String(100), nullable=False),
+    sa.Column("public", sa.Boolean, nullable=False),
+    *_counts(PROPOSAL_COUNTS),
+    sa.Index("ix_cc_stats_proposals_day", "day"),
+)
+
 #: When the summary was last refreshed; one row.
 stats_state = sa.Table(
     "cc_stats_state",

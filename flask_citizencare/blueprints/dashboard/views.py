@@ -149,10 +149,14 @@ def render_dashboard(
     period = scope.since is not None or scope.until is not None
     name_of = names(staff)
     tables = build_tables(figures, name_of, staff=staff, period=period)
-    # Proposals are few: counted live whatever the source of the other figures.
+    # The proposals' figures come from where the others do: live, or the summary.
     settings = state().settings
+    live = figures.as_of is None and not figures.preparing
     tables += proposal_tables(
-        proposal_figures(db_session(), scope, timezone=settings.zone, districts=settings.districts), name_of
+        proposal_figures(
+            db_session(), scope, timezone=settings.zone, districts=settings.districts, live=live
+        ),
+        name_of,
     )
     if csv_table is not None:
         table = next((t for t in tables if t.name == csv_table), None)

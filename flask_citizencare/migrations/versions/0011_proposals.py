@@ -1,4 +1,5 @@
-"""Proposals: answer states, answers, the threshold's service level, supports' mail, similar-proposal search.
+"""Proposals: answer states, answers, the threshold's service level, supports' mail, similar-proposal search,
+the dashboards' proposals summary.
 
 PostgreSQL: ``pg_trgm`` and a partial GIN trigram index over proposals' title
 and description; ``flask_citizencare.queries.similar_proposals`` repeats the
@@ -107,6 +108,20 @@ def upgrade() -> None:
     op.add_column('cc_categories', sa.Column('supports_open', sa.Boolean(), server_default=sa.true(), nullable=False))
     op.add_column('cc_categories', sa.Column('answer_days', sa.Integer(), nullable=True))
 
+    counts = ("filed", "supported", "threshold", "answered", "within", "missed", "accepted", "implemented")
+    op.create_table('cc_stats_proposals',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=False),
+    sa.Column('office_id', sa.Integer(), nullable=True),
+    sa.Column('assignee_id', sa.Integer(), nullable=True),
+    sa.Column('area', sa.String(length=100), nullable=False),
+    sa.Column('public', sa.Boolean(), nullable=False),
+    *[sa.Column(name, sa.Integer(), server_default='0', nullable=False) for name in counts],
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cc_stats_proposals'))
+    )
+    op.create_index('ix_cc_stats_proposals_day', 'cc_stats_proposals', ['day'], unique=False)
+
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         op.execute(
@@ -118,6 +133,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"DROP INDEX IF EXISTS {PG_TRGM_INDEX}")
+    op.drop_index('ix_cc_stats_proposals_day', table_name='cc_stats_proposals')
+    op.drop_table('cc_stats_proposals')
     op.drop_column('cc_categories', 'answer_days')
     op.drop_column('cc_categories', 'supports_open')
     op.drop_index('ix_cc_supports_supporter', table_name='cc_supports')

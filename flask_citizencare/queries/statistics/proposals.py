@@ -1,9 +1,13 @@
 """The dashboards' proposals: filed, supported, threshold reached, answered in time or not, outcomes.
 
-Live aggregates over ``cc_reports`` (proposals are a small share of the
-requests, and these figures need no summary table): one ``GROUP BY`` per
-breakdown, by category and by district, with the dashboard's scope (public
-only, categories, the technician's offices, the period by the day filed).
+Read where the dashboard reads its other figures (:func:`.sources.choose_source`):
+live from ``cc_reports`` while that is small, else from ``cc_stats_proposals``,
+which ``flask citizencare stats refresh`` rebuilds whole each time (proposals
+are a small share of the requests) per local day filed, category, office,
+assignee, district and public flag — so a request never aggregates a large
+table. One ``GROUP BY`` per breakdown, by category and by district, with the
+dashboard's scope (public only, categories, the technician's offices, the
+period by the day filed).
 
 The measures, per proposal filed in the period (merged duplicates never count):
 
@@ -34,12 +38,13 @@ from ...domain.geo import District
 from ...domain.lifecycle import Kind, ProposalOutcome
 from ...models import Report
 from ...models.base import utcnow
-from .aggregate import _area_case, _day_start, _flag, _int
+from ...models.statistics import PROPOSAL_COUNTS, stats_proposals
+from .aggregate import _area_case, _day_start, _flag, _int, _public_flag, local_day
 from .figures import Scope
 from .live import _report_scope
 
 #: The counted measures, in the tables' order.
-MEASURES = ("filed", "supported", "threshold", "answered", "within", "missed", "accepted", "implemented")
+MEASURES = PROPOSAL_COUNTS
 
 
 @dataclass
@@ -120,14 +125,28 @@ def proposal_figures(
     *,
     timezone: ZoneInfo,
     districts: Sequence[District | Mapping[str, Any]],
+    live: bool = True,
     now: datetime | None = None,
 ) -> ProposalFigures:
-    """The proposals' figures of a dashboard: all, by category, by district ('' elsewhere)."""
+    """The proposals' figures of a dashboard: all, by category, by district ('' elsewhere).
+
+    ``live`` computes them from ``cc_reports``; otherwise they are read from the summary.
+    """
+    if not live:
+        return _from_summary(session, scope)
     now = now or utcnow()
     where = proposal_conditions(scope, timezone)
     sums = _sums(now)
-    figures = ProposalFigures()
     by_category = sa.select(Report.category_id, *sums).where(*where).group_by(Report.category_id)
+    area = _area_case(districts).label("area") if districts else None
+    by_area = sa.select(area, *sums).where(*where).group_by(area).order_by(area) if area is not None else None
+    return _figures(session, by_category, by_area)
+
+
+def _figures(
+    session: Session, by_category: sa.Select[Any], by_area: sa.Select[Any] | None
+) -> ProposalFigures:
+    figures = ProposalFigures()
     figures.by_category = [_row(values[0], values[1:]) for values in session.execute(by_category)]
     if not figures.by_category:
         return figures
@@ -135,8 +154,58 @@ def proposal_figures(
     figures.total = ProposalRow(
         None, *(sum(getattr(row, name) for row in figures.by_category) for name in MEASURES)
     )
-    if districts:
-        area = _area_case(districts).label("area")
-        rows = session.execute(sa.select(area, *sums).where(*where).group_by(area).order_by(area))
-        figures.by_area = [_row(values[0], values[1:]) for values in rows]
+    if by_area is not None:
+        figures.by_area = [_row(values[0], values[1:]) for values in session.execute(by_area)]
     return figures
+
+
+def _from_summary(session: Session, scope: Scope) -> ProposalFigures:
+    table = stats_proposals
+    where: list[Any] = []
+    if scope.public_only:
+        where.append(table.c.public.is_(True))
+    if scope.category_ids:
+        where.append(table.c.category_id.in_(scope.category_ids))
+    if scope.office_ids is not None:
+        where.append(
+            sa.or_(table.c.office_id.in_(scope.office_ids or {-1}), table.c.assignee_id == scope.assignee_id)
+        )
+    if scope.since is not None:
+        where.append(table.c.day >= scope.since)
+    if scope.until is not None:
+        where.append(table.c.day <= scope.until)
+    sums = [sa.func.sum(table.c[name]).label(name) for name in MEASURES]
+    by_category = sa.select(table.c.category_id, *sums).where(*where).group_by(table.c.category_id)
+    by_area = (
+        sa.select(table.c.area, *sums)
+        .where(*where)
+        .group_by(table.c.area)
+        .order_by(table.c.area)
+        .having(sa.func.count() > 0)
+    )
+    figures = _figures(session, by_category, by_area)
+    if not any(row.key for row in figures.by_area):
+        figures.by_area = []  # no districts configured: every proposal is "elsewhere"
+    return figures
+
+
+def refresh_proposal_summary(
+    session: Session,
+    *,
+    timezone: ZoneInfo,
+    districts: Sequence[District | Mapping[str, Any]],
+    now: datetime,
+) -> None:
+    """Rebuild ``cc_stats_proposals`` whole, in the caller's transaction (the summary refresh's)."""
+    session.execute(stats_proposals.delete())
+    day = local_day(session, Report.created_at, timezone).label("day")
+    area = _area_case(districts).label("area")
+    public = _public_flag().label("public")
+    keys = (day, Report.category_id, Report.office_id, Report.assignee_id, area, public)
+    select = (
+        sa.select(*keys, *_sums(now))
+        .where(Report.kind == sa.literal_column(f"'{Kind.PROPOSAL.value}'"), Report.duplicate_of_id.is_(None))
+        .group_by(*keys)
+    )
+    names = ["day", "category_id", "office_id", "assignee_id", "area", "public", *MEASURES]
+    session.execute(stats_proposals.insert().from_select(names, select))

@@ -27,9 +27,11 @@ from ...models.statistics import (
     RES_HISTOGRAM,
     stats_areas,
     stats_daily,
+    stats_proposals,
     stats_state,
 )
 from .aggregate import AREA_KEYS, KEYS, _areas_select, _as_date, _daily_select, _int, local_day
+from .proposals import refresh_proposal_summary
 
 #: Above this many changed days an incremental refresh rebuilds everything.
 MAX_INCREMENTAL_DAYS = 400
@@ -116,9 +118,10 @@ def refresh(
             months = sorted({day.replace(day=1) for day in days})
         for table, keys, counts, _select in targets:
             _roll_up(session, table, keys, counts, months)
+    refresh_proposal_summary(session, timezone=timezone, districts=districts, now=now)
     if days is None or len(days) > 31:
         # Fresh statistics, or the planner may scan the whole table instead of the month rows' index.
-        for table in (stats_daily, stats_areas):
+        for table in (stats_daily, stats_areas, stats_proposals):
             session.execute(sa.text(f"ANALYZE {table.name}"))
     rows = sum(
         _int(session.scalar(sa.select(sa.func.count()).select_from(table)))
