@@ -264,6 +264,27 @@ def test_answered_proposals_have_their_published_answer(db_session: Session) -> 
     assert decided and not answers  # no answer for an undecided proposal or an issue
 
 
+def test_proposals_past_the_threshold_have_their_answer_term(db_session: Session) -> None:
+    """The demo's proposals category obliges an answer at 50 supports, 30 working days later."""
+    load_demo(1500, seed=5, now=NOW)
+    s = db_session
+    threshold = s.scalar(sa.select(Category.supports_threshold).where(Category.code == "proposte"))
+    assert threshold == 50
+    reached = 0
+    for report in s.scalars(sa.select(Report).where(Report.kind == "proposal")):
+        supports = count(s, Support, Support.report_id == report.id)
+        assert report.supports_count == supports
+        if supports >= threshold:
+            reached += 1
+            assert report.threshold_reached_at is not None and report.answer_due_at is not None
+            # 30 working days: six weeks (less a day or two from a weekend), at most eight with holidays.
+            term = report.answer_due_at - report.threshold_reached_at
+            assert timedelta(days=39) < term < timedelta(days=57)
+        else:
+            assert report.threshold_reached_at is None and report.answer_due_at is None
+    assert reached
+
+
 def test_idempotent_and_incremental(db_session: Session) -> None:
     s = db_session
     first = load_demo(120, seed=2)

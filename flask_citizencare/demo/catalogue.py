@@ -35,6 +35,7 @@ def demo_catalogue(default_language: str = "it") -> Catalogue:
                 names={default_language: demo.name, **demo.names},
                 help={default_language: demo.help_text, **demo.help_texts},
                 kinds=demo.kinds,
+                supports_threshold=demo.supports_threshold,
                 needs_location=demo.needs_location,
                 office=demo.office,
                 position=position * 10,

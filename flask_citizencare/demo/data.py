@@ -103,6 +103,8 @@ class DemoCategory:
     #: Chance that the report is urgent or high priority when triaged.
     urgent: float = 0.04
     high: float = 0.14
+    #: Supports that oblige an answer (proposals' categories).
+    supports_threshold: int | None = None
 
 
 # Placeholders in the texts: {via} street, {civico} house number, {tempo}
@@ -1224,6 +1226,7 @@ CATEGORIES: tuple[DemoCategory, ...] = (
         },
         office="urp",
         kinds="proposal",
+        supports_threshold=50,
         weight=0,
         fix_days=60,
         urgent=0.0,

@@ -58,7 +58,8 @@ REPORT_COLUMNS: tuple[str, ...] = (
     "status", "priority", "level", "outcome", "office_id", "assignee_id", "resolver_id", "is_public",
     "moderated", "duplicate_of_id", "reject_reason", "supports_count", "duplicates_count",
     "received_at", "created_at", "updated_at", "acknowledged_at", "resolved_at", "closed_at",
-    "suspended_at", "ack_due_at", "resolve_due_at", "sla_breached_at", "answered_at", "version",
+    "suspended_at", "ack_due_at", "resolve_due_at", "sla_breached_at", "answered_at",
+    "threshold_reached_at", "answer_due_at", "version",
 ) + (("due_at",) if HAS_DUE_AT else ())  # fmt: skip
 EVENT_COLUMNS: tuple[str, ...] = (
     "report_id",
@@ -121,6 +122,8 @@ SUPPORT_DATETIMES = (SUPPORT_COLUMNS.index("created_at"),)
 
 SPAN_DAYS = 3 * 365
 PROPOSAL_SHARE = 0.08
+#: The answer term of a proposal that reached its threshold (CITIZENCARE_PROPOSAL_ANSWER_DAYS's default).
+PROPOSAL_ANSWER_DAYS = 30
 DAY = 86_400
 HOUR = 3_600
 MINUTE = 60
@@ -310,6 +313,14 @@ class Clock:
             if sod < 14 * HOUR:
                 return self._at(day, 14 * HOUR, offset)
         return self._at(self._next_working(day), 8 * HOUR, offset)
+
+    def add_working_days(self, ts: int, days: int) -> int:
+        """The close (17:00) of the ``days``-th working day after the local day of ``ts``."""
+        offset = self.offset(ts)
+        day = (ts + offset) // DAY
+        for _ in range(days):
+            day = self._next_working(day)
+        return self._at(day, 17 * HOUR, offset)
 
     def clock_start(self, ts: int) -> int:
         """When the SLA clock starts: a non-working day counts from 09:00 of the next working day."""
@@ -657,13 +668,20 @@ class ReportFactory:
         public_id = f"{year}-{sequence:06d}"
 
         supports = 0
+        threshold_reached = answer_due = None
         if proposal and acknowledged_at is not None:
             supports = int(self.rng.expovariate(1 / 8)) if rnd() < 0.93 else self.between(30, 150)
             last = min(now, created + 120 * DAY)
-            for j in range(supports):
+            times = sorted(self.between(created, last) for _ in range(supports))
+            for j, at in enumerate(times):
                 supporter = hashlib.sha256(f"demo:{s.seed}:{index}:{j}".encode()).hexdigest()[:40]
-                chunk.supports.append((report_id, supporter, _utc(self.between(created, last))))
+                chunk.supports.append((report_id, supporter, _utc(at)))
             self.totals["supports"] += supports
+            # The threshold's support starts the answer term (working days, as the product counts it).
+            threshold = category.demo.supports_threshold
+            if threshold is not None and supports >= threshold:
+                threshold_reached = times[threshold - 1]
+                answer_due = self.clock.add_working_days(threshold_reached, PROPOSAL_ANSWER_DAYS)
 
         final = status in ("resolved", "closed")
         # The queue's next term: acknowledgement while new, resolution while worked, none otherwise.
@@ -679,7 +697,8 @@ class ReportFactory:
             _utc(received), _utc(created), _utc(previous), _utc(acknowledged_at),
             _utc(resolved_at if final else None), _utc(closed_at),
             _utc(suspended_at if status == "suspended" else None),
-            _utc(ack_due), _utc(resolve_due), _utc(sla_breached_at), _utc(proposal_answered), applied,
+            _utc(ack_due), _utc(resolve_due), _utc(sla_breached_at), _utc(proposal_answered),
+            _utc(threshold_reached), _utc(answer_due), applied,
         )
         # fmt: on
         chunk.reports.append((*row, _utc(due)) if HAS_DUE_AT else row)
