@@ -163,7 +163,7 @@ def test_a_citizen_supports_a_similar_proposal_and_the_office_answers_it(chromiu
 
     # The threshold obliges an answer: the page says by when, the office is told by mail.
     citizen.goto(site.server.url + f"/segnalazioni/reports/{site.public_id}")
-    assert "2 su 2 sostegni" in citizen.locator("#support").inner_text()
+    assert "Soglia di 2 sostegni raggiunta" in citizen.locator("#support").inner_text()
     assert "Il Comune risponderà entro" in citizen.locator("main").inner_text()
     deliver(site)
     office_mail = mail_to(site, OFFICE_MAIL, site.public_id)

@@ -15,11 +15,13 @@ from flask_login import login_user
 from lxml import html as lxml_html
 
 from flask_citizencare.blueprints.navigation import navigation
+from flask_citizencare.blueprints.public.views import report_page
 from flask_citizencare.demo.data import ACCOUNTS
 from flask_citizencare.models import OutboxMail
 from flask_citizencare.services.mail.outbox import deliver_pending
 
 from .browser import migrated_example_app
+from .factories import create_category, create_report
 from .host import HostUser, host_db
 from .staff import Team
 
@@ -265,3 +267,18 @@ def test_demo_data_brings_response_templates(app: Flask) -> None:
     assert set(by_code) == {t[0] for t in TEMPLATES}
     assert by_code["demo-presa-in-carico"] == ("acknowledged", False)
     assert by_code["demo-buca-messa-in-sicurezza"] == (None, True)
+
+
+def test_a_proposals_page_is_under_proposals_in_the_menu(app: Flask) -> None:
+    with app.app_context():
+        category = create_category(host_db.session, kinds="both")
+        proposal = create_report(host_db.session, category=category, kind="proposal")
+        issue = create_report(host_db.session, category=category)
+        host_db.session.commit()
+        numbers = proposal.public_id, issue.public_id
+    for number, section in zip(numbers, ("proposals", "service"), strict=True):
+        with app.test_request_context(f"/citizencare/reports/{number}"):
+            app.preprocess_request()
+            report_page(number)
+            current = [entry.key for entry in navigation() if entry.current]
+        assert current == [section], number

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, has_request_context, request, url_for
+from flask import current_app, g, has_request_context, request, url_for
 from flask_login import current_user
 
 from ..context import current_roles
@@ -83,6 +83,11 @@ def _allowed(audience: str | None, roles: frozenset[Role]) -> bool:
     return bool({Role.MANAGER, Role.ADMIN} & roles)
 
 
+def belongs_to(key: str) -> None:
+    """Mark the page of this request as part of entry ``key`` (a proposal's page is under "Proposals")."""
+    g.cc_navigation_section = key
+
+
 def navigation(area: str | None = None) -> list[NavEntry]:
     """The entries for the user of this request, with the current one marked (none outside a request)."""
     if not has_request_context():
@@ -98,12 +103,14 @@ def navigation(area: str | None = None) -> list[NavEntry]:
     endpoint = request.endpoint
     blueprint = request.blueprint or ""
     exact = any(spec.endpoint == endpoint for spec in specs)
+    declared = g.get("cc_navigation_section")
     entries = []
     for spec in specs:
         here = spec.endpoint == endpoint
-        in_section = not exact and bool(
-            spec.section and (blueprint == spec.section or blueprint.startswith(spec.section + "."))
+        in_blueprint = bool(spec.section) and (
+            blueprint == spec.section or blueprint.startswith(f"{spec.section}.")
         )
+        in_section = not exact and (spec.key == declared if declared is not None else in_blueprint)
         entries.append(
             NavEntry(
                 key=spec.key,

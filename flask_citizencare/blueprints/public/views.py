@@ -65,6 +65,7 @@ from ...services.surveys import (
 from ...web.caching import PUBLIC_DATA, public_page
 from ...web.requests import accepts_photos
 from .. import ratelimit
+from ..navigation import belongs_to
 from ..ratelimit import form_value
 from .forms import (
     AddInformationForm,
@@ -292,6 +293,8 @@ def sent(token: str) -> ResponseReturnValue:
 
 def report_page(public_id: str) -> ResponseReturnValue:
     report = public_report(public_id) or abort(404)
+    if report.kind == Kind.PROPOSAL:
+        belongs_to("proposals")
     page = render_template("citizencare/public/report.html", **report_context(report))
     return public_page(make_response(page))
 
