@@ -190,16 +190,7 @@ def reports_geojson() -> ResponseReturnValue:
     try:
         public_filter = _parse()
     except FilterError as refused:
-        problem = jsonify(
-            type="about:blank",
-            title=_("The request could not be understood"),
-            status=400,
-            detail=refused.message,
-            parameter=refused.parameter,
-        )
-        problem.status_code = 400
-        problem.content_type = "application/problem+json"
-        return problem
+        return _problem(refused)
     config = current_app.config
     header = {
         "name": _("Reports"),
