@@ -91,7 +91,6 @@ __all__ = [
     "support_as_user",
     "support_limit",
     "support_of",
-    "supporter_addresses",
     "supporter_of_address",
     "supporter_of_user",
     "withdraw_as_user",
@@ -458,23 +457,6 @@ def withdrawal_for(token: str) -> Support:
     if support is None or support.report_id != report_id or not same(support.supporter, "e:" + key):
         raise _refusal(Refusal.NOT_SUPPORTED)
     return support
-
-
-def supporter_addresses(session: Session, report_id: int) -> list[tuple[str, str | None]]:
-    """(address, locale) of the proposal's supporters who left one, each address once, oldest first.
-
-    For the mail of the published answer; private like a follower's address.
-    """
-    rows = session.execute(
-        sa.select(Support.email, Support.locale)
-        .where(Support.report_id == report_id, Support.email.is_not(None))
-        .order_by(Support.id)
-    )
-    seen: dict[str, str | None] = {}
-    for email, locale in rows:
-        if email:
-            seen.setdefault(normalise(email), locale)
-    return list(seen.items())
 
 
 # -- withdrawing -------------------------------------------------------------------
