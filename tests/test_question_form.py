@@ -68,6 +68,7 @@ def lamps(app: Flask) -> int:
             host_db.session,
             code="lampioni",
             name="Lampioni",
+            names={"en": "Street lights"},
             default_office_id=office.id,
             questions=QUESTIONS,
         )
@@ -102,6 +103,12 @@ def test_every_type_has_its_input_and_help_is_linked(client: FlaskClient, lamps:
     english = client.get(NEW, headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Pole number" in english and "Light out" in english and "A guess will do" in english
     assert "Altezza (m)" in english  # no English label: the default language's, as before
+
+
+def test_each_categorys_questions_are_named_in_the_visitors_language(client: FlaskClient, lamps: int) -> None:
+    html = client.get(NEW, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f'data-category="{lamps}">\n  <legend>Only for “Street lights”</legend>' in html
+    assert "Pole number" in html
 
 
 def test_answers_are_stored_by_key_multi_list_as_a_list(app: Flask, client: FlaskClient, lamps: int) -> None:
