@@ -30,6 +30,7 @@ from flask_citizencare.services.staff import save_staff_member
 from .browser import LiveServer, accept_conditions, log_in, migrated_example_app, wait_until
 from .factories import create_category, create_office, create_report
 from .smtp import SmtpSink, running_smtp_server, text_of
+from .test_browser_accessibility import violations
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
@@ -130,6 +131,7 @@ def test_a_citizen_supports_a_similar_proposal_and_the_office_answers_it(chromiu
     citizen.wait_for_load_state()
     assert citizen.get_by_role("heading", name=TITLE).is_visible()
     assert "1 su 2 sostegni" in citizen.locator("#support").inner_text()
+    assert violations(citizen) == [], "proposal page with the support form"
 
     # She starts filing her own proposal; typing the title shows the similar one.
     citizen.goto(site.server.url + "/segnalazioni/new")
@@ -148,6 +150,7 @@ def test_a_citizen_supports_a_similar_proposal_and_the_office_answers_it(chromiu
     support_box.locator("form.cc-support__email button[type=submit]").click()
     citizen.wait_for_load_state()
     assert urlsplit(citizen.url).path.endswith(f"/reports/{site.public_id}/support/sent")
+    assert violations(citizen) == [], "check your mail"
     assert facts(site)[0] == 1  # nothing counted before the address is confirmed
 
     # The confirmation mail goes through the outbox and the SMTP server; its link confirms.
@@ -155,8 +158,10 @@ def test_a_citizen_supports_a_similar_proposal_and_the_office_answers_it(chromiu
     mail = mail_to(site, SUPPORTER, site.public_id)
     [confirm] = re.findall(r"https?://\S+/support/[\w.-]+", mail)
     citizen.goto(confirm)
+    assert violations(citizen) == [], "confirmation page"
     citizen.locator("main form button[type=submit]").first.click()
     citizen.wait_for_load_state()
+    assert violations(citizen) == [], "support confirmed"
     count, reached, steps = facts(site)
     assert (count, reached) == (2, True)
     assert "threshold_reached" in steps
@@ -179,6 +184,7 @@ def test_a_citizen_supports_a_similar_proposal_and_the_office_answers_it(chromiu
     staff.get_by_role("button", name="Salva la bozza").click()
     staff.wait_for_load_state()
     assert ANSWER in staff.locator("[data-cc-answer-staff]").inner_text()
+    assert violations(staff) == [], "case page with the draft answer"
     citizen.reload()
     assert ANSWER not in citizen.content()
     deliver(site)
@@ -189,6 +195,7 @@ def test_a_citizen_supports_a_similar_proposal_and_the_office_answers_it(chromiu
     staff.get_by_role("button", name="Pubblica la risposta").click()
     staff.wait_for_load_state()
     citizen.reload()
+    assert violations(citizen) == [], "proposal page with its answer"
     answer = citizen.locator(".cc-answer")
     assert ANSWER in answer.inner_text()
     assert "Accolta" in answer.inner_text()
@@ -199,5 +206,17 @@ def test_a_citizen_supports_a_similar_proposal_and_the_office_answers_it(chromiu
     # The phone page fits its width; no script error, nothing the policy refused.
     assert citizen.evaluate("document.documentElement.scrollWidth") <= 390
     assert [e for e in errors if "Failed to load resource" not in e] == []
+
+    # Paper proposals: the import page and its dry run, which names a row's problem and writes nothing.
+    staff.goto(site.server.url + "/segnalazioni/staff/proposals/import")
+    assert violations(staff) == [], "import page"
+    paper = "titolo,descrizione,categoria\nPanchine in piazza,Mancano panchine,sconosciuta\n"
+    staff.set_input_files(
+        "input[type=file]", {"name": "assemblea.csv", "mimeType": "text/csv", "buffer": paper.encode()}
+    )
+    staff.locator("main form button[type=submit]").first.click()
+    staff.wait_for_load_state()
+    assert staff.locator("[data-cc-problems]").count() == 1
+    assert violations(staff) == [], "dry run with problems"
     staff_context.close()
     citizen_context.close()
