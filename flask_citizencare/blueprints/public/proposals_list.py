@@ -143,7 +143,7 @@ def proposals_list() -> ResponseReturnValue:
             (group, [(c.code, c.label(language)) for c in members])
             for group, members in groupby(categories, key=lambda c: c.group)
         ],
-        districts=[d.name for d in settings.districts],
+        districts=[(d.name, d.name) for d in settings.districts],
         states=[(s.code, s.label(language)) for s in states if s.active],
         language=language,
     )

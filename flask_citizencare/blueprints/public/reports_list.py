@@ -17,8 +17,9 @@ from flask import make_response, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from ...context import state
-from ...domain.lifecycle import Kind, Status
+from ...domain.lifecycle import Kind
 from ...i18n import current_language
+from ...labels import public_status_labels
 from ...queries.filters import FilterError, PublicFilter, parse_public_filter
 from ...queries.listing import ListedReport, decode_cursor, listed_categories, listed_reports
 from ...web.caching import public_page
@@ -63,6 +64,6 @@ def reports_list() -> ResponseReturnValue:
             for group, members in groupby(categories, key=lambda c: c.group)
         ],
         kinds=list(Kind),
-        statuses=list(Status),
+        status_options=list(public_status_labels().items()),
     )
     return public_page(make_response(page, 400 if error is not None else 200))
