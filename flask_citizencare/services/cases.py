@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from geoalchemy2.shape import to_shape
+from sqlalchemy.orm import Session
 
 from .. import signals
 from ..access import Actor, is_assigned
@@ -123,18 +124,28 @@ def classify(actor: Actor, report_id: int, data: Classification) -> Report:
             category = session.get(Category, data.category_id)
             if category is None or not category.active or category.kinds not in ("both", report.kind):
                 raise InvalidInput(_("Choose a category from the list."))
-            changes["category"] = [report.category.code, category.code]
-            report.category_id = category.id
-            report.category = category
-            lon = lat = None
-            if report.point is not None:
-                point = to_shape(report.point)
-                lon, lat = point.x, point.y
-            office = office_for(session, category, lon, lat)
-            if office is not None and office.id != report.office_id:
-                changes["office"] = office.name
-                report.office_id = office.id
-                report.assignee_id = None  # the new office decides who works it
+            move_to_category(session, report, category, changes)
             recompute_due_times(report, now=utcnow())
         _finish(actor, report, "classify", changes)
     return _updated(actor, report, changes)
+
+
+def move_to_category(session: Session, report: Report, category: Category, changes: dict[str, Any]) -> None:
+    """Put ``report`` in ``category`` and route it again, noting both in ``changes``; not committed.
+
+    The routing of the new category (and the report's place) may name another
+    office: the case then goes there, and its assignee is cleared, since the
+    new office decides who works it.
+    """
+    changes["category"] = [report.category.code, category.code]
+    report.category_id = category.id
+    report.category = category
+    lon = lat = None
+    if report.point is not None:
+        point = to_shape(report.point)
+        lon, lat = point.x, point.y
+    office = office_for(session, category, lon, lat)
+    if office is not None and office.id != report.office_id:
+        changes["office"] = office.name
+        report.office_id = office.id
+        report.assignee_id = None

@@ -22,7 +22,6 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from geoalchemy2.shape import to_shape
 
 from .. import signals
 from ..access import Actor
@@ -32,9 +31,9 @@ from ..i18n import gettext as _
 from ..i18n import ngettext
 from ..models import Category, ProposalAnswer, Report, Support
 from ..models.base import utcnow
+from .cases import move_to_category
 from .errors import Forbidden, InvalidInput, NotNow
 from .locking import changing_case, check_version
-from .routing import office_for
 from .sla import recompute_due_times
 from .support_counts import recount_supports
 from .triage import load_case, record_change
@@ -153,18 +152,7 @@ def convert_kind(
                 report.outcome = None
             report.kind = new_kind.value
             if target.id != report.category_id:
-                changes["category"] = [report.category.code, target.code]
-                report.category_id = target.id
-                report.category = target
-                lon = lat = None
-                if report.point is not None:
-                    point = to_shape(report.point)
-                    lon, lat = point.x, point.y
-                office = office_for(session, target, lon, lat)
-                if office is not None and office.id != report.office_id:
-                    changes["office"] = office.name
-                    report.office_id = office.id
-                    report.assignee_id = None  # the new office decides who works it
+                move_to_category(session, report, target, changes)
             report.updated_at = now
             record_change(actor, report, "convert", changes, public=True, now=now)
             recompute_due_times(report, now=now)
