@@ -328,6 +328,14 @@ SETTINGS: dict[str, Setting] = {
         "300 per minute; 10000 per hour",
         "Requests of the public API (GeoJSON, map tiles) and open data exports per client address.",
     ),
+    "RATELIMIT_OPEN311_PER_IP": Setting(
+        "300 per minute; 10000 per hour",
+        "Open311 requests per client address (reading and filing; a key's own limit counts apart).",
+    ),
+    "RATELIMIT_OPEN311_PER_KEY": Setting(
+        "60 per minute; 5000 per day",
+        "Open311 requests per API key when `apikey create --rate` gave the key no limit of its own.",
+    ),
     # Retention of personal data (GDPR)
     "RETENTION_MONTHS": Setting(
         24,
@@ -343,6 +351,27 @@ SETTINGS: dict[str, Setting] = {
     "API_MAX_LIMIT": Setting(
         2000,
         "Hard cap of reports per answer; a map view holding more gets clusters instead of points.",
+    ),
+    # Open311 GeoReport v2 (docs/open311.md)
+    "OPEN311_ENABLED": Setting(True, "Serve the Open311 GeoReport v2 API and its documentation page."),
+    "OPEN311_PREFIX": Setting(
+        "/open311",
+        "Where Open311 lives under URL_PREFIX: its documentation page here, the API at <prefix>/v2.",
+    ),
+    "OPEN311_JURISDICTION": Setting(
+        None,
+        "This municipality's jurisdiction_id (e.g. 'comune.esempio.it'); a request naming another gets "
+        "404. None: any jurisdiction_id is ignored.",
+    ),
+    "OPEN311_CONTACT": Setting(
+        None,
+        "Discovery's contact: who developers write to about the API; None: the URP's e-mail and phone.",
+    ),
+    "OPEN311_KEY_SERVICE": Setting(
+        None, "Discovery's key_service: where developers ask for an API key; None: the contact's text."
+    ),
+    "OPEN311_CHANGESET": Setting(
+        None, "Discovery's changeset (ISO 8601 time of the last change of the API); None: the release's."
     ),
     "OPENDATA_LICENCE": Setting("CC BY 4.0", "Licence of the open data exports, by name."),
     "DASHBOARD_SOURCE": Setting(
@@ -415,6 +444,11 @@ def check_values(config: Mapping[str, Any]) -> Settings:
             raise ConfigurationError(
                 f"CITIZENCARE_{name} must be whole days from {low} to {high}, not {days!r}"
             )
+    open311 = config[PREFIX + "OPEN311_PREFIX"]
+    if not isinstance(open311, str) or not open311.startswith("/") or open311.endswith("/"):
+        raise ConfigurationError(
+            f"CITIZENCARE_OPEN311_PREFIX must start with '/' and not end with one, not {open311!r}"
+        )
     limit = config[PREFIX + "SUPPORT_LIMIT"]
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
         raise ConfigurationError(f"CITIZENCARE_SUPPORT_LIMIT must be a whole number (0: none), not {limit!r}")

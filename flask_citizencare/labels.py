@@ -87,6 +87,7 @@ AUDIT_ACTIONS: Mapping[str, Any] = MappingProxyType(
         "import": _l("Imported"),
         "invite": _l("Invited"),
         "reset": _l("Reset to the defaults"),
+        "revoke": _l("Revoked"),
     }
 )
 
@@ -99,6 +100,7 @@ AUDIT_SUBJECTS: Mapping[str, Any] = MappingProxyType(
         "calendar": _l("Calendar"),
         "sla_policy": _l("Service levels"),
         "template": _l("Response template"),
+        "api_key": _l("API key"),
         "staff": _l("Staff member"),
         "catalogue": _l("Catalogue"),
         "answer_state": _l("Answer state"),

@@ -46,6 +46,7 @@ from .feedback_widget import answer_label, answers, csrf_value, page_to_rate, qu
 from .layout_check import checked_before_request, layout_lacks
 from .map import blueprint as map_blueprint
 from .navigation import navigation
+from .open311 import blueprint as open311_blueprint
 from .opendata import blueprint as opendata_blueprint
 from .public import blueprint as public_blueprint
 from .ratelimit import RateLimited
@@ -83,6 +84,7 @@ blueprint.register_blueprint(api_blueprint)
 blueprint.register_blueprint(opendata_blueprint)
 blueprint.register_blueprint(dashboard_blueprint)
 blueprint.register_blueprint(map_blueprint)
+blueprint.register_blueprint(open311_blueprint)
 blueprint.add_app_template_filter(cc_date)
 blueprint.add_app_template_filter(cc_datetime)
 blueprint.add_app_template_filter(cc_number)

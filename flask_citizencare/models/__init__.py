@@ -1,6 +1,7 @@
 """The extension's tables, all prefixed ``cc_`` and on their own metadata."""
 
 from . import statistics as statistics  # the dashboards' summary tables, on the same metadata
+from .api_clients import ApiKey, ApiSubmission
 from .audit import AuditEntry
 from .base import TABLE_PREFIX, Base
 from .catalogue import CatalogueSetting, Category, Office, RoutingRuleRecord
@@ -21,6 +22,8 @@ metadata = Base.metadata
 __all__ = [
     "TABLE_PREFIX",
     "AnswerState",
+    "ApiKey",
+    "ApiSubmission",
     "AuditEntry",
     "Base",
     "CannedReply",

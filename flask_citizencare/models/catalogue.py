@@ -76,6 +76,8 @@ class Category(Base):
     #: Working days to answer a proposal that reached the threshold;
     #: None: ``CITIZENCARE_PROPOSAL_ANSWER_DAYS``.
     answer_days: Mapped[int | None] = mapped_column()
+    #: Words a client searches the service by (Open311 ``keywords``); None: none.
+    keywords: Mapped[list[str] | None] = mapped_column(sa.JSON)
 
     default_office: Mapped[Office | None] = relationship()
     successor: Mapped[Category | None] = relationship(

@@ -96,6 +96,15 @@ class Report(Base):
             sqlite_where=sa.text(_PUBLIC_PROPOSAL.format(true="1")),
         ),
         sa.Index("ix_cc_reports_status_due_at", "status", "due_at"),
+        # Open311's requests list: public, not merged, newest requested first.
+        sa.Index(
+            "ix_cc_reports_public_received",
+            "received_at",
+            "id",
+            postgresql_where=sa.text("is_public IS true AND duplicate_of_id IS NULL"),
+            sqlite_where=sa.text("is_public IS 1 AND duplicate_of_id IS NULL"),
+        ),
+        sa.Index("ix_cc_reports_updated_at", "updated_at"),
         # The public map's most common view, "open reports near here" (a twentieth of all reports).
         # SpatiaLite answers boxes from its R*Tree: there the index is declared empty (WHERE 0).
         sa.Index(
@@ -283,6 +292,7 @@ class StatusEvent(Base):
         sa.CheckConstraint(f"from_status IS NULL OR {sql_in('from_status', Status)}", name="from_known"),
         sa.CheckConstraint(sql_in("to_status", Status), name="to_known"),
         sa.Index("ix_cc_status_events_report_at", "report_id", "at"),
+        sa.Index("ix_cc_status_events_at", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -31,6 +31,7 @@ SUBJECT_TYPES = (
     "staff",
     "catalogue",
     "answer_state",
+    "api_key",
 )
 LABEL_MAX = 200
 

@@ -39,6 +39,8 @@ LIMIT_SETTINGS = (
     "RATELIMIT_FEEDBACK_PER_IP",
     "RATELIMIT_SUPPORT_PER_IP",
     "RATELIMIT_SUPPORT_PER_ADDRESS",
+    "RATELIMIT_OPEN311_PER_IP",
+    "RATELIMIT_OPEN311_PER_KEY",
 )
 STRATEGIES = tuple(limits.strategies.STRATEGIES)
 _REDIS_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2}

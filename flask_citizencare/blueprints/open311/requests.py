@@ -1,0 +1,1 @@
+"""Open311 endpoints: requests (being written)."""

@@ -1,0 +1,1 @@
+"""Open311 endpoints: services (being written)."""
