@@ -175,8 +175,19 @@ def _add_rules(setup: BlueprintSetupState) -> None:
 _EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 
 
+def _asked_language() -> str:
+    """The ``locale`` of the query string, if ours (for answers given before any parsing)."""
+    given = [value for value in request.args.getlist("locale") if value and "\x00" not in value]
+    return offered_language(given[0] if len(given) == 1 else None) or current_language()
+
+
 def not_found(rest: str) -> Response:
     """No such address in the API, or a method it does not take there."""
+    with force_locale(_asked_language()):
+        return _not_found()
+
+
+def _not_found() -> Response:
     adapter = current_app.create_url_adapter(request)
     allowed: list[str] = []
     if adapter is not None:
@@ -198,15 +209,21 @@ def not_found(rest: str) -> Response:
 
 @blueprint.errorhandler(RateLimited)
 def rate_limited(error: RateLimited) -> Response:
-    response = error_response(
-        429, _("Too many requests: try again in %(seconds)d seconds.", seconds=error.seconds)
-    )
+    with force_locale(_asked_language()):
+        response = error_response(
+            429, _("Too many requests: try again in %(seconds)d seconds.", seconds=error.seconds)
+        )
     response.headers["Retry-After"] = str(error.seconds)
     return response
 
 
 @blueprint.errorhandler(HTTPException)
 def http_error(error: HTTPException) -> Response:
+    with force_locale(_asked_language()):
+        return _http_error(error)
+
+
+def _http_error(error: HTTPException) -> Response:
     status = error.code or 500
     if status == 413:
         description = _("What you sent is too large.")
