@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ..keywords import keywords_line
 from ..questions import LIST_TYPES, NOTE, STRING, Question, on_form
 
 #: Longest service code we have (``Category.code``): a longer one is unknown without asking.
@@ -24,7 +25,7 @@ REALTIME = "realtime"
 def keywords_text(keywords: Sequence[str] | None) -> str | None:
     """The spec's comma-separated ``keywords``, or None when there are none."""
     words = [word.strip() for word in keywords or () if isinstance(word, str) and word.strip()]
-    return ", ".join(words) or None
+    return keywords_line(words) or None
 
 
 def service(
