@@ -73,6 +73,7 @@ def rich_catalogue() -> dict[str, Any]:
     graffiti.update(active=False, successor="rifiuti-abbandonati", retention_months=24, duplicate_age_days=10)
     roads = content["categories"][0]
     roads["sla"] = {"resolution": {"1": "16h"}, "complex": True}
+    roads["keywords"] = ["buca", "asfalto"]
     content["routing"][:0] = [
         {"category": "buche-strade", "district": "Centro", "area": None, "office": "anas", "note": "Centro",
          "active": True},
@@ -208,6 +209,8 @@ def test_export_then_import_into_an_empty_database_gives_the_same_file(app: Flas
     )
     assert content["routing"][1]["area"] == SQUARE and content["routing"][0]["district"] == "Centro"
     assert content["categories"][0]["sla"] == {"resolution": {"1": "16h"}, "complex": True}
+    assert content["categories"][0]["keywords"] == ["buca", "asfalto"]
+    assert content["categories"][1]["keywords"] == []
     assert content["templates"][0]["category"] is None  # sorted by code: intervento-concluso first
     # Exported to standard output by default, and read back the same.
     assert run(app, "export").output == first.read_text(encoding="utf-8")
@@ -296,6 +299,14 @@ BROKEN = {
         "categories[3].colour: is not a known field",
     ),
     "unknown top key": (lambda d: d.__setitem__("staff", []), "staff: is not a known field"),
+    "keywords not a list": (
+        lambda d: d["categories"][0].__setitem__("keywords", "buca, asfalto"),
+        "categories[0].keywords: must be a list of texts",
+    ),
+    "keyword with a comma": (
+        lambda d: d["categories"][0].__setitem__("keywords", ["buca, asfalto"]),
+        "categories[0].keywords: a keyword must not hold a comma",
+    ),
     "wrong type": (
         lambda d: d["offices"][1].__setitem__("active", "yes"),
         "offices[1].active: must be true or false",

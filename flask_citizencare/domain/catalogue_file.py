@@ -9,7 +9,7 @@ reads it back (see ``docs/catalogue-file.md``)::
     categories:     [{code, group, names, help, kinds, needs_location, office,
                       duplicate_radius_m, duplicate_age_days, urgent_notices,
                       retention_months, supports_threshold, position, active,
-                      successor, sla, questions}]
+                      successor, sla, questions, keywords}]
     routing:        [{category, district, area, office, note, active}]   # the whole list, in order
     service_levels: {...}   # CITIZENCARE_SLA_POLICY form
     calendar:       {...}   # CITIZENCARE_SLA_CALENDAR form
@@ -40,6 +40,7 @@ from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node
 
+from .keywords import KEYWORD_MAX, KEYWORDS_MAX, KeywordsError, clean_keywords
 from .lifecycle import Status
 from .questions import LEGACY_TYPES, TYPES
 from .questions import LIST_TYPES as QUESTION_LIST_TYPES
@@ -116,6 +117,8 @@ class CategoryEntry:
     successor: str | None = None
     sla: Mapping[str, Any] | None = None
     questions: tuple[Mapping[str, Any], ...] = ()
+    #: Words a client searches the service by (Open311 ``keywords``).
+    keywords: tuple[str, ...] = ()
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -136,6 +139,7 @@ class CategoryEntry:
             "successor": self.successor,
             "sla": dict(self.sla) if self.sla is not None else None,
             "questions": [dict(q) for q in self.questions],
+            "keywords": list(self.keywords),
         }
 
 
@@ -537,7 +541,7 @@ _OFFICE_FIELDS = ("code", "name", "email", "external", "active")
 _CATEGORY_FIELDS = (
     "code", "group", "names", "help", "kinds", "needs_location", "office", "duplicate_radius_m",
     "duplicate_age_days", "urgent_notices", "retention_months", "supports_threshold", "position",
-    "active", "successor", "sla", "questions",
+    "active", "successor", "sla", "questions", "keywords",
 )  # fmt: skip
 _V1_CATEGORY_FIELDS = (
     "code", "name", "office", "group", "help_text", "names", "help_texts",
@@ -736,7 +740,30 @@ def _category(read: _Reader, where: str, value: Any) -> CategoryEntry | None:
         successor=read.optional_code(f"{where}.successor", value.get("successor")),
         sla=sla,
         questions=_questions(read, f"{where}.questions", value.get("questions")),
+        keywords=_keywords(read, f"{where}.keywords", value.get("keywords")),
     )
+
+
+_KEYWORD_PROBLEMS = {
+    "not_text": "must be a list of texts",
+    "comma": "a keyword must not hold a comma",
+    "control": "contains control characters",
+    "too_long": f"a keyword is longer than {KEYWORD_MAX} characters",
+    "too_many": f"has more than {KEYWORDS_MAX} keywords",
+}
+
+
+def _keywords(read: _Reader, where: str, value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        read.fail(where, "must be a list of texts")
+        return ()
+    try:
+        return clean_keywords(value)
+    except KeywordsError as error:
+        read.fail(where, _KEYWORD_PROBLEMS[error.code])
+        return ()
 
 
 def _category_v1(read: _Reader, where: str, value: Any) -> CategoryEntry | None:

@@ -212,6 +212,7 @@ def _category_entry(category: Category, current: _Current, default: str) -> Cate
         successor=current.category_code(category.successor_id),
         sla=dict(category.sla) if category.sla else None,
         questions=tuple(category.questions or ()),
+        keywords=tuple(category.keywords or ()),
     )
 
 
@@ -532,6 +533,7 @@ def _apply(session: Session, plan: ImportPlan, source: str) -> None:
         category.active = item.active
         category.sla = dict(item.sla) if item.sla is not None else None
         category.questions = [dict(q) for q in item.questions]
+        category.keywords = list(item.keywords) or None
         touched.append((item, category))
         entries.append((category_change, category))
     session.flush()

@@ -15,7 +15,7 @@ default language (the first of ``CITIZENCARE_LANGUAGES``) in ``name``,
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from ..access import Actor
 from ..context import db_session, state
+from ..domain.keywords import KEYWORD_MAX, KEYWORDS_MAX, KeywordsError, clean_keywords
 from ..domain.lifecycle import Kind
 from ..i18n import gettext as _
 from ..i18n import language_name, languages
@@ -67,6 +68,7 @@ AUDITED = (
     "position",
     "active",
     "successor_id",
+    "keywords",
 )
 SUBJECT = "category"
 
@@ -88,6 +90,8 @@ class CategoryInput:
     retention_months: int | None = None
     supports_threshold: int | None = None
     active: bool = True
+    #: Open311 ``keywords``; None leaves the category's as they are.
+    keywords: Sequence[str] | None = None
 
 
 def _require_supervisor(actor: Actor) -> None:
@@ -139,6 +143,24 @@ class _Clean:
     urgent_notices: dict[str, str]
     group: str
     data: CategoryInput
+    keywords: tuple[str, ...] | None = None
+
+
+def _keywords(words: Sequence[str] | None) -> tuple[str, ...] | None:
+    if words is None:
+        return None
+    try:
+        return clean_keywords(words)
+    except KeywordsError as error:
+        if error.code == "too_many":
+            raise InvalidInput(_("Give at most %(max)d keywords.", max=KEYWORDS_MAX)) from None
+        if error.code == "too_long":
+            raise InvalidInput(
+                _("A keyword can be at most %(max)d characters long.", max=KEYWORD_MAX)
+            ) from None
+        if error.code == "control":
+            raise InvalidInput(_("Remove the control characters from this text.")) from None
+        raise InvalidInput(_("Separate the keywords with commas.")) from None
 
 
 def clean(data: CategoryInput) -> _Clean:
@@ -200,7 +222,8 @@ def clean(data: CategoryInput) -> _Clean:
     )
     if data.supports_threshold is not None and data.kinds == Kind.ISSUE.value:
         raise InvalidInput(_("A supports threshold only applies to a category that accepts proposals."))
-    return _Clean(code, name, names, help_text, help_texts, notice, notices, group, data)
+    keywords = _keywords(data.keywords)
+    return _Clean(code, name, names, help_text, help_texts, notice, notices, group, data, keywords)
 
 
 def _language(index: int) -> str:
@@ -250,6 +273,8 @@ def _apply(category: Category, cleaned: _Clean) -> None:
     category.duplicate_age_days = data.duplicate_age_days
     category.retention_months = data.retention_months
     category.supports_threshold = data.supports_threshold
+    if cleaned.keywords is not None:
+        category.keywords = list(cleaned.keywords) or None
 
 
 def create_category(actor: Actor, data: CategoryInput) -> Category:

@@ -16,6 +16,14 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-12-03T00:00:00Z"
 
 JURISDICTION = Param("jurisdiction_id", word, {"type": "string"}, "This municipality's jurisdiction id.")
+#: The language of the answer's texts (``it``, ``en``, ``en_GB`` ...); one we do not offer is ignored.
+LOCALE = Param(
+    "locale",
+    word,
+    {"type": "string", "maxLength": 35},
+    "The language of the names and descriptions (one of ours; others are ignored).",
+    maximum=35,
+)
 
 
 def _contact() -> str:

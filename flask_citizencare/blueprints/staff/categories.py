@@ -17,6 +17,7 @@ from wtforms import BooleanField, Field, RadioField, SelectChoice, SelectField, 
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
 from ...context import db_session
+from ...domain.keywords import keywords_line, split_keywords
 from ...i18n import current_language, language_name, languages, ngettext
 from ...i18n import gettext as _
 from ...i18n import lazy_gettext as _l
@@ -85,6 +86,14 @@ class _BaseCategoryForm(CitizenCareForm):
             Length(max=categories.GROUP_MAX, message=_l("The group can be at most %(max)d characters long."))
         ],
         description=_l("Categories of the same group are shown together on the form. For example: Roads."),
+    )
+    keywords = StringField(
+        _l("Keywords"),
+        filters=[_strip],
+        description=_l(
+            "Words that apps using the Open311 API search this category by, separated by commas. "
+            "For example: pothole, asphalt."
+        ),
     )
     kinds = RadioField(
         _l("What it accepts"),
@@ -170,6 +179,7 @@ class _BaseCategoryForm(CitizenCareForm):
             retention_months=_number(self.retention_months),
             supports_threshold=_number(self.supports_threshold),
             active=bool(self.active.data),
+            keywords=split_keywords(self.keywords.data or ""),
         )
 
 
@@ -236,6 +246,7 @@ def _fill(form: _BaseCategoryForm, category: Category) -> None:
     form.code.data, form.group.data, form.kinds.data = category.code, category.group, category.kinds
     form.needs_location.data, form.active.data = category.needs_location, category.active
     form.default_office.data = category.default_office_id
+    form.keywords.data = keywords_line(category.keywords)
     for name in ("duplicate_radius_m", "duplicate_age_days", "retention_months", "supports_threshold"):
         value = getattr(category, name)
         form[name].data = "" if value is None else str(value)
