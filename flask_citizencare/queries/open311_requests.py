@@ -9,8 +9,8 @@ Boxes and circles go through the spatial index on both databases
 its envelope through the index, then the exact distance (``ST_DWithin`` on
 geography on PostGIS, the ellipsoidal ``ST_Distance`` on SpatiaLite).
 
-Three queries per page, whatever its size: the rows (with category and
-office), the page's public photos (:meth:`~flask_citizencare.models.Photo.public_condition`),
+Three queries per page, whatever its size (and one for its few categories): the rows
+(with the office's name), the page's public photos (:meth:`~flask_citizencare.models.Photo.public_condition`),
 and the page's last public answers (newest public thread message, and the
 published answer of answered proposals).
 """
@@ -136,6 +136,7 @@ def _columns() -> tuple[Any, ...]:
         Report.answered_at,
         Report.supports_count,
         Report.duplicates_count,
+        Report.category_id,
         Office.name.label("office_name"),
         sa.func.ST_X(Report.point).label("lon"),
         sa.func.ST_Y(Report.point).label("lat"),
@@ -147,7 +148,7 @@ def request_rows(
 ) -> list[RequestRow]:
     """The page of public reports ``request_filter`` selects, newest received first."""
     query = (
-        sa.select(*_columns(), Category)
+        sa.select(*_columns())
         .join(Category, Category.id == Report.category_id)
         .outerjoin(Office, Office.id == Report.office_id)
         .where(*conditions(session, request_filter))
@@ -155,13 +156,14 @@ def request_rows(
         .limit(request_filter.limit)
         .offset(request_filter.offset)
     )
-    rows = session.execute(query).all()
+    rows = session.connection().execute(query).all()  # Core rows: no ORM bookkeeping per row
     ids = [row.id for row in rows]
+    categories = _categories(session, {row.category_id for row in rows})
     photos = public_photo_keys(session, ids)
     notes = last_public_answers(session, ids, [row.id for row in rows if row.answered_at is not None])
     found = []
     for row in rows:
-        category: Category = row.Category
+        category = categories[row.category_id]
         found.append(
             RequestRow(
                 id=row.id,
@@ -186,6 +188,15 @@ def request_rows(
             )
         )
     return found
+
+
+def _categories(session: Session, ids: set[int]) -> dict[int, Category]:
+    """The page's few categories, once each (their JSON columns decoded once, not once a row)."""
+    if not ids:
+        return {}
+    return {
+        category.id: category for category in session.scalars(sa.select(Category).where(Category.id.in_(ids)))
+    }
 
 
 def public_photo_keys(session: Session, report_ids: Sequence[int]) -> dict[int, list[str]]:
