@@ -1,0 +1,251 @@
+"""Open311's ``GET requests``: the public reports a filter selects, with what their items need.
+
+The rows are exactly the public map's (:func:`~.reports.public_reports_filter`:
+published and not merged), newest received first (``received_at DESC, id
+DESC``), which the partial index ``ix_cc_reports_public_received`` answers in
+order; ``updated_after``/``updated_before`` use ``ix_cc_reports_updated_at``.
+Boxes and circles go through the spatial index on both databases
+(:func:`~flask_citizencare.database.spatial.reports_in_box`); a circle is
+its envelope through the index, then the exact distance (``ST_DWithin`` on
+geography on PostGIS, the ellipsoidal ``ST_Distance`` on SpatiaLite).
+
+Three queries per page, whatever its size (and one for its few categories): the rows
+(with the office's name), the page's public photos (:meth:`~flask_citizencare.models.Photo.public_condition`),
+and the page's last public answers (newest public thread message, and the
+published answer of answered proposals).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ..database.spatial import reports_in_box
+from ..domain.lifecycle import OPEN_STATUSES, Status
+from ..domain.open311.request_items import RequestRow
+from ..labels import public_status_label
+from ..models import Category, Message, Office, Photo, ProposalAnswer, Report
+from .proposal_answers import current_answer_subquery
+from .reports import public_reports_filter
+from .supports import supports_shown
+
+BBox = tuple[float, float, float, float]
+#: Metres in a degree of latitude (a degree of longitude: times cos(lat)); the envelope is widened 1 %.
+_METRES_PER_DEGREE = 111_320.0
+_MARGIN = 1.01
+_OPEN = tuple(sorted(status.value for status in OPEN_STATUSES))
+_CLOSED = tuple(sorted(status.value for status in Status if status not in OPEN_STATUSES))
+
+
+@dataclass(frozen=True)
+class Circle:
+    lat: float
+    lon: float
+    radius_m: float
+
+    def envelope(self) -> BBox:
+        """``(min_lon, min_lat, max_lon, max_lat)`` holding every point within the radius."""
+        dlat = self.radius_m / _METRES_PER_DEGREE * _MARGIN
+        cos_lat = math.cos(math.radians(self.lat))
+        if cos_lat < 1e-6:
+            west, east = -180.0, 180.0
+        else:
+            dlon = self.radius_m / (_METRES_PER_DEGREE * cos_lat) * _MARGIN
+            west, east = max(self.lon - dlon, -180.0), min(self.lon + dlon, 180.0)
+        return west, max(self.lat - dlat, -90.0), east, min(self.lat + dlat, 90.0)
+
+
+@dataclass(frozen=True)
+class RequestFilter:
+    """What the client asked for. With ``ids`` every other filter is ignored (the spec's rule)."""
+
+    ids: Sequence[str] = ()
+    service_codes: Sequence[str] = ()
+    start: datetime | None = None
+    end: datetime | None = None
+    #: ``open`` and/or ``closed``; empty: both.
+    statuses: Sequence[str] = ()
+    updated_after: datetime | None = None
+    updated_before: datetime | None = None
+    bbox: BBox | None = None
+    circle: Circle | None = None
+    limit: int = 1000
+    offset: int = 0
+
+
+def _in_circle(session: Session, circle: Circle) -> list[sa.ColumnElement[bool]]:
+    """The circle's envelope through the spatial index, then the exact distance in metres."""
+    box = reports_in_box(session, circle.envelope())
+    if session.get_bind().dialect.name == "postgresql":
+        centre = sa.func.geography(sa.func.ST_SetSRID(sa.func.ST_MakePoint(circle.lon, circle.lat), 4326))
+        return [box, sa.func.ST_DWithin(sa.func.geography(Report.point), centre, circle.radius_m)]
+    point = sa.func.MakePoint(circle.lon, circle.lat, 4326)
+    return [box, sa.func.ST_Distance(Report.point, point, 1) <= circle.radius_m]
+
+
+def conditions(session: Session, request_filter: RequestFilter) -> list[sa.ColumnElement[bool]]:
+    """The filter in SQL; the public-only condition always first, whatever was asked."""
+    f = request_filter
+    where: list[sa.ColumnElement[bool]] = [public_reports_filter()]
+    if f.ids:
+        where.append(Report.public_id.in_(list(f.ids)))
+        return where
+    if f.start is not None:
+        where.append(Report.received_at >= f.start)
+    if f.end is not None:
+        where.append(Report.received_at <= f.end)
+    if f.updated_after is not None:
+        where.append(Report.updated_at >= f.updated_after)
+    if f.updated_before is not None:
+        where.append(Report.updated_at <= f.updated_before)
+    if f.service_codes:
+        where.append(Category.code.in_(list(f.service_codes)))
+    if f.statuses and set(f.statuses) != {"open", "closed"}:
+        chosen = _OPEN if "open" in f.statuses else _CLOSED
+        # Literals (checked names), so a generic plan can still use the partial indexes.
+        where.append(
+            Report.status.in_(
+                sa.bindparam("o311_statuses", list(chosen), expanding=True, literal_execute=True)
+            )
+        )
+    if f.bbox is not None:
+        where.append(reports_in_box(session, f.bbox))
+    if f.circle is not None:
+        where += _in_circle(session, f.circle)
+    return where
+
+
+def _columns() -> tuple[Any, ...]:
+    return (
+        Report.id,
+        Report.public_id,
+        Report.kind,
+        Report.status,
+        Report.description,
+        Report.public_description,
+        Report.address,
+        Report.received_at,
+        Report.updated_at,
+        Report.resolve_due_at,
+        Report.answered_at,
+        Report.supports_count,
+        Report.duplicates_count,
+        Report.category_id,
+        Office.name.label("office_name"),
+        sa.func.ST_X(Report.point).label("lon"),
+        sa.func.ST_Y(Report.point).label("lat"),
+    )
+
+
+def request_rows(
+    session: Session, request_filter: RequestFilter, *, language: str, photo_url: Callable[[str], str]
+) -> list[RequestRow]:
+    """The page of public reports ``request_filter`` selects, newest received first."""
+    query = (
+        sa.select(*_columns())
+        .join(Category, Category.id == Report.category_id)
+        .outerjoin(Office, Office.id == Report.office_id)
+        .where(*conditions(session, request_filter))
+        .order_by(Report.received_at.desc(), Report.id.desc())
+        .limit(request_filter.limit)
+        .offset(request_filter.offset)
+    )
+    rows = session.connection().execute(query).all()  # Core rows: no ORM bookkeeping per row
+    ids = [row.id for row in rows]
+    categories = _categories(session, {row.category_id for row in rows})
+    photos = public_photo_keys(session, ids)
+    notes = last_public_answers(session, ids, [row.id for row in rows if row.answered_at is not None])
+    found = []
+    for row in rows:
+        category = categories[row.category_id]
+        found.append(
+            RequestRow(
+                id=row.id,
+                public_id=row.public_id,
+                status=row.status,
+                status_notes=notes.get(row.id),
+                service_name=category.label(language),
+                service_code=category.code,
+                description=row.public_description if row.public_description is not None else row.description,
+                agency_responsible=row.office_name,
+                service_notice=category.urgent_notice_in(language) or None,
+                received_at=row.received_at,
+                updated_at=row.updated_at,
+                resolve_due_at=row.resolve_due_at,
+                address=row.address,
+                lat=float(row.lat) if row.lat is not None else None,
+                lon=float(row.lon) if row.lon is not None else None,
+                photos=[photo_url(key) for key in photos.get(row.id, ())],
+                status_label=public_status_label(row.status),
+                supports=row.supports_count if supports_shown(row) else None,
+                duplicates=row.duplicates_count,
+            )
+        )
+    return found
+
+
+def _categories(session: Session, ids: set[int]) -> dict[int, Category]:
+    """The page's few categories, once each (their JSON columns decoded once, not once a row)."""
+    if not ids:
+        return {}
+    return {
+        category.id: category for category in session.scalars(sa.select(Category).where(Category.id.in_(ids)))
+    }
+
+
+def public_photo_keys(session: Session, report_ids: Sequence[int]) -> dict[int, list[str]]:
+    """``{report_id: [storage keys of its public photos, in order]}`` in one query."""
+    if not report_ids:
+        return {}
+    query = (
+        sa.select(Photo.report_id, Photo.storage_key)
+        .where(Photo.report_id.in_(list(report_ids)), Photo.public_condition())
+        .order_by(Photo.report_id, Photo.position, Photo.id)
+    )
+    keys: dict[int, list[str]] = {}
+    for report_id, key in session.execute(query):
+        keys.setdefault(report_id, []).append(key)
+    return keys
+
+
+def last_public_answers(
+    session: Session, report_ids: Sequence[int], answered_ids: Sequence[int]
+) -> dict[int, str]:
+    """``{report_id: the last public answer}``: an answered proposal's published answer, else the
+    newest public thread message. Private and internal messages never."""
+    if not report_ids:
+        return {}
+    ranked = (
+        sa.select(
+            Message.report_id.label("report_id"),
+            Message.body.label("body"),
+            sa.func.row_number()
+            .over(partition_by=Message.report_id, order_by=(Message.created_at.desc(), Message.id.desc()))
+            .label("rank"),
+        )
+        .where(Message.report_id.in_(list(report_ids)), Message.visibility == "public")
+        .subquery("ranked_messages")
+    )
+    notes = {
+        report_id: body
+        for report_id, body in session.execute(
+            sa.select(ranked.c.report_id, ranked.c.body).where(ranked.c.rank == 1)
+        )
+    }
+    if answered_ids:
+        current = current_answer_subquery()
+        answers = sa.select(current.c.report_id, ProposalAnswer.body, ProposalAnswer.reason).join(
+            ProposalAnswer, ProposalAnswer.id == current.c.answer_id
+        )
+        for report_id, body, reason in session.execute(
+            answers.where(current.c.report_id.in_(list(answered_ids)))
+        ):
+            if body or reason:
+                notes[report_id] = body or reason
+    return notes
