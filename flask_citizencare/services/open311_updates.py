@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from ..context import db_session
 from ..models import ApiSubmission, Message, Report
@@ -36,9 +37,10 @@ def _message_key(api_key_id: int, idempotency_key: str) -> str:
 def public_case(public_id: str) -> Report | None:
     """The public, not merged case numbered ``public_id``."""
     return db_session().scalar(
-        sa.select(Report).where(
-            Report.public_id == public_id, Report.is_public.is_(True), Report.duplicate_of_id.is_(None)
-        )
+        sa.select(Report)
+        # Loaded now: adding the message reads them, and a lazy load would flush it half-made.
+        .options(selectinload(Report.photos), selectinload(Report.messages))
+        .where(Report.public_id == public_id, Report.is_public.is_(True), Report.duplicate_of_id.is_(None))
     )
 
 
