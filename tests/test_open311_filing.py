@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 import threading
 from typing import Any
 
@@ -10,6 +11,8 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from PIL import Image
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 from flask_citizencare.models import ApiSubmission, Message, Photo, Report, ReporterContact
 from flask_citizencare.models.outbox import OutboxMail
@@ -68,7 +71,7 @@ def _form(key: str, **fields: Any) -> dict[str, Any]:
     }
 
 
-def _post(client: Any, fmt: str, data: dict[str, Any], **kwargs: Any) -> Any:
+def _post(client: Any, fmt: str, data: Any, **kwargs: Any) -> Any:
     return client.post(
         f"{API}/requests.{fmt}", data=data, headers={**EN, **kwargs.pop("headers", {})}, **kwargs
     )
@@ -160,6 +163,21 @@ def test_a_photo_goes_through_the_pipeline(app: Flask, client: Any, service: str
     assert not Image.open(io.BytesIO(stored)).getexif()
 
 
+def test_a_photo_larger_than_a_form_is_taken(app: Flask, client: Any, service: str) -> None:
+    """The view has the upload body limit (accepts_photos), not the 1 MB of a plain form."""
+    key = new_key(app)
+    noise = Image.frombytes("RGB", (1600, 1200), random.Random(7).randbytes(1600 * 1200 * 3))
+    data = _form(key)
+    photo = images.save(noise, "JPEG", quality=95)
+    assert len(photo) > 1024 * 1024
+    data["media"] = FileStorage(io.BytesIO(photo), "big.jpg", content_type="image/jpeg")
+    # Encoded in memory: the test client would spool a large body to a file it never closes.
+    boundary, body = encode_multipart(MultiDict(data))
+    response = _post(client, "json", body, content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 200, response.data
+    assert _counts(app)[2] == 1
+
+
 def test_no_location_is_fine_for_a_service_that_needs_none(app: Flask, client: Any) -> None:
     with app.app_context():
         create_category(host_db.session, code="noise", name="Rumore", needs_location=False)
@@ -184,6 +202,8 @@ BAD = [
     ({"attribute[colour]": "red"}, 400, "attribute[colour]"),
     ({"description": "x" * 5000}, 400, "description"),
     ({"email": "not an address"}, 400, "email"),
+    ({"media_url": "javascript:alert(1)"}, 400, "media_url"),
+    ({"long": "12.0"}, 400, "lat"),  # the place is inside the world, outside Bologna
 ]
 
 

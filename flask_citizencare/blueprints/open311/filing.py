@@ -147,6 +147,13 @@ def _email(value: str | None) -> str | None:
     return value
 
 
+def _media_url(value: str | None) -> str | None:
+    """A web link only: staff may open it, so no ``javascript:`` or ``data:`` address."""
+    if value is not None and not value.lower().startswith(("https://", "http://")):
+        raise bad_parameter("media_url", _("give a web address starting with https://."))
+    return value
+
+
 def _answer(record: ApiSubmission, language: str) -> Document:
     report = record.report
     return Document(
@@ -211,7 +218,7 @@ def create_request(fmt: str, args: dict[str, Any], key: ApiKey | None) -> Docume
         idempotency_key=idempotency_key,
         device_id=args["device_id"],
         account_id=args["account_id"],
-        media_url=args["media_url"],
+        media_url=_media_url(args["media_url"]),
     )
     try:
         record = file_request(submission, client, photos)
