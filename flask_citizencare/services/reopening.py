@@ -67,13 +67,21 @@ def why_not_reopened(report: Report, now: datetime) -> str | None:
 
 
 def write_on_tracking_page(
-    report: Report, text: str, photos: Sequence[ProcessedPhoto] = (), *, now: datetime | None = None
+    report: Report,
+    text: str,
+    photos: Sequence[ProcessedPhoto] = (),
+    *,
+    now: datetime | None = None,
+    source: str = "web",
+    email_message_id: str | None = None,
 ) -> tuple[Message, StatusEvent | None]:
     """The reporter adds information on the tracking page, reopening the case as the mail promised.
 
     The message and the reopening are committed together; the reopening's
     signal (mail to the office, auto replies) goes after the commit. A staff
     change of the case at the same instant is retried once on fresh data.
+    ``source`` and ``email_message_id`` are the message's (an Open311 client's
+    update is ``"api"``, its idempotency key standing in for a Message-ID).
     """
     now = now or utcnow()
     for attempt in (1, 2):
@@ -81,7 +89,9 @@ def write_on_tracking_page(
             with changing_case():
                 reopens = why_not_reopened(report, now) is None
                 event = reopen_by_citizen(report, text[:NOTE_MAX], now) if reopens else None
-                message = add_reporter_information(report, text, photos)
+                message = add_reporter_information(
+                    report, text, photos, source=source, email_message_id=email_message_id
+                )
             break
         except ChangedMeanwhile:
             if attempt == 2:

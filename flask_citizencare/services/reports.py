@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -123,6 +123,7 @@ def submit_report(
     *,
     registered_by: StaffMember | None = None,
     draft: ReportDraft | None = None,
+    before_commit: Callable[[Session, Report], None] | None = None,
 ) -> Report:
     """File a report with its photos, its first status event and the reporter's contact.
 
@@ -134,6 +135,9 @@ def submit_report(
     ``draft`` is the three-step form's draft being filed: its photos, already
     processed and stored, become the report's without being processed again,
     and the draft is deleted in the same transaction.
+    ``before_commit`` adds rows of the caller's to the same transaction (the
+    Open311 client's record of what it filed); it is not called for a report
+    filed earlier under the same token.
     """
     cc = state()
     session = db_session()
@@ -149,6 +153,8 @@ def submit_report(
             session.delete(draft)
         report.photos.extend(staged.add_all(photos))
         try:
+            if before_commit is not None:
+                before_commit(session, report)
             notify.queue_received(session, report)
             session.commit()
         except sa.exc.IntegrityError:

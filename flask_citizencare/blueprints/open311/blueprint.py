@@ -38,6 +38,7 @@ from ...i18n import gettext as _
 from ...models import ApiKey
 from ...services import api_keys
 from ...web.caching import PUBLIC_DATA
+from ...web.requests import accepts_photos
 from ..ratelimit import RateLimited, check, client_ip, parse_rates
 from .endpoints import ENDPOINTS, Endpoint, KeyUse
 from .errors import Open311Error
@@ -143,6 +144,8 @@ def dispatch(spec: Endpoint) -> Callable[..., Response]:
             return document_response(document, fmt, cacheable=spec.method == "GET")
 
     view.__name__ = f"open311_{spec.name}"
+    if spec.multipart:
+        accepts_photos(view)  # the request guard's upload body limit
     return view
 
 
@@ -157,7 +160,7 @@ _VIEWS: dict[str, Callable[..., Response]] = {}
 @blueprint.record
 def _add_rules(setup: BlueprintSetupState) -> None:
     """The rules of every declared endpoint, under the app's ``CITIZENCARE_OPEN311_PREFIX``."""
-    from . import discovery, requests, services, updates  # noqa: F401  (their declarations)
+    from . import discovery, filing, requests, services, updates  # noqa: F401  (their declarations)
 
     if not _VIEWS:
         _VIEWS.update(_dispatchers())
