@@ -23,7 +23,12 @@ from tests.host import host_db, make_host_app
 from tests.open311 import API, new_key, validate
 
 QUESTIONS: list[dict[str, Any]] = [
-    {"key": "pole", "type": "string", "label": {"it": "Numero del palo", "en": "Pole number"}, "required": True},
+    {
+        "key": "pole",
+        "type": "string",
+        "label": {"it": "Numero del palo", "en": "Pole number"},
+        "required": True,
+    },
 ]
 
 
@@ -44,7 +49,11 @@ def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     with app.app_context():
         office = create_office(host_db.session, code="luce", name="Illuminazione")
         lamps = create_category(
-            host_db.session, code="lampioni", name="Lampioni", default_office_id=office.id, questions=QUESTIONS
+            host_db.session,
+            code="lampioni",
+            name="Lampioni",
+            default_office_id=office.id,
+            questions=QUESTIONS,
         )
         report = create_report(host_db.session, category=lamps, description="Lampione spento in via Rizzoli")
         host_db.session.commit()

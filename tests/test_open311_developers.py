@@ -3,6 +3,7 @@ in the visitor's language, readable without JavaScript."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from html.parser import HTMLParser
 from typing import Any
@@ -63,7 +64,7 @@ def test_page_outline_and_code_blocks(client: Any) -> None:
     outline.feed(client.get(PAGE, headers={"Accept-Language": "en"}).get_data(as_text=True))
     levels = [level for level in outline.headings if level >= 1]
     page = levels[levels.index(1) :]
-    assert all(later - earlier <= 1 for earlier, later in zip(page, page[1:], strict=False)), page
+    assert all(later - earlier <= 1 for earlier, later in itertools.pairwise(page)), page
     assert len(outline.pre_labels) == 4
     assert all(outline.pre_labels), outline.pre_labels
 

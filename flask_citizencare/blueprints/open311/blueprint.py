@@ -170,7 +170,9 @@ def _add_rules(setup: BlueprintSetupState) -> None:
             f"{prefix}{spec.path}.{_FORMAT}", spec.name, _VIEWS[spec.name], methods=[spec.method]
         )
     setup.add_url_rule(f"{prefix}/openapi.json", "openapi", published.openapi_json)
-    setup.add_url_rule(f"{setup.app.config['CITIZENCARE_OPEN311_PREFIX']}/", "developers", published.developers_page)
+    setup.add_url_rule(
+        f"{setup.app.config['CITIZENCARE_OPEN311_PREFIX']}/", "developers", published.developers_page
+    )
     setup.add_url_rule(f"{prefix}/", "not_found", not_found, methods=_EVERY_METHOD, defaults={"rest": ""})
     setup.add_url_rule(f"{prefix}/<path:rest>", "not_found", not_found, methods=_EVERY_METHOD)
 

@@ -117,7 +117,11 @@ OWN_SCHEMAS: dict[str, dict[str, Any]] = {
     "update_created": {
         "type": "array",
         "description": "The update added: its id.",
-        "items": {"type": "object", "required": ["update_id"], "properties": {"update_id": {"type": "string"}}},
+        "items": {
+            "type": "object",
+            "required": ["update_id"],
+            "properties": {"update_id": {"type": "string"}},
+        },
     },
     "error": {
         "type": "array",

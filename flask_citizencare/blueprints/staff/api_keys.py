@@ -39,7 +39,9 @@ def _valid_rate(form: Any, field: Field) -> None:
         if not parse_rates(rate):
             raise ValueError
     except ValueError:
-        raise ValidationError(_("Write the limit as 120/min, 10/s, 5000/day or 60 per minute; 5000 per day.")) from None
+        raise ValidationError(
+            _("Write the limit as 120/min, 10/s, 5000/day or 60 per minute; 5000 per day.")
+        ) from None
     field.data = rate
 
 
@@ -49,7 +51,9 @@ class ApiKeyForm(CitizenCareForm):
         filters=[_strip],
         validators=[
             InputRequired(_l("Give the key a name: who uses it.")),
-            Length(max=NAME_MAX, message=_l("The name can be at most %(max)d characters long.", max=NAME_MAX)),
+            Length(
+                max=NAME_MAX, message=_l("The name can be at most %(max)d characters long.", max=NAME_MAX)
+            ),
         ],
         description=_l("Who uses the key, such as the app's name and its developer."),
     )
@@ -97,7 +101,10 @@ def api_key_list() -> ResponseReturnValue:
         return _page(form, 400)
     try:
         api_key, key = create_key(
-            db_session(), form.name.data or "", can_post=bool(form.can_post.data), rate=form.rate.data,
+            db_session(),
+            form.name.data or "",
+            can_post=bool(form.can_post.data),
+            rate=form.rate.data,
             actor=g.cc_actor,
         )
     except ApiKeyError as error:
