@@ -7,7 +7,8 @@ from flask.cli import AppGroup
 
 from ..context import db_session
 from ..domain.open311.rates import normalise_rate
-from ..services.api_keys import ApiKeyError, create_key, list_keys, revoke_key
+from ..queries.api_keys import list_keys
+from ..services.api_keys import ApiKeyError, create_key, revoke_key
 from ..web.limiter import parse_rates
 
 apikey_group = AppGroup("apikey", help="Keys of the programs that use the Open311 API.")

@@ -118,10 +118,3 @@ def revoke_key(session: Session, key_id_or_name: int | str, *, actor: Actor | No
     )
     session.commit()
     return api_key
-
-
-def list_keys(session: Session) -> list[ApiKey]:
-    """Every key, live ones first, newest first."""
-    return list(
-        session.scalars(sa.select(ApiKey).order_by(ApiKey.revoked_at.is_not(None), ApiKey.created_at.desc()))
-    )

@@ -40,6 +40,7 @@ from ...services import api_keys
 from ...web.caching import PUBLIC_DATA
 from ...web.requests import accepts_photos
 from ..ratelimit import RateLimited, check, client_ip, parse_rates
+from . import description as published
 from .endpoints import ENDPOINTS, Endpoint, KeyUse
 from .errors import Open311Error
 from .params import one, parse
@@ -171,6 +172,10 @@ def _add_rules(setup: BlueprintSetupState) -> None:
         setup.add_url_rule(
             f"{prefix}{spec.path}.{_FORMAT}", spec.name, _VIEWS[spec.name], methods=[spec.method]
         )
+    setup.add_url_rule(f"{prefix}/openapi.json", "openapi", published.openapi_json)
+    setup.add_url_rule(
+        f"{setup.app.config['CITIZENCARE_OPEN311_PREFIX']}/", "developers", published.developers_page
+    )
     setup.add_url_rule(f"{prefix}/", "not_found", not_found, methods=_EVERY_METHOD, defaults={"rest": ""})
     setup.add_url_rule(f"{prefix}/<path:rest>", "not_found", not_found, methods=_EVERY_METHOD)
 

@@ -26,7 +26,7 @@ LOCALE = Param(
 )
 
 
-def _contact() -> str:
+def contact() -> str:
     config = current_app.config
     if config["CITIZENCARE_OPEN311_CONTACT"]:
         return str(config["CITIZENCARE_OPEN311_CONTACT"])
@@ -46,14 +46,14 @@ def _contact() -> str:
 )
 def discovery(fmt: str, args: dict[str, Any], key: Any) -> Document:
     config = current_app.config
-    contact = _contact()
+    contact_text = contact()
     base = url_for("citizencare.open311.discovery", fmt="xml", _external=True).rsplit("/", 1)[0]
     return Document(
         "discovery",
         {
             "changeset": config["CITIZENCARE_OPEN311_CHANGESET"] or CHANGESET,
-            "contact": contact,
-            "key_service": config["CITIZENCARE_OPEN311_KEY_SERVICE"] or contact,
+            "contact": contact_text,
+            "key_service": config["CITIZENCARE_OPEN311_KEY_SERVICE"] or contact_text,
             "endpoints": [
                 {
                     "specification": SPECIFICATION,

@@ -8,6 +8,7 @@ from . import (
     admin_staff,
     admin_templates,
     answer_states,
+    api_keys,
     audit,
     calendar_admin,
     categories,
@@ -179,6 +180,10 @@ blueprint.add_url_rule(
     methods=["POST"],
 )
 blueprint.add_url_rule("/admin/audit", "audit_trail", audit.audit_trail)
+blueprint.add_url_rule("/admin/api-keys", "api_key_list", api_keys.api_key_list, methods=["GET", "POST"])
+blueprint.add_url_rule(
+    "/admin/api-keys/<cc_id:key_id>/revoke", "api_key_revoke", api_keys.api_key_revoke, methods=["POST"]
+)
 blueprint.add_url_rule("/admin/answer-states", "answer_state_list", answer_states.answer_state_list)
 blueprint.add_url_rule(
     "/admin/answer-states/new", "answer_state_new", answer_states.answer_state_edit, methods=["GET", "POST"]
