@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import requests
+import xmltodict
 from flask import Flask
 from georeport import GeoReport
 
@@ -92,7 +93,17 @@ def test_requests_with_filters_and_one(server: dict[str, Any], fmt: str) -> None
     first = found[0]
     assert first["service_code"] == "lampioni"
     assert "email" not in first and "phone" not in first
-    assert _listed(client.get_service_requests(service_code="lampioni", status="closed")) == []
+    if fmt == "json":
+        assert client.get_service_requests(service_code="lampioni", status="closed") == []
+    else:
+        # georeport 0.3.1 cannot read an empty XML list (xmltodict gives None for
+        # <service_requests/> and the client indexes it): read that answer directly.
+        answer = requests.get(
+            f"{server['url']}/requests.xml",
+            params={"service_code": "lampioni", "status": "closed"},
+            timeout=10,
+        )
+        assert xmltodict.parse(answer.content)["service_requests"] is None
     one = client.get_service_request(first["service_request_id"])
     assert one["service_request_id"] == first["service_request_id"]
     with pytest.raises(requests.HTTPError) as refused:

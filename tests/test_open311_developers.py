@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from markupsafe import escape
 
 from flask_citizencare.blueprints.open311.endpoints import ENDPOINTS
 
@@ -48,8 +49,9 @@ def test_page_in_the_visitors_language(client: Any, language: str, title: str, e
     assert examples in html
     assert f"<code data-open311-base>{BASE}</code>" in html
     for spec in ENDPOINTS:
-        assert f"{spec.method} {spec.path}.{{xml,json}}" in html
-        assert spec.summary in html
+        shown = spec.path.replace("<", "{").replace(">", "}")
+        assert f"{spec.method} {shown}.{{xml,json}}" in html
+        assert str(escape(spec.summary)) in html
     assert f"curl '{BASE}/services.json" in html
     assert f"curl '{BASE}/requests.json?bbox=" in html
     assert f"-X POST '{BASE}/requests.json'" in html

@@ -178,7 +178,7 @@ def _answer(record: ApiSubmission, language: str) -> Document:
     params=FILING_PARAMS,
     key=KeyUse.POST,
     multipart=True,
-    response="service_request_created",
+    response="request_created",
     description=(
         "attribute[CODE] (attribute[CODE][] for a multi-value list) answers the service's questions. "
         "A photo goes as the multipart file media. Send an Idempotency-Key header to retry safely: "
@@ -236,7 +236,7 @@ def create_request(fmt: str, args: dict[str, Any], key: ApiKey | None) -> Docume
     name="token",
     summary="The request number of a token that filing answered.",
     params=(JURISDICTION,),
-    response="service_request_ids",
+    response="tokens",
     path_params={"token": "The token that filing answered."},
 )
 def token(fmt: str, args: dict[str, Any], key: ApiKey | None, token: str) -> Document:

@@ -56,7 +56,7 @@ def _status_word(value: str, param: Param) -> str:
         Param("start_date", moment, {"type": "string", "format": "date-time"}, "From (default: end - 24 h)."),
         Param("end_date", moment, {"type": "string", "format": "date-time"}, "Until (default: now)."),
     ),
-    response="service_request_updates",
+    response="updates",
 )
 def updates(fmt: str, args: dict[str, Any], key: ApiKey | None) -> Document:
     end = args["end_date"] or utcnow()
@@ -107,7 +107,7 @@ def _form(name: str, parser: Any, description: str, **more: Any) -> Param:
         _form("update_id", word, "Your own id of the update (ignored)."),
     ),
     key=KeyUse.POST,
-    response="service_request_update_created",
+    response="update_created",
 )
 def create_update(fmt: str, args: dict[str, Any], key: ApiKey | None) -> Document:
     assert key is not None  # KeyUse.POST: dispatch refused the request otherwise
