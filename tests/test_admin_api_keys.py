@@ -89,3 +89,12 @@ def test_revoke_needs_csrf_and_bad_input_is_refused(app: Flask, team: Team) -> N
     with app.app_context():
         assert host_db.session.get(ApiKey, key_id).revoked_at is None  # type: ignore[union-attr]
     assert admin.post(f"{URL}/99999/revoke", data={"csrf_token": token}).status_code == 404
+
+
+def test_the_page_links_the_developers_page_only_while_open311_is_served(app: Flask, team: Team) -> None:
+    admin = client_for(app, team, "ada")
+    assert "/citizencare/open311/" in admin.get(URL, headers=EN).get_data(as_text=True)
+    app.config["CITIZENCARE_OPEN311_ENABLED"] = False
+    page = admin.get(URL, headers=EN)
+    assert page.status_code == 200
+    assert "/citizencare/open311/" not in page.get_data(as_text=True)

@@ -23,6 +23,7 @@ from werkzeug.routing import Rule
 
 from flask_citizencare.models import AnswerState, CannedReply, RoutingRuleRecord
 from flask_citizencare.services.answer_states import ensure_default_states
+from flask_citizencare.services.api_keys import create_key
 
 from .factories import create_photo, create_report
 from .host import host_db
@@ -112,7 +113,12 @@ def _samples(app: Flask, team: Team) -> dict[str, str]:
         answer_state = host_db.session.scalars(sa.select(AnswerState)).first()
         assert answer_state is not None
         host_db.session.commit()
+        api_key, _ = create_key(host_db.session(), "fuzz", can_post=True)
         return {
+            "key_id": str(api_key.id),
+            "fmt": "json",
+            "service_code": team.lamps.code,
+            "service_request_id": report.public_id,
             "report_id": str(report.id),
             "member_id": str(team.members["olga"].id),
             "office_id": str(team.roads.id),

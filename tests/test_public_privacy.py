@@ -324,6 +324,10 @@ FILLERS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "key": lambda city: city["photos"],
     "code": lambda city: city["languages"],
     "rest": lambda city: ["reports", "nothing/here"],
+    # Open311: both formats, every category as a service, public reports by number.
+    "fmt": lambda city: ["json", "xml"],
+    "service_code": lambda city: [code for _, code in city["categories"]],
+    "service_request_id": lambda city: city["public_ids"],
 }
 #: Variables filled together: map tiles (z/x/y) over the municipality, from a whole-city zoom to a street.
 GROUP_FILLERS: dict[frozenset[str], Callable[[dict[str, Any]], list[dict[str, str]]]] = {
@@ -374,6 +378,21 @@ def fill(rule: Rule, city: dict[str, Any]) -> list[dict[str, str]]:
             values = values[:SAMPLE]
         combos = [{**combo, name: value} for combo in combos for value in values]
     return combos
+
+
+def open311_queries(endpoint: str, url: str, city: dict[str, Any]) -> list[str]:
+    """Open311's lists over everything: every public report with the extensions, a year of updates."""
+    if endpoint == "citizencare.open311.requests":
+        ids = ",".join(city["public_ids"][:1000])
+        return [f"{url}?{urlencode({'service_request_id': ids, 'extensions': 'true'})}"]
+    if endpoint == "citizencare.open311.updates":
+        now = datetime.now(UTC).replace(microsecond=0)
+        windows = [(now - timedelta(days=90 * (i + 1)), now - timedelta(days=90 * i)) for i in range(5)]
+        return [
+            f"{url}?{urlencode({'start_date': start.isoformat(), 'end_date': end.isoformat()})}"
+            for start, end in windows
+        ]
+    return []
 
 
 def public_rules(app: Flask) -> list[Rule]:
@@ -567,6 +586,7 @@ def test_no_public_route_shows_personal_data_or_hidden_reports(
                 urls.append(url)
                 if not rule.arguments:
                     urls += [f"{url}?{urlencode(query)}" for query in queries]
+                urls += open311_queries(rule.endpoint, url, city)
 
     scan = Scan(client, app, city["secrets"], endpoint_filter(app))
     scan.run(urls)
@@ -584,6 +604,9 @@ def test_no_public_route_shows_personal_data_or_hidden_reports(
         response = client.get(f"{PREFIX}/reports/{public_id}")
         assert response.status_code == 404, public_id
         assert public_id not in response.get_data(as_text=True)
+        for fmt in ("json", "xml"):
+            answer = client.get(f"{PREFIX}/open311/v2/requests/{public_id}.{fmt}")
+            assert answer.status_code == 404, public_id
     for key in city["private_photos"]:
         assert client.get(f"{PREFIX}/photos/{key}").status_code == 404, key
     assert len(scan.seen) < MAX_REQUESTS, "the scan hit its request cap: raise it or narrow the crawl"

@@ -51,6 +51,11 @@ FILLERS: dict[str, Any] = {
     "rule_id": lambda r: r["id"],
     "state_id": lambda r: r["id"],
     "state_change": lambda r: "up",
+    "key_id": lambda r: r["id"],
+    # Open311: its answers carry the headers too.
+    "fmt": lambda r: "json",
+    "service_code": lambda r: "no-such-service",
+    "service_request_id": lambda r: r["public_id"],
 }
 
 
