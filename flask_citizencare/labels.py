@@ -88,6 +88,8 @@ AUDIT_ACTIONS: Mapping[str, Any] = MappingProxyType(
         "invite": _l("Invited"),
         "reset": _l("Reset to the defaults"),
         "revoke": _l("Revoked"),
+        "publish": _l("Published"),
+        "step": _l("New step posted"),
     }
 )
 
@@ -104,6 +106,7 @@ AUDIT_SUBJECTS: Mapping[str, Any] = MappingProxyType(
         "staff": _l("Staff member"),
         "catalogue": _l("Catalogue"),
         "answer_state": _l("Answer state"),
+        "notice": _l("Service notice"),
     }
 )
 

@@ -15,11 +15,11 @@ from flask.testing import FlaskClient
 from flask_citizencare.models import (
     Follower,
     Message,
-    NoticeSubscriber,
     OutboxMail,
     Report,
     ReporterContact,
     StatusEvent,
+    Subscription,
 )
 from flask_citizencare.services import surveys
 from flask_citizencare.services.replies import ingest_message
@@ -122,7 +122,7 @@ def holds(app: Flask, text: str) -> list[str]:
     """The tables of ours that hold ``text`` anywhere in a row (the privacy check)."""
     found = []
     with app.app_context():
-        for table in (*TABLES, "cc_notice_subscribers"):
+        for table in (*TABLES, "cc_subscriptions"):
             rows = host_db.session.execute(sa.text(f"SELECT * FROM {table}")).all()
             if any(text.lower() in str(value).lower() for row in rows for value in row):
                 found.append(table)
@@ -260,7 +260,7 @@ def test_erasure_on_request_removes_everything_tied_to_the_address(
     other = make_case(app, closed_at=RECENT, email="anna@example.net", mail_id="<b@x>")
     with app.app_context():
         host_db.session.add(Follower(report_id=other.id, email=MARIO, locale="it"))  # a pending request
-        host_db.session.add(NoticeSubscriber(email=MARIO, locale="it", confirmed_at=NOW))
+        host_db.session.add(Subscription(email=MARIO, locale="it", topic="notices", confirmed_at=NOW))
         host_db.session.commit()
     before = counts(app)
     public_before = public_views(client, open_case.public_id)

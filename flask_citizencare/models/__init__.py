@@ -9,11 +9,12 @@ from .drafts import ReportDraft
 from .feedback import PageRating
 from .imports import ReportImport
 from .map_cells import MapCell as MapCell  # the public map's cluster cells
-from .notices import NoticeCategory, NoticeSubscriber, NoticeUpdate, ServiceNotice
+from .notices import NoticeCategory, NoticeUpdate, ServiceNotice
 from .outbox import OutboxMail
 from .people import OfficeMember, ReporterContact, StaffMember
 from .proposals import AnswerState, ProposalAnswer
 from .reports import Counter, Follower, Photo, Report, StatusEvent, Support
+from .subscriptions import Subscription, SubscriptionMail
 from .surveys import SurveyResponse
 from .threads import CannedReply, Message
 
@@ -33,7 +34,6 @@ __all__ = [
     "Follower",
     "Message",
     "NoticeCategory",
-    "NoticeSubscriber",
     "NoticeUpdate",
     "Office",
     "OfficeMember",
@@ -49,6 +49,8 @@ __all__ = [
     "ServiceNotice",
     "StaffMember",
     "StatusEvent",
+    "Subscription",
+    "SubscriptionMail",
     "Support",
     "SurveyResponse",
     "metadata",

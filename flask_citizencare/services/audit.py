@@ -32,6 +32,7 @@ SUBJECT_TYPES = (
     "catalogue",
     "answer_state",
     "api_key",
+    "notice",
 )
 LABEL_MAX = 200
 

@@ -49,12 +49,12 @@ from ..models import (
     Category,
     Follower,
     Message,
-    NoticeSubscriber,
     OutboxMail,
     Report,
     ReporterContact,
     StaffMember,
     StatusEvent,
+    Subscription,
 )
 from ..models.base import utcnow
 
@@ -105,7 +105,7 @@ class Erased:
             f"mails not yet sent cancelled: {self.unsent_mails}",
             f"copies of sent mails removed: {self.sent_mails}",
             f"mail Message-IDs of the citizen's messages replaced by a hash: {self.message_ids}",
-            f"service-notice subscriptions removed: {self.notice_subscriptions}",
+            f"subscriptions (notices and alerts) removed: {self.notice_subscriptions}",
         ]
 
 
@@ -310,8 +310,8 @@ def erase_address(
 
     The reports the address filed lose their reporter (as in retention, but
     their followers stay: they are other people); the address stops following
-    any report, pending confirmations included, and leaves the service-notice
-    subscribers; mails to it in the outbox, sent or not, are deleted.
+    any report, pending confirmations included, and loses every subscription
+    (service notices and alerts); mails to it in the outbox, sent or not, are deleted.
     """
     now = now or utcnow()
     address = email.strip().lower()
@@ -325,7 +325,7 @@ def erase_address(
             _audit(session, report, ERASE_ACTION, now)
     found.followers = _delete_where(session, Follower, sa.func.lower(Follower.email) == address, dry_run)
     found.notice_subscriptions = _delete_where(
-        session, NoticeSubscriber, sa.func.lower(NoticeSubscriber.email) == address, dry_run
+        session, Subscription, sa.func.lower(Subscription.email) == address, dry_run
     )
     _delete_mails(session, sa.func.lower(OutboxMail.recipient) == address, found, dry_run)
     if dry_run:
