@@ -61,7 +61,7 @@ def _reminder_recipients(session: Session, report: Report) -> list[tuple[str, st
 def queue_staff_reminder(session: Session, report: Report, which: str) -> list[OutboxMail]:
     mails = []
     for address, language in _reminder_recipients(session, report):
-        with _links(), force_locale(language):
+        with mail_links(), force_locale(language):
             subject = (
                 _("Overdue: %(number)s is waiting to be taken in charge", number=report.public_id)
                 if which == "acknowledgement"
@@ -70,7 +70,7 @@ def queue_staff_reminder(session: Session, report: Report, which: str) -> list[O
             link = url_for("citizencare.staff.case", public_id=report.public_id, _external=True)
         values = {"report": report, "which": which, "link": link}
         mails.append(
-            _write_mail(
+            write_mail(
                 session,
                 report,
                 template="sla_reminder",
@@ -110,7 +110,7 @@ def _language(locale: str | None) -> str:
     return locale if locale in languages else languages[0]
 
 
-def _links() -> AbstractContextManager[object]:
+def mail_links() -> AbstractContextManager[object]:
     """A request context for absolute links when there is none (commands, workers)."""
     if has_request_context():
         return nullcontext()
@@ -120,9 +120,9 @@ def _links() -> AbstractContextManager[object]:
     )
 
 
-def _write_mail(
+def write_mail(
     session: Session,
-    report: Report,
+    report: Report | None,
     *,
     template: str,
     recipient: str,
@@ -134,15 +134,18 @@ def _write_mail(
     headers: dict[str, str] | None = None,
 ) -> OutboxMail:
     """Render ``citizencare/mail/<files or template>.txt`` and ``.html`` in ``language`` and add the
-    mail to the outbox (not committed): the one place every kind of mail goes through."""
+    mail to the outbox (not committed): the one place every kind of mail goes through.
+
+    ``report`` is the case the mail is about; None for mails about no case (service notices,
+    local alerts' digests)."""
     name = files or template
-    with _links(), force_locale(language):
+    with mail_links(), force_locale(language):
         context = {**values, "subject": subject, "language": language}
         body_text = render_template(f"citizencare/mail/{name}.txt", **context)
         body_html = render_template(f"citizencare/mail/{name}.html", **context)
     mail = OutboxMail(
         message_id=message_id(),
-        report_id=report.id,
+        report_id=report.id if report is not None else None,
         template=template,
         recipient=recipient,
         locale=language,
@@ -219,7 +222,7 @@ def _queue_reporter_mail(
         session.flush()
     language = recipient.language
     reply_to = _reply_to(report)
-    with _links(), force_locale(language):
+    with mail_links(), force_locale(language):
         tracking_url = url_for("citizencare.public.track", token=report.tracking_token, _external=True)
         unsubscribe_url = _unsubscribe_url(report, recipient.email)
         subject = _subject(kind, report, context)
@@ -233,7 +236,7 @@ def _queue_reporter_mail(
         if kind == "resolved":
             values.setdefault("survey_url", survey_url(report))
             values.setdefault("reopen_days", int(current_app.config["CITIZENCARE_REOPEN_DAYS"]))
-    return _write_mail(
+    return write_mail(
         session,
         report,
         template=kind,
@@ -264,7 +267,7 @@ def _queue_follower_mail(
     answer must not enter the reporter's thread) and nothing the public page does not show."""
     language = recipient.language
     public = {key: context[key] for key in (*FOLLOWER_CONTEXT.get(kind, ()), "auto_reply") if key in context}
-    with _links(), force_locale(language):
+    with mail_links(), force_locale(language):
         public_url = url_for("citizencare.public.report", public_id=report.public_id, _external=True)
         unsubscribe_url = _unsubscribe_url(report, recipient.email)
         subject = _subject(kind, report, context)
@@ -276,7 +279,7 @@ def _queue_follower_mail(
             "public_url": public_url,
             "unsubscribe_url": unsubscribe_url,
         }
-    return _write_mail(
+    return write_mail(
         session,
         report,
         template=f"follower_{kind}",
@@ -315,7 +318,7 @@ def queue_follow_confirmation(
     the mail is enough to stay so.
     """
     language = _language(language)
-    with _links(), force_locale(language):
+    with mail_links(), force_locale(language):
         subject = _("Confirm that you want to follow report %(number)s", number=report.public_id)
         values = {
             "number": report.public_id,
@@ -324,7 +327,7 @@ def queue_follow_confirmation(
             "public_url": url_for("citizencare.public.report", public_id=report.public_id, _external=True),
             "days": int(confirm_days()),
         }
-    return _write_mail(
+    return write_mail(
         session,
         report,
         template="follow_confirm",
@@ -347,10 +350,10 @@ def queue_staff_assigned(session: Session, report: Report, assignee: StaffMember
     if not assignee.email or not assignee.notify_assignments or not assignee.active:
         return None
     language = _language(assignee.locale)
-    with _links(), force_locale(language):
+    with mail_links(), force_locale(language):
         subject = _("Case %(number)s assigned to you", number=report.public_id)
         link = url_for("citizencare.staff.case", public_id=report.public_id, _external=True)
-    return _write_mail(
+    return write_mail(
         session,
         report,
         template="staff_assigned",
@@ -391,7 +394,7 @@ def queue_staff_reply(session: Session, report: Report, message: Message) -> lis
     for member in _reply_recipients(session, report):
         assert member.email is not None
         language = _language(member.locale)
-        with _links(), force_locale(language):
+        with mail_links(), force_locale(language):
             subject = _("The reporter of %(number)s wrote", number=report.public_id)
             values = {
                 "report": report,
@@ -400,7 +403,7 @@ def queue_staff_reply(session: Session, report: Report, message: Message) -> lis
                 "preferences": url_for("citizencare.staff.preferences", _external=True),
             }
         mails.append(
-            _write_mail(
+            write_mail(
                 session,
                 report,
                 template="staff_reply",
@@ -445,7 +448,7 @@ def queue_action_mails(
     elif action is Action.MERGE:
         context["master_number"] = master.public_id if master is not None else ""
     if action is Action.MERGE and master is not None and publicly_visible(master):
-        with _links():
+        with mail_links():
             context["master_url"] = url_for(
                 "citizencare.public.report", public_id=master.public_id, _external=True
             )
@@ -482,7 +485,7 @@ def queue_answer_mails(
         language = recipient.language
         reporter = not recipient.follower
         reply_to = _reply_to(report) if reporter else None
-        with _links(), force_locale(language):
+        with mail_links(), force_locale(language):
             number = report.public_id
             subject = (
                 _("Proposal %(number)s has been implemented", number=number)
@@ -510,7 +513,7 @@ def queue_answer_mails(
                 "unsubscribe_url": unsubscribe_url,
             }
         mails.append(
-            _write_mail(
+            write_mail(
                 session,
                 report,
                 template=template,

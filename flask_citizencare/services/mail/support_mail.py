@@ -1,6 +1,6 @@
 """The mails of supports: the anonymous supporter's confirmation, and the office's "threshold reached".
 
-Written into the outbox like every other mail (:func:`.notify._write_mail`),
+Written into the outbox like every other mail (:func:`.notify.write_mail`),
 in the transaction of the change they tell about; not committed here.
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ...context import state
 from ...i18n import gettext as _
 from ...models import Office, OfficeMember, OutboxMail, Report, StaffMember
-from .notify import _language, _links, _write_mail, message_id
+from .notify import _language, mail_links, message_id, write_mail
 
 __all__ = [
     "SUPPORT_CONFIRM_TEMPLATE",
@@ -48,7 +48,7 @@ def queue_support_confirmation(
     language = _language(language)
     mail_id = message_id()
     token = token_for(mail_id)
-    with _links(), force_locale(language):
+    with mail_links(), force_locale(language):
         subject = _("Confirm your support for proposal %(number)s", number=report.public_id)
         values = {
             "number": report.public_id,
@@ -57,7 +57,7 @@ def queue_support_confirmation(
             "public_url": url_for("citizencare.public.report", public_id=report.public_id, _external=True),
             "days": support_confirm_days(),
         }
-    mail = _write_mail(
+    mail = write_mail(
         session,
         report,
         template=SUPPORT_CONFIRM_TEMPLATE,
@@ -109,7 +109,7 @@ def queue_threshold_reached(
     """Tell the office in charge that ``report`` reached its threshold and must answer (not committed)."""
     mails = []
     for address, language in threshold_recipients(session, report):
-        with _links(), force_locale(language):
+        with mail_links(), force_locale(language):
             subject = _(
                 "Proposal %(number)s reached %(threshold)d supports: it must be answered",
                 number=report.public_id,
@@ -117,7 +117,7 @@ def queue_threshold_reached(
             )
             link = url_for("citizencare.staff.case", public_id=report.public_id, _external=True)
         mails.append(
-            _write_mail(
+            write_mail(
                 session,
                 report,
                 template=THRESHOLD_TEMPLATE,
