@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from .domain.lifecycle import Status
 from .i18n import lazy_gettext as _l
+from .i18n import lazy_pgettext as _lp
 
 __all__ = [
     "AUDIT_ACTIONS",
@@ -143,3 +144,46 @@ def channel_label(channel: object) -> str:
     code = str(getattr(channel, "value", channel))
     label = CHANNELS.get(code)
     return str(label) if label is not None else code
+
+
+# -- Service notices ---------------------------------------------------------------------------
+
+#: What each step of a notice is called (``ServiceNotice.status``, ``NoticeUpdate.status``).
+NOTICE_STATUSES: Mapping[str, Any] = MappingProxyType(
+    {
+        "draft": _lp("notice status", "Draft"),
+        "investigating": _lp("notice status", "Investigating"),
+        "identified": _lp("notice status", "Cause identified"),
+        "monitoring": _lp("notice status", "Monitoring"),
+        "resolved": _lp("notice status", "Resolved"),
+        "scheduled": _lp("notice status", "Scheduled"),
+        "in_progress": _lp("notice status", "Works in progress"),
+        "completed": _lp("notice status", "Completed"),
+        "cancelled": _lp("notice status", "Cancelled"),
+    }
+)
+#: The kinds of notice.
+NOTICE_KINDS: Mapping[str, Any] = MappingProxyType(
+    {"incident": _l("Incident"), "planned": _l("Planned works")}
+)
+#: A row of the status page (``domain.notices.lifecycle.ServiceState``).
+SERVICE_STATES: Mapping[str, Any] = MappingProxyType(
+    {
+        "operational": _l("Operational"),
+        "degraded": _l("Degraded"),
+        "interrupted": _l("Interrupted"),
+        "maintenance": _l("Maintenance"),
+    }
+)
+
+
+def notice_status_label(status: str) -> str:
+    return str(NOTICE_STATUSES.get(status, status))
+
+
+def notice_kind_label(kind: str) -> str:
+    return str(NOTICE_KINDS.get(kind, kind))
+
+
+def service_state_label(state: str) -> str:
+    return str(SERVICE_STATES.get(state, state))

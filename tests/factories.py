@@ -10,7 +10,16 @@ from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
 from sqlalchemy.orm import Session
 
-from flask_citizencare.models import Category, Office, Photo, Report, ReporterContact, StatusEvent
+from flask_citizencare.models import (
+    Category,
+    NoticeUpdate,
+    Office,
+    Photo,
+    Report,
+    ReporterContact,
+    ServiceNotice,
+    StatusEvent,
+)
 
 _counter = iter(range(1, 10**9))
 
@@ -79,3 +88,24 @@ def create_photo(session: Session, report: Report, **fields: Any) -> Photo:
     session.add(photo)
     session.flush()
     return photo
+
+
+def create_notice(session: Session, **fields: Any) -> ServiceNotice:
+    """A published incident (status ``investigating``, one step) unless ``fields`` say otherwise."""
+    n = next(_counter)
+    now = datetime.now(UTC)
+    values: dict[str, Any] = {
+        "kind": "incident",
+        "status": "investigating",
+        "title": f"Avviso {n}",
+        "body": "Stiamo verificando.",
+        "starts_at": now,
+        "published_at": now,
+        **fields,
+    }
+    notice = ServiceNotice(**values)
+    if notice.status != "draft":
+        notice.updates.append(NoticeUpdate(status=notice.status, body="Pubblicato.", notify=True, at=now))
+    session.add(notice)
+    session.flush()
+    return notice

@@ -25,7 +25,7 @@ from flask_citizencare.models import AnswerState, CannedReply, RoutingRuleRecord
 from flask_citizencare.services.answer_states import ensure_default_states
 from flask_citizencare.services.api_keys import create_key
 
-from .factories import create_photo, create_report
+from .factories import create_notice, create_photo, create_report
 from .host import host_db
 from .reporting import form_tokens
 from .staff import Team, client_for
@@ -112,6 +112,7 @@ def _samples(app: Flask, team: Team) -> dict[str, str]:
         ensure_default_states(host_db.session())
         answer_state = host_db.session.scalars(sa.select(AnswerState)).first()
         assert answer_state is not None
+        notice = create_notice(host_db.session, categories=[lamps])
         host_db.session.commit()
         api_key, _ = create_key(host_db.session(), "fuzz", can_post=True)
         return {
@@ -140,6 +141,7 @@ def _samples(app: Flask, team: Team) -> dict[str, str]:
             "y": "1",
             "rest": "nothing-here",
             "filename": "citizencare.css",
+            "notice_id": str(notice.id),
         }
 
 

@@ -44,6 +44,7 @@ from flask_citizencare.services.replies import ingest_message
 from flask_citizencare.services.surveys import answer_survey
 
 from .conftest import BOLOGNA
+from .factories import create_notice
 from .host import host_db
 from .reporting import form_tokens, jpeg, post_report
 from .smtp import REPLY_DOMAIN, REPLY_LOCAL, REPLY_SECRET
@@ -328,6 +329,7 @@ FILLERS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "fmt": lambda city: ["json", "xml"],
     "service_code": lambda city: [code for _, code in city["categories"]],
     "service_request_id": lambda city: city["public_ids"],
+    "notice_id": lambda city: city["notice_ids"],
 }
 #: Variables filled together: map tiles (z/x/y) over the municipality, from a whole-city zoom to a street.
 GROUP_FILLERS: dict[frozenset[str], Callable[[dict[str, Any]], list[dict[str, str]]]] = {
@@ -551,6 +553,9 @@ def city(mail_app: Flask, client: FlaskClient) -> dict[str, Any]:
             secrets.add("a photo the public may not see", photo_key)
         tally["private_photos"] = len(hidden)
         languages = list(app.config["CITIZENCARE_LANGUAGES"])
+        notice = create_notice(session, categories=[session.get(Category, categories[0][0])])
+        session.commit()
+        notice_ids = [str(notice.id)]
     return {
         "categories": categories,
         "photos": photos,
@@ -560,6 +565,7 @@ def city(mail_app: Flask, client: FlaskClient) -> dict[str, Any]:
         "secrets": secrets,
         "tally": tally,
         "languages": languages,
+        "notice_ids": notice_ids,
     }
 
 

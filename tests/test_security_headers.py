@@ -56,6 +56,8 @@ FILLERS: dict[str, Any] = {
     "fmt": lambda r: "json",
     "service_code": lambda r: "no-such-service",
     "service_request_id": lambda r: r["public_id"],
+    # Service notices: an unknown one answers 404, with the headers too.
+    "notice_id": lambda r: r["id"],
 }
 
 

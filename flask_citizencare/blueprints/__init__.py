@@ -31,7 +31,15 @@ from ..domain.markdown import render as cc_markdown
 from ..formatting import cc_date, cc_datetime, cc_duration, cc_number, cc_place
 from ..i18n import SESSION_KEY, current_language, format_locale, languages
 from ..i18n import gettext as _
-from ..labels import audit_action_label, audit_subject_label, channel_label, public_status_label
+from ..labels import (
+    audit_action_label,
+    audit_subject_label,
+    channel_label,
+    notice_kind_label,
+    notice_status_label,
+    public_status_label,
+    service_state_label,
+)
 from ..parsing import CONVERTERS
 from ..queries.supports import supports_shown
 from ..security_headers import apply_security_headers, csp_nonce
@@ -46,6 +54,7 @@ from .feedback_widget import answer_label, answers, csrf_value, page_to_rate, qu
 from .layout_check import checked_before_request, layout_lacks
 from .map import blueprint as map_blueprint
 from .navigation import navigation
+from .notices import blueprint as notices_blueprint
 from .open311 import blueprint as open311_blueprint
 from .opendata import blueprint as opendata_blueprint
 from .public import blueprint as public_blueprint
@@ -85,6 +94,7 @@ blueprint.register_blueprint(opendata_blueprint)
 blueprint.register_blueprint(dashboard_blueprint)
 blueprint.register_blueprint(map_blueprint)
 blueprint.register_blueprint(open311_blueprint)
+blueprint.register_blueprint(notices_blueprint)
 blueprint.add_app_template_filter(cc_date)
 blueprint.add_app_template_filter(cc_datetime)
 blueprint.add_app_template_filter(cc_number)
@@ -94,6 +104,9 @@ blueprint.add_app_template_filter(channel_label, "cc_channel")
 blueprint.add_app_template_filter(cc_markdown, "cc_markdown")
 blueprint.add_app_template_filter(audit_action_label, "cc_audit_action")
 blueprint.add_app_template_filter(audit_subject_label, "cc_audit_subject")
+blueprint.add_app_template_filter(notice_status_label, "cc_notice_status")
+blueprint.add_app_template_filter(notice_kind_label, "cc_notice_kind")
+blueprint.add_app_template_filter(service_state_label, "cc_service_state")
 # App-wide, so a host layout rendered around our pages can nonce its own inline scripts.
 blueprint.add_app_template_global(csp_nonce, "cc_csp_nonce")
 blueprint.add_app_template_global(layout_lacks, "cc_layout_lacks")
