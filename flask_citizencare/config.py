@@ -267,6 +267,15 @@ SETTINGS: dict[str, Setting] = {
     ),
     "IMAP_POLL_SECONDS": Setting(60, "Seconds between two polls of `mail ingest --imap --loop`."),
     "FOLLOW_CONFIRM_DAYS": Setting(7, "Days the link confirming a follower's e-mail address stays valid."),
+    "SUBSCRIPTION_CONFIRM_DAYS": Setting(
+        7, "Days the link confirming a subscription to notices or local alerts stays valid."
+    ),
+    "SUBSCRIPTIONS_PER_ADDRESS": Setting(
+        20, "Subscriptions (notices and local alerts, confirmed or waiting) one e-mail address may hold."
+    ),
+    "SUBSCRIPTION_CONFIRMATIONS_PER_DAY": Setting(
+        5, "Subscription confirmation mails one e-mail address gets in 24 hours, all subscriptions together."
+    ),
     "FORM_MIN_SECONDS": Setting(
         3,
         "A citizen's form (report, add information, follow) posted sooner than this many seconds after "
@@ -312,6 +321,13 @@ SETTINGS: dict[str, Setting] = {
         "60 per hour",
         "Requests of the one-use links (survey, follow confirmation, unsubscribe) per client address: "
         "guessing links gets slow.",
+    ),
+    "RATELIMIT_SUBSCRIBE_PER_IP": Setting(
+        "20 per hour; 100 per day", "Subscription requests (notices, local alerts) per client address."
+    ),
+    "RATELIMIT_SUBSCRIBE_PER_ADDRESS": Setting(
+        "5 per hour; 20 per day",
+        "Subscription requests per e-mail address: nobody can flood an address with confirmations.",
     ),
     "RATELIMIT_SUPPORT_PER_IP": Setting(
         "30 per hour; 200 per day", "Supports (and their withdrawals) sent per client address."

@@ -67,6 +67,10 @@ class Purpose(StrEnum):
     SUPPORT_CONFIRM = "support confirmation"
     #: The link that withdraws an anonymous citizen's support.
     SUPPORT_WITHDRAW = "support withdrawal"
+    #: The link that confirms a subscription to service notices or local alerts.
+    SUBSCRIPTION_CONFIRM = "subscription confirmation"
+    #: The one-click link that ends a subscription (or all of an address's).
+    SUBSCRIPTION_UNSUBSCRIBE = "subscription unsubscribe"
 
 
 _LABEL = b"flask-citizencare "

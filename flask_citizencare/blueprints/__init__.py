@@ -60,6 +60,7 @@ from .opendata import blueprint as opendata_blueprint
 from .public import blueprint as public_blueprint
 from .ratelimit import RateLimited
 from .staff import blueprint as staff_blueprint
+from .subscriptions import blueprint as subscriptions_blueprint
 
 #: Our templates, inside the package; a host's own ``templates/citizencare/`` comes first.
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -95,6 +96,7 @@ blueprint.register_blueprint(dashboard_blueprint)
 blueprint.register_blueprint(map_blueprint)
 blueprint.register_blueprint(open311_blueprint)
 blueprint.register_blueprint(notices_blueprint)
+blueprint.register_blueprint(subscriptions_blueprint)
 blueprint.add_app_template_filter(cc_date)
 blueprint.add_app_template_filter(cc_datetime)
 blueprint.add_app_template_filter(cc_number)

@@ -13,6 +13,7 @@ from .doctor import doctor_command
 from .imports import import_group
 from .mail import mail_group
 from .map_cells import map_group
+from .notices import notices_group
 from .outbox import outbox_group
 from .retention import erase, retention_group
 from .settings import settings_command
@@ -42,3 +43,4 @@ citizencare_cli.add_command(outbox_group)
 citizencare_cli.add_command(mail_group)
 citizencare_cli.add_command(import_group)
 citizencare_cli.add_command(apikey_group)
+citizencare_cli.add_command(notices_group)

@@ -41,7 +41,7 @@ from ..i18n import language_name, languages
 from ..models import Category, NoticeUpdate, ServiceNotice
 from ..models.base import utcnow
 from ..parsing import InputError, check_text
-from . import audit
+from . import audit, notice_mails
 from .errors import ChangedMeanwhile, Forbidden, InvalidInput, NotFound, NotNow
 from .transactions import one_transaction
 
@@ -339,6 +339,9 @@ def update_notice(
         before = _snapshot(notice)
         _apply(notice, cleaned)
         audit.record(session, actor, SUBJECT, notice.id, _label(notice), "update", before, _snapshot(notice))
+        if lifecycle.is_published(notice.status):  # a start moved into the first mail's window
+            session.flush()
+            notice_mails.queue_notice_mails(session, notice)
     return notice
 
 
@@ -375,6 +378,7 @@ def publish_notice(
         notice.updates.append(update)
         session.flush()
         audit.record(session, actor, SUBJECT, notice.id, _label(notice), "publish", before, _snapshot(notice))
+        notice_mails.queue_notice_mails(session, notice, now)
     return notice
 
 
@@ -417,6 +421,7 @@ def post_step(
         notice.updates.append(update)
         session.flush()
         audit.record(session, actor, SUBJECT, notice.id, _label(notice), "step", before, _snapshot(notice))
+        notice_mails.queue_notice_mails(session, notice, now)
     return update
 
 
