@@ -40,7 +40,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import url_for
@@ -64,6 +64,7 @@ __all__ = ["SweepRun", "facts_of", "matches", "queue_notice_mails", "recipients_
 
 log = logging.getLogger(__name__)
 
+_mails = cast(sa.Table, SubscriptionMail.__table__)
 #: Notices the sweep still looks at after they ended (a catch-up for mails owed at their end).
 ENDED_KEPT = timedelta(days=2)
 
@@ -150,7 +151,7 @@ def recipients_of(session: Session, notice: ServiceNotice) -> list[Subscription]
 
 def _claim(session: Session, subscription_id: int, key: str, notice_id: int) -> int | None:
     """Insert the (subscription, key) record; its id, or None when it was already there."""
-    table = SubscriptionMail.__table__
+    table = _mails
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
         insert(table)
@@ -239,11 +240,7 @@ def queue_notice_mails(session: Session, notice: ServiceNotice, now: datetime | 
                 continue
             outbox = _write(session, row, notice, mail, step)
             session.flush()
-            session.execute(
-                sa.update(SubscriptionMail.__table__)
-                .where(SubscriptionMail.__table__.c.id == record)
-                .values(outbox_id=outbox.id)
-            )
+            session.execute(sa.update(_mails).where(_mails.c.id == record).values(outbox_id=outbox.id))
             written += 1
     return written
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, current_app
 from flask.blueprints import BlueprintSetupState
+from flask.typing import ResponseReturnValue
 
 from ..ratelimit import form_value, limited
 from . import views
 
 
-def _per_ip_and_address(view):  # type: ignore[no-untyped-def]
+def _per_ip_and_address(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
     return limited("RATELIMIT_SUBSCRIBE_PER_ADDRESS", form_value("email"))(
         limited("RATELIMIT_SUBSCRIBE_PER_IP")(view)
     )
