@@ -23,7 +23,15 @@ from shapely.geometry import box
 from flask_citizencare.domain.alerts import DIGEST_LOOKBACK, AlertPlace, digest_period, distance_m
 from flask_citizencare.domain.notices.areas import circle
 from flask_citizencare.i18n import gettext as cc_gettext
-from flask_citizencare.models import AnswerState, Category, OutboxMail, ProposalAnswer, Report, Subscription, SubscriptionMail
+from flask_citizencare.models import (
+    AnswerState,
+    Category,
+    OutboxMail,
+    ProposalAnswer,
+    Report,
+    Subscription,
+    SubscriptionMail,
+)
 from flask_citizencare.queries.alerts import alert_items
 from flask_citizencare.services.alert_mails import send_digests, send_instant_alerts
 from flask_citizencare.services.mail.outbox import deliver_pending
@@ -171,7 +179,9 @@ def test_instant_alerts_follow_district_circle_and_categories_once(app: Flask, c
     cli(app, "send")
     assert len(outbox(app)) == len(first)
     with app.app_context():
-        records = host_db.session.execute(sa.select(SubscriptionMail.subscription_id, SubscriptionMail.key)).all()
+        records = host_db.session.execute(
+            sa.select(SubscriptionMail.subscription_id, SubscriptionMail.key)
+        ).all()
     assert len(records) == len(first) == 8
     assert all(key.startswith("report:") for _, key in records)
 
@@ -181,10 +191,8 @@ def test_two_sweeps_at_the_same_instant_send_each_mail_once(app: Flask, city: Ci
         with app.app_context():
             session = host_db.session
             now = datetime.now(UTC)
-            try:
-                return send_instant_alerts(session, alert_items(session, since=now - timedelta(days=1)), now=now)
-            finally:
-                session.remove() if hasattr(session, "remove") else None
+            items = alert_items(session, since=now - timedelta(days=1))
+            return send_instant_alerts(session, items, now=now)
 
     results = at_the_same_instant(sweep, sweep)
     errors = [r for r in results if isinstance(r, Exception)]
@@ -204,7 +212,9 @@ def test_hidden_and_merged_reports_are_never_mailed_and_late_publication_is_news
     for secret in (city.numbers["hidden"], city.numbers["merged"], "Kp31", "Zt08", "Ottavio", "ottavio.s@"):
         assert secret not in everything
     with app.app_context():
-        hidden = host_db.session.scalars(sa.select(Report).where(Report.public_id == city.numbers["hidden"])).one()
+        hidden = host_db.session.scalars(
+            sa.select(Report).where(Report.public_id == city.numbers["hidden"])
+        ).one()
         hidden.is_public = True  # moderation publishes it
         host_db.session.commit()
     cli(app, "send")
@@ -306,7 +316,11 @@ def test_digests_group_by_category_once_per_period(app: Flask, city: City) -> No
         assert run.mails == 1 and run.already_sent == 0
         again = send_digests(session, items, now=tomorrow)
         assert again.mails == 0
-        keys = set(session.scalars(sa.select(SubscriptionMail.key).where(SubscriptionMail.subscription_id == weekly_id)))
+        keys = set(
+            session.scalars(
+                sa.select(SubscriptionMail.key).where(SubscriptionMail.subscription_id == weekly_id)
+            )
+        )
     assert sum(key.startswith("digest:") for key in keys) == 1
     [second] = [m for m in outbox(app) if m.recipient == daily_address][1:]
     assert city.numbers["school"] not in second.body_text, second.body_text

@@ -50,8 +50,8 @@ from .api import blueprint as api_blueprint
 from .api.views import problem
 from .dashboard import blueprint as dashboard_blueprint
 from .expected import cc_expected_answer
-from .feeds import blueprint as feeds_blueprint
 from .feedback_widget import answer_label, answers, csrf_value, page_to_rate, question
+from .feeds import blueprint as feeds_blueprint
 from .layout_check import checked_before_request, layout_lacks
 from .map import blueprint as map_blueprint
 from .navigation import navigation

@@ -232,7 +232,9 @@ def _commit_once(session: Session, run: AlertRun, written: int) -> None:
         run.mails += written
 
 
-def send_instant_alerts(session: Session, items: Sequence[AlertItem], *, now: datetime | None = None) -> AlertRun:
+def send_instant_alerts(
+    session: Session, items: Sequence[AlertItem], *, now: datetime | None = None
+) -> AlertRun:
     """One mail per item and matching instant subscription not yet told about it; committed per
     subscription. ``items``: :func:`flask_citizencare.queries.alerts.alert_items` of a recent window."""
     now = now or utcnow()

@@ -52,7 +52,9 @@ EMPTY_FEED_UPDATED = datetime(2000, 1, 1, tzinfo=UTC)
 def _bbox_text(args: MultiDict[str, str]) -> None:
     """Refuse a bbox whose parts are not plain decimals before the common parser reads them."""
     for value in args.getlist("bbox"):
-        if len(value) > MAX_PARAMETER_LENGTH or not all(_NUMBER.fullmatch(p.strip()) for p in value.split(",")):
+        if len(value) > MAX_PARAMETER_LENGTH or not all(
+            _NUMBER.fullmatch(p.strip()) for p in value.split(",")
+        ):
             raise FilterError(
                 "bbox", _("Give four numbers: west,south,east,north (minLon,minLat,maxLon,maxLat).")
             )
@@ -103,9 +105,7 @@ def _reports() -> Sequence[Report]:
     codes_by_id = category_codes_by_id(session) if "category" in args else {}
     if "category" in args:
         args.setlist("category", _categories(args, codes_by_id))
-    public_filter = parse_public_filter(
-        args, area=state().settings.area, category_codes=codes_by_id.values()
-    )
+    public_filter = parse_public_filter(args, area=state().settings.area, category_codes=codes_by_id.values())
     if public_filter.bbox is not None:
         _check_size(public_filter.bbox)
     conditions = filter_conditions(session, public_filter, state().settings.zone)
@@ -169,7 +169,8 @@ def _answer(kind: str) -> Response:
     response.headers["Cache-Control"] = PUBLIC_DATA
     response.headers["Content-Language"] = current_language()
     response.add_etag()
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
 
 
 def reports_atom() -> Response:
