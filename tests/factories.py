@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy.orm import Session
 
+from flask_citizencare.domain.notices.areas import as_multipolygon
 from flask_citizencare.models import (
     Category,
     NoticeUpdate,
@@ -19,6 +21,7 @@ from flask_citizencare.models import (
     ReporterContact,
     ServiceNotice,
     StatusEvent,
+    Subscription,
 )
 
 _counter = iter(range(1, 10**9))
@@ -109,3 +112,25 @@ def create_notice(session: Session, **fields: Any) -> ServiceNotice:
     session.add(notice)
     session.flush()
     return notice
+
+
+def create_subscription(
+    session: Session, *, area: BaseGeometry | None = None, confirmed: bool = True, **fields: Any
+) -> Subscription:
+    """A local-alerts subscription, confirmed an hour ago unless ``confirmed=False``; ``area`` is the
+    polygon of its district or circle (as the subscription service stores it)."""
+    n = next(_counter)
+    values: dict[str, Any] = {
+        "email": f"iscritto{n}@example.org",
+        "locale": "it",
+        "topic": "reports",
+        "frequency": "instant",
+        "confirmed_at": datetime.now(UTC) - timedelta(hours=1) if confirmed else None,
+        **fields,
+    }
+    if area is not None:
+        values["area"] = from_shape(as_multipolygon(area), srid=4326)
+    subscription = Subscription(**values)
+    session.add(subscription)
+    session.flush()
+    return subscription

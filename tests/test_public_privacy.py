@@ -579,7 +579,13 @@ def test_no_public_route_shows_personal_data_or_hidden_reports(
     assert tally["private_notes"] >= 1 and tally["private_photos"] >= 4, tally
 
     rules = public_rules(app)
-    assert {"citizencare.public.report", "citizencare.opendata.reports_csv"} <= {r.endpoint for r in rules}
+    assert {
+        "citizencare.public.report",
+        "citizencare.opendata.reports_csv",
+        # The report feeds: scanned with every filter query below, like the API.
+        "citizencare.feeds.reports_atom",
+        "citizencare.feeds.reports_rss",
+    } <= {r.endpoint for r in rules}
     urls: list[str] = []
     queries = _filter_queries(city["categories"])
     with app.test_request_context():

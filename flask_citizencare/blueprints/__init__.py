@@ -51,6 +51,7 @@ from .api.views import problem
 from .dashboard import blueprint as dashboard_blueprint
 from .expected import cc_expected_answer
 from .feedback_widget import answer_label, answers, csrf_value, page_to_rate, question
+from .feeds import blueprint as feeds_blueprint
 from .layout_check import checked_before_request, layout_lacks
 from .map import blueprint as map_blueprint
 from .navigation import navigation
@@ -97,6 +98,8 @@ blueprint.register_blueprint(map_blueprint)
 blueprint.register_blueprint(open311_blueprint)
 blueprint.register_blueprint(notices_blueprint)
 blueprint.register_blueprint(subscriptions_blueprint)
+# The Atom/RSS feeds of public reports (local alerts without a subscription).
+blueprint.register_blueprint(feeds_blueprint)
 blueprint.add_app_template_filter(cc_date)
 blueprint.add_app_template_filter(cc_datetime)
 blueprint.add_app_template_filter(cc_number)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask.cli import AppGroup
 
+from .alerts import alerts_group
 from .apikeys import apikey_group
 from .bulk_load import after_bulk_load_command
 from .catalogue import catalogue_group
@@ -44,3 +45,4 @@ citizencare_cli.add_command(mail_group)
 citizencare_cli.add_command(import_group)
 citizencare_cli.add_command(apikey_group)
 citizencare_cli.add_command(notices_group)
+citizencare_cli.add_command(alerts_group)
