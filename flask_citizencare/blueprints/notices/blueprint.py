@@ -7,7 +7,7 @@ from flask import Blueprint
 from . import data, feeds, pages
 
 blueprint = Blueprint("notices", __name__, url_prefix="/status")
-blueprint.add_url_rule("/", "index", pages.index, strict_slashes=False)
+blueprint.add_url_rule("", "index", pages.index)
 blueprint.add_url_rule("/<cc_id:notice_id>", "notice", pages.notice)
 blueprint.add_url_rule("/feed.rss", "feed_rss", feeds.feed_rss)
 blueprint.add_url_rule("/feed.atom", "feed_atom", feeds.feed_atom)
