@@ -21,6 +21,7 @@ from flask_citizencare.demo import load_demo
 from flask_citizencare.demo.data import ACCOUNTS, BOLOGNA_BBOX, CATEGORIES, OFFICES
 from flask_citizencare.domain import lifecycle
 from flask_citizencare.domain.lifecycle import STAFF_ROLES, TAKEN_IN_CHARGE
+from flask_citizencare.domain.notices.lifecycle import is_current
 from flask_citizencare.models import (
     Category,
     Counter,
@@ -29,6 +30,7 @@ from flask_citizencare.models import (
     ProposalAnswer,
     Report,
     ReporterContact,
+    ServiceNotice,
     StaffMember,
     StatusEvent,
     Support,
@@ -485,3 +487,18 @@ def test_command_with_user_factory(app: Flask, db_session: Session) -> None:
     assert count(db_session, HostUser) == len(ACCOUNTS)
     assert count(db_session, StaffMember) == len(staff)
     assert count(db_session, Report) == 60
+
+
+def test_demo_service_notices(db_session: Session) -> None:
+    first = load_demo(5, seed=4, now=NOW)
+    assert first.notices == 3
+    notices = {n.kind + ":" + n.status: n for n in db_session.scalars(sa.select(ServiceNotice))}
+    assert set(notices) == {"incident:identified", "planned:scheduled", "incident:resolved"}
+    incident, works, resolved = (notices[k] for k in ("incident:identified", "planned:scheduled", "incident:resolved"))
+    assert is_current(incident.status) and incident.services and incident.impact == "interrupted"
+    assert [c.code for c in incident.categories] == ["servizi-digitali"]
+    assert works.area is not None and works.starts_at > NOW and [c.code for c in works.categories] == ["buche-strade"]
+    assert resolved.ended_at is not None and resolved.ended_at < NOW and not is_current(resolved.status)
+    assert all(n.titles.get("en") and n.updates for n in notices.values())
+    assert load_demo(5, seed=4, now=NOW).notices == 0
+    assert count(db_session, ServiceNotice) == 3

@@ -96,6 +96,17 @@ def test_the_report_inefficiency_macro_renders_the_models_link(app: Flask) -> No
     )
 
 
+def test_the_service_status_macro_links_the_status_page(app: Flask) -> None:
+    template = (
+        '{% from "citizencare/_service_status.html" import service_status_link %}'
+        "{{ service_status_link() }}|{{ service_status_link('footer-link') }}"
+    )
+    with app.test_request_context("/", headers=EN):
+        plain, styled = render_template_string(template).split("|")
+    assert plain == '<a href="/citizencare/status">Service status and planned works</a>'
+    assert styled == '<a href="/citizencare/status" class="footer-link">Service status and planned works</a>'
+
+
 # -- the example site ------------------------------------------------------------------------------
 
 
@@ -136,6 +147,7 @@ def test_the_example_layout_carries_the_models_data_elements(site: Flask, path: 
     footer_link = tree.xpath('//footer//*[@data-element="report-inefficiency"]')
     assert len(footer_link) == 1 and footer_link[0].get("href") == "/segnalazioni/new"
     assert footer_link[0].text_content() == "Report an inefficiency"
+    assert tree.xpath('//footer//a[@href="/segnalazioni/status"]/text()') == ["Service status and planned works"]
     assert one("personal-area-login").get("href").startswith("/accedi")
     menu = [a.get("href") for a in one("main-navigation").xpath("./li/a")]
     assert menu[:6] == [
@@ -150,7 +162,7 @@ def test_the_example_layout_carries_the_models_data_elements(site: Flask, path: 
         assert one("breadcrumb").tag == "ol"
 
 
-@pytest.mark.parametrize("path", ["/note-legali", "/domande-frequenti", "/contatti"])
+@pytest.mark.parametrize("path", ["/note-legali", "/domande-frequenti", "/contatti", "/segnalazioni/status"])
 def test_the_pages_the_footer_links_exist(site: Flask, path: str) -> None:
     tree = tree_of(site, path)
     assert tree.xpath("//main//h1")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ..models import Report
+from ..models import Report, ServiceNotice
 
 BBox = tuple[float, float, float, float]
 
@@ -31,5 +31,25 @@ def reports_in_box(session: Session, box: BBox) -> sa.ColumnElement[bool]:
     return Report.id.in_(
         sa.select(rtree.c.pkid).where(
             rtree.c.xmax >= min_lon, rtree.c.xmin <= max_lon, rtree.c.ymax >= min_lat, rtree.c.ymin <= max_lat
+        )
+    )
+
+
+def notices_near_point(session: Session, lon: float, lat: float) -> sa.ColumnElement[bool]:
+    """Notices whose area's bounding box holds the point, found through the spatial index (the exact
+    test is :func:`~flask_citizencare.domain.notices.areas.covers_point` on the few found)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return ServiceNotice.area.op("&&")(sa.func.ST_MakeEnvelope(lon, lat, lon, lat, 4326))
+    rtree = sa.table(
+        "idx_cc_notices_area",
+        sa.column("pkid"),
+        sa.column("xmin"),
+        sa.column("xmax"),
+        sa.column("ymin"),
+        sa.column("ymax"),
+    )
+    return ServiceNotice.id.in_(
+        sa.select(rtree.c.pkid).where(
+            rtree.c.xmin <= lon, rtree.c.xmax >= lon, rtree.c.ymin <= lat, rtree.c.ymax >= lat
         )
     )

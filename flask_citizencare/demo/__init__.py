@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from ..context import db_session, state
 from ..database.prefetch import prefetched
+from ..i18n import languages
 from ..domain.catalogue_file import load, parse_catalogue
 from ..models import AnswerState, Category, Counter, Office, StaffMember
 from ..queries import map_cells
@@ -40,6 +41,7 @@ from ..services.catalogue import apply_import
 from ..services.catalogue import codes as catalogue_codes
 from .catalogue import DEMO_FILE
 from .data import ACCOUNTS, CATEGORIES, OFFICES, Account
+from .notices import ensure_demo_notices
 from .generate import Area, CategoryRef, ReportFactory, Setting
 from .writers import writer_for
 
@@ -58,6 +60,8 @@ class DemoSummary:
     events: int = 0
     messages: int = 0
     contacts: int = 0
+    #: Demo service notices added (a current incident, planned works, one resolved).
+    notices: int = 0
     supports: int = 0
     #: Published official answers of answered proposals.
     answers: int = 0
@@ -181,6 +185,7 @@ def load_demo(
             summary.contacts = factory.totals["contacts"]
             summary.supports = factory.totals["supports"]
             summary.answers = factory.totals["answers"]
+        summary.notices = ensure_demo_notices(session, now, default_language=languages()[0])
         session.commit()
     except BaseException:
         session.rollback()

@@ -34,6 +34,7 @@ from ..models import Category, Message, Office, Photo, ProposalAnswer, Report
 from .proposal_answers import current_answer_subquery
 from .reports import public_reports_filter
 from .supports import supports_shown
+from .notices import current_titles_by_category, service_notice
 
 BBox = tuple[float, float, float, float]
 #: Metres in a degree of latitude (a degree of longitude: times cos(lat)); the envelope is widened 1 %.
@@ -159,6 +160,7 @@ def request_rows(
     rows = session.connection().execute(query).all()  # Core rows: no ORM bookkeeping per row
     ids = [row.id for row in rows]
     categories = _categories(session, {row.category_id for row in rows})
+    notice_titles = current_titles_by_category(session, categories, language)
     photos = public_photo_keys(session, ids)
     notes = last_public_answers(session, ids, [row.id for row in rows if row.answered_at is not None])
     found = []
@@ -174,7 +176,7 @@ def request_rows(
                 service_code=category.code,
                 description=row.public_description if row.public_description is not None else row.description,
                 agency_responsible=row.office_name,
-                service_notice=category.urgent_notice_in(language) or None,
+                service_notice=service_notice(category, language, notice_titles.get(category.id)),
                 received_at=row.received_at,
                 updated_at=row.updated_at,
                 resolve_due_at=row.resolve_due_at,

@@ -78,6 +78,7 @@ def _strings() -> dict[str, str]:
         "cluster": _("{count} reports here: zoom in"),
         "overdue": _("overdue"),
         "open_report": _("Open the report"),
+        "open_notice": _("Open the notice"),
     }
 
 
@@ -108,6 +109,8 @@ def map_page() -> ResponseReturnValue:
     map_config = {
         "api": url_for("citizencare.api.reports_geojson"),
         "newReport": url_for("citizencare.public.new_report"),
+        # The current service notices' areas, drawn as a layer under the reports.
+        "notices": url_for("citizencare.notices.areas"),
         "apiMaxLimit": int(config["CITIZENCARE_API_MAX_LIMIT"]),
         "center": center,
         "zoom": zoom,

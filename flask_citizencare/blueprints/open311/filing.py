@@ -24,6 +24,7 @@ from ...domain.questions import AnswerError, on_form, parse_answer
 from ...i18n import current_language
 from ...i18n import gettext as _
 from ...models import ApiKey, ApiSubmission, Category, Report
+from ...queries.notices import category_service_notice
 from ...services.open311_filing import Client, file_request, submission_by_token
 from ...services.photos import PhotoStoreUnavailable
 from ...services.questions import answer_message, questions_of
@@ -162,7 +163,7 @@ def _answer(record: ApiSubmission, language: str) -> Document:
             {
                 "service_request_id": report.public_id,
                 "token": record.token,
-                "service_notice": report.category.urgent_notice_in(language) or None,
+                "service_notice": category_service_notice(db_session(), report.category, language),
                 "account_id": record.account_id,
             }
         ],

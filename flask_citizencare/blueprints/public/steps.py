@@ -31,7 +31,7 @@ from ...services.reports import SubmissionRefused, existing_submission
 from ...web.forms import CitizenCareForm
 from ...web.requests import accepts_photos
 from .. import ratelimit
-from . import views
+from . import known_problems, views
 from .forms import CitizenReportForm, ReportForm, answer_field_errors, report_form_class
 from .similar import form_similar
 from .submission_tokens import new_submission_token
@@ -303,6 +303,12 @@ def draft_photo(key: str) -> ResponseReturnValue:
 
 
 def _render(draft: ReportDraft, step: str, **context: Any) -> str:
+    form = context.get("form")
+    if step == "data" and form is not None:
+        context["known_notices"] = known_problems.for_form(form)
+    elif step == "summary" and form is not None:
+        location = draft.data.get("location") or [None, None, None]
+        context["known_notices"] = known_problems.known_notices(form.chosen_category(), *location[:2])
     return render_template(
         f"citizencare/public/steps/{step}.html",
         draft=draft,

@@ -67,6 +67,7 @@ from ...web.requests import accepts_photos
 from .. import ratelimit
 from ..navigation import belongs_to
 from ..ratelimit import form_value
+from . import known_problems
 from .forms import (
     AddInformationForm,
     CitizenReportForm,
@@ -240,6 +241,7 @@ def new_report() -> ResponseReturnValue:
             categories=categories,
             location_error=None,
             category_note=note,
+            known_notices=known_problems.for_form(form),
         )
 
     location_error = None
@@ -266,7 +268,11 @@ def new_report() -> ResponseReturnValue:
             if note is not None and form.category.data != before:
                 form.category.errors = [note]
         return render_template(
-            "citizencare/public/new.html", form=form, categories=categories, location_error=location_error
+            "citizencare/public/new.html",
+            form=form,
+            categories=categories,
+            location_error=location_error,
+            known_notices=known_problems.for_form(form),
         ), 400
 
     submission = form.submission(
@@ -281,7 +287,11 @@ def new_report() -> ResponseReturnValue:
         # The form checks the same rules; this only happens if the category changed meanwhile.
         form.category.errors = [_("Choose a category from the list.")]
         return render_template(
-            "citizencare/public/new.html", form=form, categories=categories, location_error=location_error
+            "citizencare/public/new.html",
+            form=form,
+            categories=categories,
+            location_error=location_error,
+            known_notices=known_problems.for_form(form),
         ), 400
     return redirect(url_for(".sent", token=report.tracking_token), code=303)
 

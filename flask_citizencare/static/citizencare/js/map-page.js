@@ -62,6 +62,38 @@
   }
   window.CitizenCare.tiles(map, mapNode, config.tileUrl, config.tileAttribution);
 
+  // The areas of the current service notices (incidents and works), under the reports; each opens its notice.
+  if (config.notices) {
+    fetch(config.notices, { headers: { "Accept": "application/geo+json" } }).then(function (response) {
+      return response.ok ? response.json() : null;
+    }).then(function (data) {
+      if (!data || !data.features || !data.features.length) { return; }
+      L.geoJSON(data, {
+        interactive: true,
+        style: function (feature) {
+          var works = feature.properties.kind === "planned";
+          return { className: "cc-notice-area cc-notice-area--" + (works ? "planned" : "incident"),
+                   color: works ? "#0059b3" : "#8a4b00", weight: 2, dashArray: "6 4", fillOpacity: 0.12 };
+        },
+        onEachFeature: function (feature, layer) {
+          var p = feature.properties;
+          var box = document.createElement("div");
+          var title = document.createElement("strong");
+          title.textContent = p.title;
+          var state = document.createElement("p");
+          state.textContent = p.kind_label + " — " + p.status_label;
+          var link = document.createElement("a");
+          link.href = p.url;
+          link.textContent = S.open_notice;
+          box.appendChild(title);
+          box.appendChild(state);
+          box.appendChild(link);
+          layer.bindPopup(box);
+        }
+      }).addTo(map).bringToBack();
+    }).catch(function () { /* the reports are shown anyway */ });
+  }
+
   // Leaflet turns Enter into "open the popup" only; groups are buttons that zoom in, by Enter or Space.
   function activates(event) {
     var key = event.originalEvent && event.originalEvent.key;

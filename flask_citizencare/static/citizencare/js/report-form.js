@@ -39,6 +39,55 @@
     if (urgentList) { urgentList.open = false; }
   }
 
+  // "Known problem, already being handled": the current notices about the category or the place.
+  var known = document.getElementById("cc-known-problems");
+  var knownTimer = null;
+  function showKnown() {
+    if (!known) { return; }
+    var query = [];
+    if (category && category.value) { query.push("category=" + encodeURIComponent(category.value)); }
+    var y = lat ? String(lat.value).trim() : "", x = lon ? String(lon.value).trim() : "";
+    if (y && x && isFinite(parseFloat(y.replace(",", "."))) && isFinite(parseFloat(x.replace(",", ".")))) {
+      query.push("lat=" + encodeURIComponent(y.replace(",", ".")), "lon=" + encodeURIComponent(x.replace(",", ".")));
+    }
+    if (!query.length) { known.hidden = true; known.textContent = ""; return; }
+    fetch(known.getAttribute("data-url") + "?" + query.join("&"), { headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : { notices: [] }; })
+      .then(function (data) {
+        known.textContent = "";
+        if (!data.notices || !data.notices.length) { known.hidden = true; return; }
+        var heading = document.createElement("h3");
+        heading.className = "cc-known__title";
+        heading.textContent = data.heading;
+        var text = document.createElement("p");
+        text.textContent = data.text;
+        var list = document.createElement("ul");
+        data.notices.forEach(function (notice) {
+          var item = document.createElement("li");
+          var link = document.createElement("a");
+          link.href = notice.url;
+          link.textContent = notice.title;
+          item.appendChild(link);
+          item.appendChild(document.createTextNode(" (" + notice.status_label + ") "));
+          var actions = document.createElement("span");
+          actions.className = "cc-known__actions";
+          var follow = document.createElement("a");
+          follow.href = notice.url + "#cc-follow";
+          follow.textContent = data.follow;
+          actions.appendChild(follow);
+          item.appendChild(actions);
+          list.appendChild(item);
+        });
+        known.appendChild(heading);
+        known.appendChild(text);
+        known.appendChild(list);
+        known.hidden = false;
+      }).catch(function () { /* the page as the server drew it stays */ });
+  }
+  function laterKnown() { clearTimeout(knownTimer); knownTimer = setTimeout(showKnown, 300); }
+  if (category) { category.addEventListener("change", showKnown); }
+  if (lat && lon) { lat.addEventListener("change", laterKnown); lon.addEventListener("change", laterKnown); }
+
   // Focus the error summary so screen readers announce it.
   var summary = document.getElementById("cc-error-summary");
   if (summary) { summary.focus(); }
@@ -101,6 +150,7 @@
     lon.value = round(latlng.lng);
     clearTimeout(nearbyTimer);
     nearbyTimer = setTimeout(showNearby, 300);
+    laterKnown();
   }
   if (category) { category.addEventListener("change", showNearby); }
 
