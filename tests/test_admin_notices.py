@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from geoalchemy2.shape import to_shape
 
 from flask_citizencare.models import (
     AuditEntry,
@@ -323,6 +324,31 @@ def test_a_district_instead_of_a_drawing(app: Flask, team: Team) -> None:
     assert olga.post(URL + "/new", data=form(csrf(olga), area="", districts="Navile")).status_code == 303
     notice = only_notice(app)
     assert notice.districts == ["Navile"] and notice.area is not None
+    # Only the district: the GeoJSON field stays empty on the edit page, the district ticked.
+    edit = olga.get(f"{URL}/{notice.id}/edit").get_data(as_text=True)
+    assert re.search(r'<textarea[^>]*name="area"[^>]*>\s*</textarea>', edit)
+    assert re.search(r'value="Navile" checked', edit)
+    # A drawing besides the district: the field shows the whole area, which saves unchanged.
+    token = csrf(olga, f"{URL}/{notice.id}/edit")
+    assert (
+        olga.post(
+            f"{URL}/{notice.id}/edit", data=form(token, version=str(notice.version), districts="Navile")
+        ).status_code
+        == 303
+    )
+    both = only_notice(app)
+    edit = olga.get(f"{URL}/{notice.id}/edit").get_data(as_text=True)
+    area = re.search(r'<textarea[^>]*name="area"[^>]*>\s*([^<]+)</textarea>', edit)
+    assert area and "MultiPolygon" in html.unescape(area.group(1))
+    saved = olga.post(
+        f"{URL}/{notice.id}/edit",
+        data=form(token, version=str(both.version), districts="Navile", area=html.unescape(area.group(1))),
+    )
+    assert saved.status_code == 303
+    with app.app_context():
+        again = host_db.session.get(ServiceNotice, notice.id)
+        assert again is not None and to_shape(again.area).equals(to_shape(both.area))
+        host_db.session.remove()
 
 
 def test_publishing_without_the_default_language_text_says_so(app: Flask, team: Team) -> None:

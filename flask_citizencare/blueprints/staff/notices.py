@@ -19,6 +19,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -36,7 +37,7 @@ from wtforms.widgets import HiddenInput
 
 from ...context import db_session, state
 from ...domain.notices import lifecycle
-from ...domain.notices.areas import MAX_GEOJSON, AreaError, check_inside, parse_geojson
+from ...domain.notices.areas import MAX_GEOJSON, AreaError, check_inside, districts_area, parse_geojson
 from ...domain.notices.lifecycle import Impact, NoticeKind
 from ...i18n import current_language, language_name, languages
 from ...i18n import gettext as _
@@ -314,6 +315,24 @@ def _local(value: datetime | None) -> datetime | None:
     return value.astimezone(_zone()) if value is not None else None
 
 
+def _drawn_part(notice: ServiceNotice) -> BaseGeometry | None:
+    """The stored area to show in the GeoJSON field: none when it is just the chosen districts (their
+    boxes come from the settings), the whole area when something was drawn too (the districts' part of
+    it changes nothing when they are joined again)."""
+    if notice.area is None:
+        return None
+    area = to_shape(notice.area)
+    if not notice.districts:
+        return area
+    try:
+        chosen = districts_area(list(notice.districts), state().settings.districts)
+    except AreaError:
+        return area  # a district no longer configured: keep its shape as drawn
+    if chosen is not None and area.symmetric_difference(chosen).area < 1e-12:
+        return None
+    return area
+
+
 def _fill(form: _BaseNoticeForm, notice: ServiceNotice) -> None:
     offered = languages()
     form.version.data = notice.version
@@ -322,8 +341,9 @@ def _fill(form: _BaseNoticeForm, notice: ServiceNotice) -> None:
     form.categories.data = [c.id for c in notice.categories]
     form.districts.data = list(notice.districts)
     form.services.data = "\n".join(notice.services)
-    if notice.area is not None and not notice.districts:
-        form.area.data = json.dumps(mapping(to_shape(notice.area)))
+    drawn = _drawn_part(notice)
+    if drawn is not None:
+        form.area.data = json.dumps(mapping(drawn))
     for kind, default, others in (
         ("title", notice.title, notice.titles),
         ("body", notice.body, notice.bodies),
