@@ -14,6 +14,7 @@ from . import (
     categories,
     dashboard,
     library,
+    notices,
     offices,
     outbox,
     preferences,
@@ -220,4 +221,19 @@ blueprint.add_url_rule(
 )
 blueprint.add_url_rule(
     "/admin/routing/<cc_id:rule_id>/delete", "routing_delete", routing.rule_delete, methods=["POST"]
+)
+blueprint.add_url_rule("/notices", "notice_list", notices.notice_list)
+blueprint.add_url_rule("/notices/new", "notice_new", notices.notice_edit, methods=["GET", "POST"])
+blueprint.add_url_rule("/notices/<cc_id:notice_id>", "notice_page", notices.notice_page)
+blueprint.add_url_rule(
+    "/notices/<cc_id:notice_id>/edit", "notice_edit", notices.notice_edit, methods=["GET", "POST"]
+)
+blueprint.add_url_rule(
+    "/notices/<cc_id:notice_id>/publish", "notice_publish", notices.notice_publish, methods=["POST"]
+)
+blueprint.add_url_rule(
+    "/notices/<cc_id:notice_id>/steps", "notice_step", notices.notice_step, methods=["POST"]
+)
+blueprint.add_url_rule(
+    "/notices/<cc_id:notice_id>/discard", "notice_discard", notices.notice_discard, methods=["POST"]
 )
