@@ -338,3 +338,19 @@ def test_alerts_reach_a_real_smtp_server(mail_app: Flask, city: City, smtp: Smtp
     assert city.numbers["school"] in received[0]["Subject"]
     assert "Via Saffi 10" in text and f"/citizencare/reports/{city.numbers['school']}" in text
     assert "Ottavio" not in text
+    # One click (RFC 8058) on the mail's own link stops the alerts: the next report is not mailed.
+    assert received[0]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = received[0]["List-Unsubscribe"].strip("<>")
+    assert link in text
+    path = "/" + link.split("://", 1)[1].split("/", 1)[1]
+    assert mail_app.test_client().post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    with mail_app.app_context():
+        session = host_db.session
+        row = session.scalar(sa.select(Subscription).where(Subscription.email == city.subscribers["scuola"]))
+        assert row is not None and row.unsubscribed_at is not None
+        create_report(session, category=session.get(Category, city.roads), lon=SCHOOL[0], lat=SCHOOL[1])
+        session.commit()
+    before = len(outbox(mail_app))
+    cli(mail_app, "send")
+    assert city.subscribers["scuola"] not in {m.recipient for m in outbox(mail_app)[before:]}
+    assert len(outbox(mail_app)) > before  # the others are still told

@@ -39,7 +39,6 @@ from flask_babel import force_locale
 from geoalchemy2.shape import to_shape
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from werkzeug.routing import BuildError
 
 from ..context import state
 from ..domain.alerts import (
@@ -57,8 +56,8 @@ from ..i18n import ngettext
 from ..labels import public_status_label
 from ..models import Subscription, SubscriptionMail
 from ..models.base import utcnow
-from ..tokens import Purpose, sign
 from .mail.notify import mail_links, unsubscribe_headers, write_mail
+from .subscriptions import unsubscribe_url as subscription_link
 
 __all__ = [
     "AlertRun",
@@ -69,9 +68,6 @@ __all__ = [
 
 #: Topics this module mails (``notices`` has its own mails).
 TOPICS = ("reports", "proposals")
-#: The endpoint of the subscriptions' one-click unsubscribe page, taking ``token``
-#: (``tokens.sign(Purpose.UNSUBSCRIBE, {"subscription": id})``): see :func:`subscription_unsubscribe_url`.
-UNSUBSCRIBE_ENDPOINT = "citizencare.public.unsubscribe_subscription"
 
 
 @dataclass
@@ -89,19 +85,9 @@ class AlertRun:
         )
 
 
-def subscription_unsubscribe_url(subscription: Subscription) -> str | None:
-    """The one-click unsubscribe link of ``subscription``, or None while no page answers it.
-
-    The subscriptions' pages (confirm, unsubscribe) are another module's: this
-    links their ``UNSUBSCRIBE_ENDPOINT`` with a token signed for
-    :attr:`~flask_citizencare.tokens.Purpose.UNSUBSCRIBE` carrying the
-    subscription's id. Call inside :func:`.mail.notify.mail_links`.
-    """
-    token = sign(Purpose.UNSUBSCRIBE, {"subscription": subscription.id})
-    try:
-        return url_for(UNSUBSCRIBE_ENDPOINT, token=token, _external=True)
-    except BuildError:
-        return None
+def subscription_unsubscribe_url(subscription: Subscription) -> str:
+    """The one-click unsubscribe link of ``subscription`` (call inside :func:`.mail.notify.mail_links`)."""
+    return subscription_link(subscription)
 
 
 def _language(locale: str | None) -> str:
