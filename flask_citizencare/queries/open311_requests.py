@@ -310,14 +310,14 @@ def _moment_sql(column: Any, zone: sa.BindParameter[str]) -> sa.ColumnElement[st
     """``2026-12-03T09:30:00+01:00``: the moment in ``zone`` to the second, with its offset, as
     :func:`~flask_citizencare.domain.open311.documents.iso` writes it; NULL stays NULL."""
     local = sa.func.timezone(zone, column, type_=sa.DateTime)
-    offset = sa.func.timezone(_constant("UTC"), column, type_=sa.DateTime)
-    offset = sa.type_coerce(local - offset, sa.Interval)
+    utc = sa.func.timezone(_constant("UTC"), column, type_=sa.DateTime)
+    ahead, behind = sa.type_coerce(local - utc, sa.Interval), sa.type_coerce(utc - local, sa.Interval)
     sign = sa.case(
         (
-            offset < sa.literal_column("interval '0'"),
-            _constant("-") + sa.func.to_char(-offset, _constant("HH24:MI"), type_=sa.Text),
+            ahead < sa.literal_column("interval '0'"),
+            _constant("-") + sa.func.to_char(behind, _constant("HH24:MI"), type_=sa.Text),
         ),
-        else_=_constant("+") + sa.func.to_char(offset, _constant("HH24:MI"), type_=sa.Text),
+        else_=_constant("+") + sa.func.to_char(ahead, _constant("HH24:MI"), type_=sa.Text),
     )
     return sa.func.to_char(local, _constant('YYYY-MM-DD"T"HH24:MI:SS'), type_=sa.Text) + sign
 
@@ -333,8 +333,9 @@ def _json_object(pairs: Sequence[tuple[str, sa.ColumnElement[Any]]]) -> sa.Colum
 def request_items_json(session: Session, request_filter: RequestFilter, text: ItemText) -> tuple[str, int]:
     """The page's items as one JSON array written by PostgreSQL, and how many it holds.
 
-    The same items as :func:`request_rows` + :func:`~flask_citizencare.domain.open311.request_items.request_item`
-    give, field for field (the tests compare both ways on PostGIS).
+    The same items as :func:`request_rows` with
+    :func:`~flask_citizencare.domain.open311.request_items.request_item`, field for field
+    (``tests/test_open311_requests.py`` compares both ways).
     """
     page = page_subquery(session, request_filter)
     zone = sa.bindparam("o311_zone", text.zone, type_=sa.Text)
@@ -379,9 +380,14 @@ def request_items_json(session: Session, request_filter: RequestFilter, text: It
         .lateral("answer")
     )
     # ``Category.label`` and ``urgent_notice_in``: the language's text when not empty, else the default.
-    service_name = sa.func.coalesce(sa.func.nullif(Category.names.op("->>", return_type=sa.Text)(language), ""), Category.name)
+    service_name = sa.func.coalesce(
+        sa.func.nullif(Category.names.op("->>", return_type=sa.Text)(language), ""), Category.name
+    )
     notice = sa.func.nullif(
-        sa.func.coalesce(sa.func.nullif(Category.urgent_notices.op("->>", return_type=sa.Text)(language), ""), Category.urgent_notice),
+        sa.func.coalesce(
+            sa.func.nullif(Category.urgent_notices.op("->>", return_type=sa.Text)(language), ""),
+            Category.urgent_notice,
+        ),
         "",
     )
     pairs: list[tuple[str, sa.ColumnElement[Any]]] = [
