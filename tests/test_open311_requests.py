@@ -274,3 +274,47 @@ def test_etag_and_not_modified(client: FlaskClient, db_session: Session) -> None
         assert first.status_code == 200 and first.headers["ETag"]
         again = client.get(API + path, headers={"If-None-Match": first.headers["ETag"]})
         assert again.status_code == 304
+
+
+def test_items_written_by_the_database_equal_the_python_ones(
+    app: Any, client: FlaskClient, db_session: Session
+) -> None:
+    from flask_citizencare.blueprints.open311.requests import _items
+    from flask_citizencare.queries.open311_requests import RequestFilter
+
+    category = create_category(db_session, code="buche", names={"en": "Potholes"}, urgent_notice="Chiama")
+    office = create_office(db_session, name="Ufficio Strade")
+    summer = datetime(2026, 7, 1, 10, 30, 15, 999_000, tzinfo=UTC)
+    first = make(db_session, category, office=office, address='Via "Rizzoli" 1\n', supports_count=2)
+    make(db_session, category, days=0.5, point=None, description="Tab\there € ü")
+    old = create_report(
+        db_session, category=category, created_at=summer, received_at=summer, updated_at=summer
+    )
+    create_photo(db_session, first, position=1)
+    create_photo(db_session, first, position=0)
+    staff = StaffMember(user_id="op-2", display_name="Op", email="op2@comune.example", role="operator")
+    db_session.add(staff)
+    db_session.flush()
+    db_session.add(
+        Message(report=first, visibility="public", author_kind="staff", author_id=staff.id, body="Fatto")
+    )
+    db_session.commit()
+    start = (summer - timedelta(days=1)).isoformat()
+    for params in ({}, {"extensions": "true", "locale": "en"}, {"start_date": start, "extensions": "true"}):
+        served = get(client, **params)
+        with app.test_request_context(API + "/requests.json", query_string=params):
+            from flask_babel import force_locale
+
+            with force_locale(params.get("locale", "it")):
+                found = RequestFilter(
+                    start=NOW - timedelta(days=90)
+                    if "start_date" not in params
+                    else summer - timedelta(days=1),
+                    end=NOW + timedelta(minutes=1)
+                    if "start_date" not in params
+                    else summer + timedelta(days=89),
+                )
+                built = json.loads(json.dumps(_items(found, "extensions" in params)))
+        assert served == built and served
+    assert get(client, start_date=start)[0]["requested_datetime"] == "2026-07-01T12:30:15+02:00"
+    assert old.public_id

@@ -96,11 +96,13 @@ class Report(Base):
             sqlite_where=sa.text(_PUBLIC_PROPOSAL.format(true="1")),
         ),
         sa.Index("ix_cc_reports_status_due_at", "status", "due_at"),
-        # Open311's requests list: public, not merged, newest requested first.
+        # Open311's requests list: public, not merged, newest requested first; the page is picked
+        # from the index alone (box, circle, status, service), then its rows are read by id.
         sa.Index(
-            "ix_cc_reports_public_received",
+            "ix_cc_reports_public_received_cover",
             "received_at",
             "id",
+            postgresql_include=["point", "status", "category_id"],
             postgresql_where=sa.text("is_public IS true AND duplicate_of_id IS NULL"),
             sqlite_where=sa.text("is_public IS 1 AND duplicate_of_id IS NULL"),
         ),

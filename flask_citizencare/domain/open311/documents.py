@@ -45,6 +45,9 @@ class Document:
     data: Sequence[Mapping[str, Any]] | Mapping[str, Any]
     item: str | None = None
     status: int = 200
+    #: The JSON text of ``data``, already written (by the database): sent as it is. Such a
+    #: document has no ``data`` and is JSON only.
+    json_text: str | None = None
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -107,6 +110,10 @@ def to_json(document: Document) -> bytes:
 
 
 def render(document: Document, fmt: str) -> bytes:
+    if document.json_text is not None:
+        if fmt != JSON:
+            raise ValueError("a document written as JSON text has no other format")
+        return document.json_text.encode()
     return to_xml(document) if fmt == XML else to_json(document)
 
 
