@@ -153,9 +153,9 @@ def test_without_javascript_the_steps_show_it(app: Flask, client: FlaskClient, t
     )
     assert response.status_code == 303, response.get_data(as_text=True)
     summary = client.get(response.headers["Location"], headers=IT).get_data(as_text=True)
-    assert banner(summary) == ["Lampioni spenti in centro", "Lavori in piazza"] or sorted(banner(summary)) == sorted(
-        ["Lampioni spenti in centro", "Lavori in piazza"]
-    )
+    assert banner(summary) == ["Lampioni spenti in centro", "Lavori in piazza"] or sorted(
+        banner(summary)
+    ) == sorted(["Lampioni spenti in centro", "Lavori in piazza"])
     links = lxml_html.fromstring(summary).xpath("//*[@id='cc-known-problems']//a/@href")
     assert f"/citizencare/status/{lights}" in links and f"/citizencare/status/{drawn}#cc-follow" in links
     # Back on step 2 the same banner is shown beside the category.
