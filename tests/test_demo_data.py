@@ -494,10 +494,16 @@ def test_demo_service_notices(db_session: Session) -> None:
     assert first.notices == 3
     notices = {n.kind + ":" + n.status: n for n in db_session.scalars(sa.select(ServiceNotice))}
     assert set(notices) == {"incident:identified", "planned:scheduled", "incident:resolved"}
-    incident, works, resolved = (notices[k] for k in ("incident:identified", "planned:scheduled", "incident:resolved"))
+    incident, works, resolved = (
+        notices[k] for k in ("incident:identified", "planned:scheduled", "incident:resolved")
+    )
     assert is_current(incident.status) and incident.services and incident.impact == "interrupted"
     assert [c.code for c in incident.categories] == ["servizi-digitali"]
-    assert works.area is not None and works.starts_at > NOW and [c.code for c in works.categories] == ["buche-strade"]
+    assert (
+        works.area is not None
+        and works.starts_at > NOW
+        and [c.code for c in works.categories] == ["buche-strade"]
+    )
     assert resolved.ended_at is not None and resolved.ended_at < NOW and not is_current(resolved.status)
     assert all(n.titles.get("en") and n.updates for n in notices.values())
     assert load_demo(5, seed=4, now=NOW).notices == 0

@@ -147,7 +147,9 @@ def test_the_example_layout_carries_the_models_data_elements(site: Flask, path: 
     footer_link = tree.xpath('//footer//*[@data-element="report-inefficiency"]')
     assert len(footer_link) == 1 and footer_link[0].get("href") == "/segnalazioni/new"
     assert footer_link[0].text_content() == "Report an inefficiency"
-    assert tree.xpath('//footer//a[@href="/segnalazioni/status"]/text()') == ["Service status and planned works"]
+    assert tree.xpath('//footer//a[@href="/segnalazioni/status"]/text()') == [
+        "Service status and planned works"
+    ]
     assert one("personal-area-login").get("href").startswith("/accedi")
     menu = [a.get("href") for a in one("main-navigation").xpath("./li/a")]
     assert menu[:6] == [

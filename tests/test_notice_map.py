@@ -20,10 +20,14 @@ def test_current_areas_only(app: Flask, client: FlaskClient) -> None:
     with app.app_context():
         session = host_db.session
         area = from_shape(SQUARE, srid=4326)
-        live = create_notice(session, title="Lavori in piazza", kind="planned", status="in_progress", area=area)
+        live = create_notice(
+            session, title="Lavori in piazza", kind="planned", status="in_progress", area=area
+        )
         create_notice(session, title="Senza area")
         create_notice(session, title="Bozza", status="draft", area=from_shape(SQUARE, srid=4326))
-        create_notice(session, title="Finito", status="completed", kind="planned", area=from_shape(SQUARE, srid=4326))
+        create_notice(
+            session, title="Finito", status="completed", kind="planned", area=from_shape(SQUARE, srid=4326)
+        )
         session.commit()
         live_id = live.id
     response = client.get(AREAS, headers={"Accept-Language": "en"})
@@ -36,7 +40,12 @@ def test_current_areas_only(app: Flask, client: FlaskClient) -> None:
     assert properties["id"] == live_id and properties["state"] == "maintenance"
     assert properties["url"] == f"/citizencare/status/{live_id}" and properties["title"] == "Lavori in piazza"
     assert not {"created_by_id", "published_by_id", "body"} & set(properties)
-    assert client.get(AREAS, headers={"If-None-Match": response.headers["ETag"], "Accept-Language": "en"}).status_code == 304
+    assert (
+        client.get(
+            AREAS, headers={"If-None-Match": response.headers["ETag"], "Accept-Language": "en"}
+        ).status_code
+        == 304
+    )
 
 
 def test_the_map_page_names_the_layer(client: FlaskClient) -> None:

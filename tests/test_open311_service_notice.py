@@ -42,7 +42,10 @@ def test_the_current_notice_of_the_category(app: Flask, client: FlaskClient) -> 
     items = json.loads(response.get_data())
     validate(items, "requests.json")
     notices = {item["service_code"]: item["service_notice"] for item in items}
-    assert notices["lamps"] == "Danger? Call 112. — Known problem, already being handled: Street lights off downtown"
+    assert (
+        notices["lamps"]
+        == "Danger? Call 112. — Known problem, already being handled: Street lights off downtown"
+    )
     assert notices["benches"] is None  # a draft and a notice over say nothing
     assert notices["water"] == "Known problem, already being handled: Fontane chiuse"
 
@@ -50,9 +53,13 @@ def test_the_current_notice_of_the_category(app: Flask, client: FlaskClient) -> 
     filed = client.post(
         f"{API}/requests.json",
         data={
-            "api_key": key, "service_code": "water", "lat": "44.4949", "long": "11.3426",
-            "description": "La fontana di piazza non funziona.", "email": "maria@example.org",
-        },  # fmt: skip
+            "api_key": key,
+            "service_code": "water",
+            "lat": "44.4949",
+            "long": "11.3426",
+            "description": "La fontana di piazza non funziona.",
+            "email": "maria@example.org",
+        },
         headers={"Accept-Language": "en"},
     )
     assert filed.status_code == 200, filed.get_data(as_text=True)

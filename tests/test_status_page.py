@@ -38,7 +38,9 @@ def published(team: Team, at: datetime, step: str = "investigating", **fields: o
         **fields,
     }
     notice = service.create_notice(actor_for(team, "olga"), NoticeInput(**values))  # type: ignore[arg-type]
-    service.publish_notice(actor_for(team, "marco"), notice.id, StepInput(step, {"it": "Pubblicato."}), now=at)
+    service.publish_notice(
+        actor_for(team, "marco"), notice.id, StepInput(step, {"it": "Pubblicato."}), now=at
+    )
     return notice.id
 
 
@@ -90,14 +92,18 @@ def test_sections_in_order_with_each_kind_of_notice(app: Flask, client: FlaskCli
             ends_at=t + timedelta(days=1),
             category_ids=[team.lamps.id],
         )
-        old = published(team, t - timedelta(days=10), titles={"it": "Pagamenti PagoPA lenti"}, services=["PagoPA"])
+        old = published(
+            team, t - timedelta(days=10), titles={"it": "Pagamenti PagoPA lenti"}, services=["PagoPA"]
+        )
         service.post_step(
             actor_for(team, "olga"), old, StepInput("resolved", {"it": "Risolto."}), now=t - timedelta(days=9)
         )
     html = page(client)
     order = [html.index(f'id="cc-status-{s}"') for s in ("current", "upcoming", "services", "history")]
     assert order == sorted(order)
-    # assert html.index("Problemi in corso") < html.index("Lavori programmati") < html.index("Storico recente")
+    assert (
+        html.index("Problemi in corso") < html.index("Interventi programmati") < html.index("Storico recente")
+    )
     current, upcoming, history = (section_text(html, s) for s in ("current", "upcoming", "history"))
     assert "Portale SUAP non raggiungibile" in current and "Sostituzione lampioni" in current
     assert "Rifacimento di via Irnerio" in upcoming and "Portale SUAP non raggiungibile" not in upcoming
@@ -109,9 +115,9 @@ def test_sections_in_order_with_each_kind_of_notice(app: Flask, client: FlaskCli
     assert states["Lampioni (Strade)"] == "maintenance"  # works in progress
     assert states["Buche (Strade)"] == "operational"  # works not started yet
     tree = lxml_html.fromstring(html)
-    assert tree.xpath(f"//tr[@data-state='interrupted']//a/@href") == [f"{URL}/{outage}"]
+    assert tree.xpath("//tr[@data-state='interrupted']//a/@href") == [f"{URL}/{outage}"]
     assert f"{URL}/{works}" in tree.xpath("//tr[@data-state='maintenance']//a/@href")
-    # assert "Interrotto" in html  # the state is written, not only coloured
+    assert "Interrotto" in html  # the state is written, not only coloured
     english = page(client, "en")
     assert "SUAP portal down" in english and "Current problems" in english
 
@@ -132,7 +138,7 @@ def test_a_draft_is_never_shown(app: Flask, client: FlaskClient, team: Team) -> 
     html = page(client)
     assert "Bozza segreta" not in html and "Anagrafe online" not in html
     assert rows(html)["Lampioni (Strade)"] == "operational"
-    # assert "Tutti i servizi
+    assert "Tutti i servizi funzionano regolarmente." in html
 
 
 def test_history_keeps_ninety_days(app: Flask, client: FlaskClient, team: Team) -> None:
@@ -161,7 +167,9 @@ def test_history_keeps_ninety_days(app: Flask, client: FlaskClient, team: Team) 
     assert "Servizio recente" in rows(html) and "Servizio vecchio" not in rows(html)
 
 
-def test_the_page_needs_no_script_and_is_cached_privately(app: Flask, client: FlaskClient, team: Team) -> None:
+def test_the_page_needs_no_script_and_is_cached_privately(
+    app: Flask, client: FlaskClient, team: Team
+) -> None:
     with app.app_context():
         retired = create_category(host_db.session, name="Fontane", active=False)
         create_notice(host_db.session, title="Fontana guasta", impact="degraded", categories=[retired])
@@ -174,4 +182,7 @@ def test_the_page_needs_no_script_and_is_cached_privately(app: Flask, client: Fl
     assert client.get(URL, headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
     assert rows(html)["Fontane (Strade)"] == "degraded"  # a retired category a current notice names
     assert tree.xpath("//ul[@data-element='page-index']/li/a/@href")[0] == "#cc-status-current"
-    assert set(tree.xpath("//link[@rel='alternate']/@type")) == {"application/rss+xml", "application/atom+xml"}
+    assert set(tree.xpath("//link[@rel='alternate']/@type")) == {
+        "application/rss+xml",
+        "application/atom+xml",
+    }

@@ -44,7 +44,9 @@ def demo_data_command(count: int, seed: int, now: datetime | None) -> None:
     else:
         click.echo(f"Nothing to add: {summary.after:,} demo reports of seed {seed} are already there.")
     if summary.notices:
-        click.echo(f"Added {summary.notices} service notices (a current incident, planned works, one resolved).")
+        click.echo(
+            f"Added {summary.notices} service notices (a current incident, planned works, one resolved)."
+        )
     if summary.after_load is not None:
         click.echo(
             f"Tables analysed and dashboard summary built in {summary.after_load.seconds:.1f} s "

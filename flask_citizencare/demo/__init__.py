@@ -31,8 +31,8 @@ from sqlalchemy.orm import Session
 
 from ..context import db_session, state
 from ..database.prefetch import prefetched
-from ..i18n import languages
 from ..domain.catalogue_file import load, parse_catalogue
+from ..i18n import languages
 from ..models import AnswerState, Category, Counter, Office, StaffMember
 from ..queries import map_cells
 from ..queries.bulk_load import AfterLoad, refresh_after_bulk_load
@@ -41,8 +41,8 @@ from ..services.catalogue import apply_import
 from ..services.catalogue import codes as catalogue_codes
 from .catalogue import DEMO_FILE
 from .data import ACCOUNTS, CATEGORIES, OFFICES, Account
-from .notices import ensure_demo_notices
 from .generate import Area, CategoryRef, ReportFactory, Setting
+from .notices import ensure_demo_notices
 from .writers import writer_for
 
 __all__ = ["DemoSummary", "load_demo"]

@@ -45,7 +45,9 @@ class _DemoNotice:
 
 
 #: Via Irnerio, from Piazza VIII Agosto to Porta San Donato, approximately.
-_IRNERIO = MultiPolygon([Polygon([(11.3440, 44.5002), (11.3568, 44.4995), (11.3570, 44.5008), (11.3442, 44.5015)])])
+_IRNERIO = MultiPolygon(
+    [Polygon([(11.3440, 44.5002), (11.3568, 44.4995), (11.3570, 44.5008), (11.3442, 44.5015)])]
+)
 #: The Bolognina, in the Navile district, approximately (the example site's district of that name).
 _BOLOGNINA = MultiPolygon([box(11.335, 44.505, 11.360, 44.520)])
 
@@ -58,11 +60,14 @@ NOTICES = (
             "ca": "Pagaments PagoPA no disponibles",
         },
         bodies={
-            "it": "Il portale dei pagamenti non risponde: **non è possibile pagare** multe, mense e tributi online. "
+            "it": "Il portale dei pagamenti non risponde: **non è possibile pagare** "
+            "multe, mense e tributi online. "
             "Le scadenze di oggi sono prorogate di tre giorni.",
-            "en": "The payments portal does not answer: fines, school meals and taxes **cannot be paid** online. "
+            "en": "The payments portal does not answer: fines, school meals and taxes "
+            "**cannot be paid** online. "
             "Today's deadlines are postponed by three days.",
-            "ca": "El portal de pagaments no respon: **no es poden pagar** multes, menjadors i tributs en línia. "
+            "ca": "El portal de pagaments no respon: **no es poden pagar** multes, "
+            "menjadors i tributs en línia. "
             "Els terminis d'avui s'allarguen tres dies.",
         },
         starts_in=-3,
@@ -71,11 +76,24 @@ NOTICES = (
         categories=("servizi-digitali",),
         services=("Pagamenti PagoPA", "Portale dei servizi online"),
         steps=(
-            _Step("investigating", 0, {"it": "Stiamo verificando il guasto.", "en": "We are looking into the fault.",
-                                       "ca": "Estem verificant l'avaria."}),
-            _Step("identified", 2, {"it": "Guasto al collegamento con il nodo PagoPA: il fornitore è al lavoro.",
-                                    "en": "A fault on the link to the PagoPA node: the supplier is working on it.",
-                                    "ca": "Avaria a l'enllaç amb el node PagoPA: el proveïdor hi treballa."}),
+            _Step(
+                "investigating",
+                0,
+                {
+                    "it": "Stiamo verificando il guasto.",
+                    "en": "We are looking into the fault.",
+                    "ca": "Estem verificant l'avaria.",
+                },
+            ),
+            _Step(
+                "identified",
+                2,
+                {
+                    "it": "Guasto al collegamento con il nodo PagoPA: il fornitore è al lavoro.",
+                    "en": "A fault on the link to the PagoPA node: the supplier is working on it.",
+                    "ca": "Avaria a l'enllaç amb el node PagoPA: el proveïdor hi treballa.",
+                },
+            ),
         ),
     ),
     _DemoNotice(
@@ -86,9 +104,11 @@ NOTICES = (
             "ca": "Nou asfaltat a via Irnerio",
         },
         bodies={
-            "it": "Via Irnerio è chiusa al traffico tra Piazza VIII Agosto e Porta San Donato, dalle 7 alle 19. "
+            "it": "Via Irnerio è chiusa al traffico tra Piazza VIII Agosto e Porta San "
+            "Donato, dalle 7 alle 19. "
             "Le buche di questo tratto saranno chiuse con i lavori: non serve segnalarle.",
-            "en": "Via Irnerio is closed to traffic between Piazza VIII Agosto and Porta San Donato, 7:00 to 19:00. "
+            "en": "Via Irnerio is closed to traffic between Piazza VIII Agosto and Porta "
+            "San Donato, 7:00 to 19:00. "
             "The potholes along it are fixed by the works: there is no need to report them.",
             "ca": "Via Irnerio és tancada al trànsit entre Piazza VIII Agosto i Porta San Donato, de 7 a 19. "
             "Els clots d'aquest tram es tapen amb les obres: no cal informar-ne.",
@@ -97,8 +117,13 @@ NOTICES = (
         lasts=24 * 4,
         categories=("buche-strade",),
         area=_IRNERIO,
-        steps=(_Step("scheduled", -24 * 7, {"it": "Lavori in calendario.", "en": "Works scheduled.",
-                                             "ca": "Obres programades."}),),
+        steps=(
+            _Step(
+                "scheduled",
+                -24 * 7,
+                {"it": "Lavori in calendario.", "en": "Works scheduled.", "ca": "Obres programades."},
+            ),
+        ),
     ),
     _DemoNotice(
         kind="incident",
@@ -109,19 +134,34 @@ NOTICES = (
         },
         bodies={
             "it": "Un guasto alla cabina elettrica ha spento i lampioni di diverse vie della Bolognina.",
-            "en": "A fault in the substation switched off the street lights of several streets of the Bolognina.",
-            "ca": "Una avaria a l'estació elèctrica ha apagat els fanals de diversos carrers de la Bolognina.",
+            "en": "A fault in the substation switched off the street lights of several "
+            "streets of the Bolognina.",
+            "ca": "Una avaria a l'estació elèctrica ha apagat els fanals de diversos "
+            "carrers de la Bolognina.",
         },
         starts_in=-24 * 12,
         lasts=None,
         categories=("illuminazione",),
         area=_BOLOGNINA,
         steps=(
-            _Step("investigating", 0, {"it": "Segnalato il guasto al gestore.", "en": "The fault was reported to the operator.",
-                                       "ca": "S'ha comunicat l'avaria al gestor."}),
-            _Step("resolved", 20, {"it": "La cabina è stata riparata: i lampioni sono di nuovo accesi.",
-                                   "en": "The substation was repaired: the lights are on again.",
-                                   "ca": "L'estació s'ha reparat: els fanals tornen a estar encesos."}),
+            _Step(
+                "investigating",
+                0,
+                {
+                    "it": "Segnalato il guasto al gestore.",
+                    "en": "The fault was reported to the operator.",
+                    "ca": "S'ha comunicat l'avaria al gestor.",
+                },
+            ),
+            _Step(
+                "resolved",
+                20,
+                {
+                    "it": "La cabina è stata riparata: i lampioni sono di nuovo accesi.",
+                    "en": "The substation was repaired: the lights are on again.",
+                    "ca": "L'estació s'ha reparat: els fanals tornen a estar encesos.",
+                },
+            ),
         ),
     ),
 )

@@ -202,7 +202,9 @@ def area_shape(notice: ServiceNotice) -> BaseGeometry | None:
 # -- Open311 ---------------------------------------------------------------------
 
 
-def current_titles_by_category(session: Session, category_ids: Iterable[int], language: str) -> dict[int, str]:
+def current_titles_by_category(
+    session: Session, category_ids: Iterable[int], language: str
+) -> dict[int, str]:
     """The title of the latest current notice naming each of ``category_ids`` (those with one)."""
     wanted = set(category_ids)
     if not wanted:

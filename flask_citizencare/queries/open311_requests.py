@@ -46,10 +46,10 @@ from ..domain.lifecycle import OPEN_STATUSES, Status
 from ..domain.open311.request_items import RequestRow
 from ..labels import public_status_label
 from ..models import Category, Message, Office, Photo, ProposalAnswer, Report
+from .notices import current_titles_by_category, service_notice
 from .proposal_answers import current_answer_subquery
 from .reports import public_reports_filter
 from .supports import supports_shown
-from .notices import current_titles_by_category, service_notice
 
 BBox = tuple[float, float, float, float]
 #: Metres in a degree of latitude (a degree of longitude: times cos(lat)); the envelope is widened 1 %.

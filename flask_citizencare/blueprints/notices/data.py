@@ -124,7 +124,9 @@ def areas_geojson() -> ResponseReturnValue:
         shape = area_shape(notice)
         if shape is None:
             continue
-        features.append({"type": "Feature", "geometry": mapping(shape), "properties": summary(notice, language)})
+        features.append(
+            {"type": "Feature", "geometry": mapping(shape), "properties": summary(notice, language)}
+        )
     response: Response = jsonify({"type": "FeatureCollection", "features": features})
     response.mimetype = "application/geo+json"
     response.headers["Cache-Control"] = PUBLIC_DATA

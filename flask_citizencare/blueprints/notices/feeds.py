@@ -88,7 +88,12 @@ def feed_atom() -> ResponseReturnValue:
 
 
 #: iCalendar's STATUS of each step of planned works.
-_ICS_STATUS = {"scheduled": "CONFIRMED", "in_progress": "CONFIRMED", "completed": "CONFIRMED", "cancelled": "CANCELLED"}
+_ICS_STATUS = {
+    "scheduled": "CONFIRMED",
+    "in_progress": "CONFIRMED",
+    "completed": "CONFIRMED",
+    "cancelled": "CANCELLED",
+}
 
 
 def planned_ics() -> ResponseReturnValue:
