@@ -116,6 +116,9 @@ def test_citizen_pages_meet_wcag_aa(chromium: Any, site: tuple[LiveServer, dict[
         "/segnalazioni/dashboard",
         "/segnalazioni/opendata/",
         f"/segnalazioni/reports/{facts['public_id']}/follow/sent",
+        "/segnalazioni/status",
+        "/segnalazioni/subscriptions/notices",
+        "/segnalazioni/subscriptions/alerts",
     ):
         page.goto(server.url + path)
         assert violations(page) == [], path
@@ -162,6 +165,8 @@ def test_staff_pages_meet_wcag_aa(chromium: Any, site: tuple[LiveServer, dict[st
         "/segnalazioni/staff/admin/calendar",
         "/segnalazioni/staff/dashboard",
         "/segnalazioni/staff/preferences",
+        "/segnalazioni/staff/notices",
+        "/segnalazioni/staff/notices/new",
         "/segnalazioni/mine",
     ):
         page.goto(server.url + path)
