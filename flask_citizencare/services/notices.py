@@ -43,6 +43,7 @@ from ..models.base import utcnow
 from ..parsing import InputError, check_text
 from . import audit, notice_mails
 from .errors import ChangedMeanwhile, Forbidden, InvalidInput, NotFound, NotNow
+from .service_names import SERVICE_MAX, SERVICES_MAX, NameProblem, ServiceNamesError, service_names
 from .transactions import one_transaction
 
 SUBJECT = "notice"
@@ -62,8 +63,6 @@ AUDITED = (
 )
 TITLE_MAX = 200
 BODY_MAX = 20_000
-SERVICE_MAX = 120
-SERVICES_MAX = 20
 
 __all__ = [
     "NoticeInput",
@@ -191,24 +190,18 @@ def _area(data: NoticeInput) -> MultiPolygon | None:
 
 
 def _services(given: Sequence[str]) -> list[str]:
-    names: list[str] = []
-    for value in given:
-        if not isinstance(value, str):
-            raise InvalidInput(_("Write each affected service on its own line."))
-        name = " ".join(value.split())
-        if not name:
-            continue
-        try:
-            check_text(name, multiline=False)
-        except InputError:
-            raise InvalidInput(_("Remove the control characters from this text.")) from None
-        if len(name) > SERVICE_MAX:
-            raise InvalidInput(_("A service's name can be at most %(max)d characters long.", max=SERVICE_MAX))
-        if name.casefold() not in {n.casefold() for n in names}:
-            names.append(name)
-    if len(names) > SERVICES_MAX:
-        raise InvalidInput(_("Name at most %(max)d affected services.", max=SERVICES_MAX))
-    return names
+    try:
+        return service_names(given)
+    except ServiceNamesError as error:
+        messages = {
+            NameProblem.NOT_TEXT: _("Write each affected service on its own line."),
+            NameProblem.CONTROL: _("Remove the control characters from this text."),
+            NameProblem.TOO_LONG: _(
+                "A service's name can be at most %(max)d characters long.", max=SERVICE_MAX
+            ),
+            NameProblem.TOO_MANY: _("Name at most %(max)d affected services.", max=SERVICES_MAX),
+        }
+        raise InvalidInput(messages[error.problem]) from None
 
 
 def _categories(session: Session, ids: Sequence[int]) -> list[Category]:

@@ -57,6 +57,7 @@ from ..tokens import ExpiredToken, InvalidToken, Purpose, same, sign, verify
 from .errors import InvalidInput
 from .mail.notify import mail_links, unsubscribe_headers, write_mail
 from .mail.recipients import address_key, normalise
+from .service_names import ServiceNamesError, service_names
 
 __all__ = [
     "Outcome",
@@ -78,8 +79,6 @@ FREQUENCIES = ("instant", "daily", "weekly")
 #: Confirmation mails one subscription gets in :data:`WINDOW`.
 MAX_CONFIRMATIONS_PER_SUBSCRIPTION = 3
 WINDOW = timedelta(hours=24)
-SERVICE_MAX = 120
-SERVICES_MAX = 20
 CATEGORIES_MAX = 50
 CONFIRM_TEMPLATE = "subscription_confirm"
 _TOKEN_MAX = 300
@@ -195,24 +194,10 @@ def _categories(session: Session, ids: Sequence[int], topic: str) -> list[int]:
 
 
 def _services(given: Sequence[str]) -> list[str]:
-    names: list[str] = []
-    for value in given:
-        if not isinstance(value, str):
-            raise InvalidInput(_("Choose the services from the list."))
-        name = " ".join(value.split())
-        if not name:
-            continue
-        try:
-            check_text(name, multiline=False)
-        except InputError:
-            raise InvalidInput(_("Choose the services from the list.")) from None
-        if len(name) > SERVICE_MAX:
-            raise InvalidInput(_("Choose the services from the list."))
-        if name.casefold() not in {n.casefold() for n in names}:
-            names.append(name)
-    if len(names) > SERVICES_MAX:
-        raise InvalidInput(_("Choose the services from the list."))
-    return names
+    try:
+        return service_names(given)
+    except ServiceNamesError:
+        raise InvalidInput(_("Choose the services from the list.")) from None
 
 
 def _district(name: str | None) -> str | None:
