@@ -18,7 +18,9 @@ from geoalchemy2.shape import to_shape
 from example_site import db as site_db
 from flask_citizencare.demo import load_demo
 from flask_citizencare.domain.lifecycle import CLOSED_STATUSES
-from flask_citizencare.models import Category, Report
+from flask_citizencare.domain.notices.lifecycle import is_current
+from flask_citizencare.models import Category, Report, ServiceNotice
+from flask_citizencare.queries.notices import published
 from flask_citizencare.queries.reports import public_reports_filter
 
 from .browser import PHONE, LiveServer, accept_conditions, migrated_example_app, wait_until
@@ -203,6 +205,33 @@ def test_a_marker_leads_to_its_report_by_mouse_and_keyboard(
     wait_until(page, "() => document.activeElement && document.activeElement.closest('.cc-popup') !== null")
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/segnalazioni/reports/{public_id}")
+    context.close()
+
+
+def test_current_notices_areas_are_drawn_and_open_their_notice(
+    chromium: Any, site: tuple[LiveServer, Flask]
+) -> None:
+    server, app = site
+    with app.app_context():
+        rows = site_db.session.scalars(sa.select(ServiceNotice).where(published()).order_by(ServiceNotice.id))
+        notices = [n for n in rows if n.area is not None and is_current(n.status)]
+        assert notices, "the demo data has current works with an area"
+        notice = notices[0]
+        centre = to_shape(notice.area).representative_point()
+        title = notice.title
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="it-IT")
+    page = context.new_page()
+    page.goto(server.url + MAP + f"?lat={centre.y}&lon={centre.x}&zoom=16")
+    loaded(page)
+    wait_until(page, "() => document.querySelectorAll('path.cc-notice-area').length > 0")
+    assert page.locator("#cc-map-legend a[href$='/status']").count() == 1
+    page.locator("path.cc-notice-area").first.click(force=True)
+    popup = page.locator(".leaflet-popup")
+    assert title in popup.inner_text()
+    link = popup.locator(f"a[href$='/status/{notice.id}']")
+    assert link.count() == 1, popup.inner_html()
+    link.click()
+    page.wait_for_url(f"**/segnalazioni/status/{notice.id}")
     context.close()
 
 
