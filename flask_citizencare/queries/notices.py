@@ -203,18 +203,22 @@ def area_shape(notice: ServiceNotice) -> BaseGeometry | None:
 
 
 def current_titles_by_category(
-    session: Session, category_ids: Iterable[int], language: str
+    session: Session, category_ids: Iterable[int] | None, language: str
 ) -> dict[int, str]:
-    """The title of the latest current notice naming each of ``category_ids`` (those with one)."""
-    wanted = set(category_ids)
-    if not wanted:
-        return {}
-    rows = session.execute(
+    """The title of the latest current notice naming each of ``category_ids`` (those with one;
+    every category named by a current notice when ``None``)."""
+    query = (
         sa.select(NoticeCategory.category_id, ServiceNotice)
         .join(ServiceNotice, ServiceNotice.id == NoticeCategory.notice_id)
-        .where(NoticeCategory.category_id.in_(wanted), current())
+        .where(current())
         .order_by(ServiceNotice.starts_at.desc(), ServiceNotice.id.desc())
-    ).all()
+    )
+    if category_ids is not None:
+        wanted = set(category_ids)
+        if not wanted:
+            return {}
+        query = query.where(NoticeCategory.category_id.in_(wanted))
+    rows = session.execute(query).all()
     titles: dict[int, str] = {}
     for category_id, notice in rows:
         titles.setdefault(category_id, notice.title_in(language))

@@ -38,7 +38,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, aggregate_order_by
 from sqlalchemy.orm import Session
 
 from ..database.spatial import reports_in_box
@@ -392,6 +392,16 @@ def request_items_json(session: Session, request_filter: RequestFilter, text: It
         ),
         "",
     )
+    # A category named by a current notice: its whole text from :func:`service_notice` (the
+    # notices are few: usually none), bound as ``{category id: text}``.
+    titles = current_titles_by_category(session, None, text.language)
+    if titles:
+        categories = _categories(session, set(titles))
+        written = {
+            str(id_): service_notice(categories[id_], text.language, title) for id_, title in titles.items()
+        }
+        known = sa.bindparam("o311_notices", written, type_=JSONB)
+        notice = sa.func.coalesce(known.op("->>", return_type=sa.Text)(sa.cast(Category.id, sa.Text)), notice)
     pairs: list[tuple[str, sa.ColumnElement[Any]]] = [
         ("service_request_id", _json(Report.public_id)),
         ("status", sa.case((is_open, _constant('"open"')), else_=_constant('"closed"'))),
