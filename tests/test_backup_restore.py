@@ -7,7 +7,6 @@ The real PostgreSQL client programs run against the test server; nothing is fake
 from __future__ import annotations
 
 import glob
-import os
 import shutil
 import subprocess
 from pathlib import Path
