@@ -7,8 +7,12 @@ The real PostgreSQL client programs run against the test server; nothing is fake
 from __future__ import annotations
 
 import glob
+import os
 import shutil
 import subprocess
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -44,6 +48,34 @@ def client_program(name: str) -> str:
 def libpq_url(url: str) -> str:
     """The SQLAlchemy URL as the PostgreSQL programs read it (no ``+psycopg`` driver)."""
     return sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@contextmanager
+def site_role() -> Iterator[str]:
+    """A login role that is not a superuser, as the site's own database user is; dropped on exit."""
+    name = f"cc_site_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(os.environ[POSTGRES_ENV], isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE ROLE "{name}" LOGIN'))
+    try:
+        yield name
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP ROLE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+def restore_list(pg_restore: str, dump: Path) -> Path:
+    """The dump's table of contents without what only the extensions' owner may restore."""
+    listing = subprocess.run([pg_restore, "-l", str(dump)], capture_output=True, text=True, check=True).stdout
+    kept = [
+        line
+        for line in listing.splitlines()
+        if "COMMENT - EXTENSION" not in line and "TABLE DATA public spatial_ref_sys" not in line
+    ]
+    path = dump.with_suffix(".list")
+    path.write_text("\n".join(kept) + "\n")
+    return path
 
 
 def run(*args: str) -> None:
@@ -98,6 +130,7 @@ def test_dump_then_photos_restores_into_a_new_database_and_folder(backend: str, 
     dump = backup / "citizencare.dump"
 
     with (
+        site_role() as role,
         fresh_postgres_database("cc_backup") as source_url,
         fresh_postgres_database("cc_restored") as target_url,
     ):
@@ -143,16 +176,31 @@ def test_dump_then_photos_restores_into_a_new_database_and_folder(backend: str, 
             # 2. Then the photo folder.
             run("rsync", "-a", "--delete", f"{photos}/", f"{backup / 'photos'}/")
 
-            # Restore: the extensions first (as a superuser), then the dump, then the folder.
-            with sa.create_engine(target_url, isolation_level="AUTOCOMMIT").connect() as connection:
+            # Restore: a database the site's (non-superuser) role owns, the extensions created in it by
+            # a superuser, then the dump restored by the site's role, then the folder.
+            admin = sa.create_engine(target_url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.execute(
+                    sa.text(f'ALTER DATABASE "{sa.make_url(target_url).database}" OWNER TO "{role}"')
+                )
                 for extension in ("postgis", "pg_trgm"):
                     connection.execute(sa.text(f"CREATE EXTENSION IF NOT EXISTS {extension}"))
-            connection.engine.dispose()
-            run(pg_restore, "--no-owner", "--exit-on-error", "--dbname", libpq_url(target_url), str(dump))
+            admin.dispose()
+            site_url = sa.make_url(target_url).set(username=role).render_as_string(hide_password=False)
+            run(
+                pg_restore,
+                "--no-owner",
+                "--exit-on-error",
+                "-L",
+                str(restore_list(pg_restore, dump)),
+                "--dbname",
+                libpq_url(site_url),
+                str(dump),
+            )
             run("rsync", "-a", f"{backup / 'photos'}/", f"{restored_photos}/")
 
             target = make_host_app(
-                target_url, CITIZENCARE_PHOTO_DIR=str(restored_photos), CITIZENCARE_AREA=BOLOGNA
+                site_url, CITIZENCARE_PHOTO_DIR=str(restored_photos), CITIZENCARE_AREA=BOLOGNA
             )
             runner = target.test_cli_runner()
             swept = runner.invoke(args=["citizencare", "storage", "sweep", "--staged-age", "0"])
