@@ -301,16 +301,16 @@ def fill(connection: sa.Connection, tables: sa.MetaData) -> None:
             )
 
 
-def snapshot(connection: sa.Connection, tables: sa.MetaData) -> dict[str, dict[str, list[tuple[Any, ...]]]]:
+def snapshot(connection: sa.Connection, tables: sa.MetaData) -> dict[str, dict[str, list[Any]]]:
     """Every row of every table, column by column (geometries as WKT), in primary-key order."""
-    result: dict[str, dict[str, list[tuple[Any, ...]]]] = {}
+    result: dict[str, dict[str, list[Any]]] = {}
     for table in tables.sorted_tables:
         order = list(table.primary_key.columns) or list(table.columns)
         columns = {
             c.name: (sa.func.ST_AsText(c) if isinstance(c.type, Geometry) else c) for c in table.columns
         }
         rows = connection.execute(sa.select(*columns.values()).order_by(*order)).all()
-        result[table.name] = {name: [row[i] for row in rows] for i, name in enumerate(columns)}  # type: ignore[misc]
+        result[table.name] = {name: [row[i] for row in rows] for i, name in enumerate(columns)}
     return result
 
 
