@@ -126,6 +126,8 @@ def test_dump_then_photos_restores_into_a_new_database_and_folder(backend: str, 
             f"(set {POSTGRES_ENV} to run this test)"
         )
     pg_dump, pg_restore = client_program("pg_dump"), client_program("pg_restore")
+    if shutil.which("rsync") is None:
+        pytest.skip("rsync is not installed (Debian: apt-get install rsync)")
     photos, backup, restored_photos = tmp_path / "photos", tmp_path / "backup", tmp_path / "restored-photos"
     dump = backup / "citizencare.dump"
 
