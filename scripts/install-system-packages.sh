@@ -4,14 +4,15 @@
 # --for-tests also PostgreSQL with PostGIS (the PostGIS half of the tests),
 # Chromium and openssl (the browser tests; openssl makes the HTTPS test's
 # certificate), Dovecot (the IMAP polling tests start a private instance;
-# the system one is not used) and Redis (the shared rate-limit counters), which
+# the system one is not used), rsync (the backup and restore test copies the photo
+# folder as the deployment guide does) and Redis (the shared rate-limit counters), which
 # it starts on 127.0.0.1:6379 if nothing answers there.
 # Usage: scripts/install-system-packages.sh [--for-tests]
 set -euo pipefail
 
 want=(libsqlite3-mod-spatialite fonts-dejavu-core)
 if [[ "${1:-}" == "--for-tests" ]]; then
-  want+=(chromium dovecot-imapd openssl redis-server)
+  want+=(chromium dovecot-imapd openssl redis-server rsync)
   # PostGIS must match the server's major version; install a server if there is none.
   if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
     want+=(postgresql)
