@@ -32,6 +32,8 @@ SERVICE_SHEET_SECTIONS = (
     "conditions",
 )
 SQLITE_JOURNAL_MODES = ("wal", "delete", "truncate", "persist")
+#: Who sends photo files (CITIZENCARE_PHOTO_SENDFILE): the app itself, nginx or Apache.
+PHOTO_SENDFILE_MODES = ("", "x-accel-redirect", "x-sendfile")
 
 
 @dataclass(frozen=True)
@@ -219,6 +221,18 @@ SETTINGS: dict[str, Setting] = {
     "PHOTO_STORAGE": Setting(
         None,
         "A storage backend object (see flask_citizencare.storage.PhotoStore) or None for the local folder.",
+    ),
+    "PHOTO_SENDFILE": Setting(
+        "",
+        "Who sends the photo files of the local store once the app has checked access: '' the app "
+        "streams them; 'x-accel-redirect' nginx (the app answers with an empty body and "
+        "X-Accel-Redirect: <PHOTO_ACCEL_PREFIX>/<ab>/<key>); 'x-sendfile' Apache's mod_xsendfile "
+        "(X-Sendfile: the file's absolute path). Other stores always stream (docs/deployment.md).",
+    ),
+    "PHOTO_ACCEL_PREFIX": Setting(
+        "/_citizencare_photos",
+        "The nginx `internal` location that aliases the photo folder, for PHOTO_SENDFILE "
+        "x-accel-redirect (deploy/nginx/citizencare.conf).",
     ),
     # Mail
     "SMTP_HOST": Setting("localhost", "SMTP server that delivers the outbox."),
@@ -471,6 +485,16 @@ def check_values(config: Mapping[str, Any]) -> Settings:
     hours = config[PREFIX + "DRAFT_HOURS"]
     if isinstance(hours, bool) or not isinstance(hours, int) or not 0 < hours <= 24 * 30:
         raise ConfigurationError(f"CITIZENCARE_DRAFT_HOURS must be whole hours from 1 to 720, not {hours!r}")
+    sendfile = config[PREFIX + "PHOTO_SENDFILE"]
+    if sendfile not in PHOTO_SENDFILE_MODES:
+        raise ConfigurationError(
+            f"CITIZENCARE_PHOTO_SENDFILE must be '', 'x-accel-redirect' or 'x-sendfile', not {sendfile!r}"
+        )
+    accel = config[PREFIX + "PHOTO_ACCEL_PREFIX"]
+    if not isinstance(accel, str) or not accel.startswith("/") or accel.endswith("/") or "//" in accel:
+        raise ConfigurationError(
+            f"CITIZENCARE_PHOTO_ACCEL_PREFIX must start with '/' and not end with one, not {accel!r}"
+        )
     _check_retention(config)
     _check_service_sheet(config)
     check_policy_setting(config)

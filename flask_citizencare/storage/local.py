@@ -11,7 +11,8 @@ from typing import IO
 
 from .base import PhotoStore
 
-_KEY = re.compile(r"^[A-Za-z0-9_-]{16,80}$")
+# \A and \Z, not ^ and $: "$" also matches before a final newline.
+_KEY = re.compile(r"\A[A-Za-z0-9_-]{16,80}\Z")
 STAGING = ".staging"
 
 
@@ -26,9 +27,21 @@ class LocalPhotoStore:
         self.root = Path(root)
 
     def _path(self, key: str) -> Path:
+        return self.root / self.relative_path(key)
+
+    def relative_path(self, key: str) -> str:
+        """Where a key's file lies under the root (``ab/abcdef...``); ``ValueError`` for a bad key.
+
+        A key is letters, digits, ``_`` and ``-`` only, so the path can never leave the root:
+        what a web server is told to send (X-Accel-Redirect, X-Sendfile) is built from it.
+        """
         if not _KEY.match(key):
             raise ValueError(f"invalid storage key {key!r}")
-        return self.root / key[:2] / key
+        return f"{key[:2]}/{key}"
+
+    def absolute_path(self, key: str) -> Path:
+        """The published file of ``key`` as an absolute path (for X-Sendfile)."""
+        return self.root.resolve() / self.relative_path(key)
 
     def _staged(self, key: str) -> Path:
         if not _KEY.match(key):

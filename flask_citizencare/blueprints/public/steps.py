@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, redirect, render_template, request, send_file, session, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, HiddenField
 from wtforms.validators import DataRequired
 
-from ...context import current_user_info, db_session, state
+from ...context import current_user_info, db_session
 from ...domain.geo import LocationError
 from ...domain.lifecycle import Kind
 from ...i18n import current_language
@@ -31,6 +31,7 @@ from ...services.reports import SubmissionRefused, existing_submission
 from ...web.forms import CitizenCareForm
 from ...web.requests import accepts_photos
 from .. import ratelimit
+from ..photo_files import photo_file_response
 from . import known_problems, views
 from .forms import CitizenReportForm, ReportForm, answer_field_errors, report_form_class
 from .similar import form_similar
@@ -291,15 +292,7 @@ def draft_photo(key: str) -> ResponseReturnValue:
     if draft is None or key not in drafts.draft_photo_keys(draft):
         abort(404)
     item = next(i for i in draft.photos if key in (i.get("key"), i.get("thumbnail")))
-    try:
-        handle = state().photo_store.open(key)
-    except (FileNotFoundError, ValueError):
-        abort(404)
-    response = send_file(handle, mimetype=item["content_type"], conditional=True, etag=key, max_age=None)
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return photo_file_response(key, item["content_type"], "private, no-store")
 
 
 def _render(draft: ReportDraft, step: str, **context: Any) -> str:

@@ -15,7 +15,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -66,6 +65,7 @@ from ...web.caching import PUBLIC_DATA, public_page
 from ...web.requests import accepts_photos
 from .. import ratelimit
 from ..navigation import belongs_to
+from ..photo_files import photo_file_response
 from ..ratelimit import form_value
 from . import known_problems
 from .forms import (
@@ -423,15 +423,7 @@ def mine() -> ResponseReturnValue:
 
 
 def _send_photo(photo: Photo, key: str, cache: str) -> Response:
-    try:
-        handle = state().photo_store.open(key)
-    except (FileNotFoundError, ValueError):
-        abort(404)
-    response = send_file(handle, mimetype=photo.content_type, conditional=True, etag=key, max_age=None)
-    response.headers["Cache-Control"] = cache
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return photo_file_response(key, photo.content_type, cache)
 
 
 def _photo_by_key(key: str) -> Photo | None:
