@@ -52,6 +52,7 @@ from .dashboard import blueprint as dashboard_blueprint
 from .expected import cc_expected_answer
 from .feedback_widget import answer_label, answers, csrf_value, page_to_rate, question
 from .feeds import blueprint as feeds_blueprint
+from .health import blueprint as health_blueprint
 from .layout_check import checked_before_request, layout_lacks
 from .map import blueprint as map_blueprint
 from .navigation import navigation
@@ -100,6 +101,8 @@ blueprint.register_blueprint(notices_blueprint)
 blueprint.register_blueprint(subscriptions_blueprint)
 # The Atom/RSS feeds of public reports (local alerts without a subscription).
 blueprint.register_blueprint(feeds_blueprint)
+# /healthz for load balancers and process managers.
+blueprint.register_blueprint(health_blueprint)
 blueprint.add_app_template_filter(cc_date)
 blueprint.add_app_template_filter(cc_datetime)
 blueprint.add_app_template_filter(cc_number)

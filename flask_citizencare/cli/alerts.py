@@ -10,6 +10,7 @@ from ..domain.alerts import DIGEST_LOOKBACK, INSTANT_LOOKBACK
 from ..models.base import utcnow
 from ..queries.alerts import alert_items
 from ..services.alert_mails import send_digests, send_instant_alerts
+from .jobs import recorded
 
 alerts_group = AppGroup(
     "alerts",
@@ -22,6 +23,7 @@ alerts_group = AppGroup(
 
 
 @alerts_group.command("send")
+@recorded("alerts send")
 def alerts_send() -> None:
     """Instant alerts: one mail per new public report, proposal or proposal answer and matching
     instant subscription. Run it every few minutes (cron or a timer); it looks back two days, so
@@ -33,6 +35,7 @@ def alerts_send() -> None:
 
 
 @alerts_group.command("digest")
+@recorded("alerts digest")
 def alerts_digest() -> None:
     """Daily and weekly digests: one mail per subscription and period (the municipality's day; the
     ISO week, sent on the week's first run), grouping by category what is new since its last

@@ -14,6 +14,7 @@ from flask.cli import AppGroup
 from ..context import app_object, db_session
 from ..services.mail.imap import ImapSettings, ImapUnavailable, poll
 from ..services.replies import ingest_message
+from .jobs import recorded
 from .loops import WorkerLoop
 
 mail_group = AppGroup("mail", help="Replies by mail from citizens.")
@@ -47,6 +48,7 @@ def _maildir_unseen(box: Any, key: str) -> tuple[bool, int]:
 
 
 @mail_group.command("ingest")
+@recorded("mail ingest")
 @click.option(
     "--maildir",
     type=click.Path(exists=True, file_okay=False),

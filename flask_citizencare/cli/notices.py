@@ -8,11 +8,13 @@ from flask.cli import AppGroup
 from ..context import app_object
 from ..models.base import utcnow
 from ..services.notice_mails import sweep
+from .jobs import recorded
 
 notices_group = AppGroup("notices", help="Service notices.")
 
 
 @notices_group.command("sweep")
+@recorded("notices sweep")
 def notices_sweep() -> None:
     """Queue the notice mails now due: planned works' first mails and reminders, and any owed
     mail not yet written (run from cron every few minutes; safe to run on many hosts at once)."""

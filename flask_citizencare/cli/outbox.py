@@ -12,12 +12,14 @@ from flask.cli import AppGroup
 from ..context import db_session
 from ..models.base import utcnow
 from ..services.mail.outbox import DeliveryRun, dead_letters, deliver_pending, retry_all_dead, retry_dead
+from .jobs import recorded
 from .loops import WorkerLoop
 
 outbox_group = AppGroup("outbox", help="Mails waiting in the outbox.")
 
 
 @outbox_group.command("send")
+@recorded("outbox send")
 @click.option(
     "--loop", is_flag=True, help="Keep running, one pass every --interval seconds (stop with SIGTERM)."
 )

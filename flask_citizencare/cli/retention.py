@@ -7,11 +7,13 @@ from flask.cli import AppGroup, with_appcontext
 
 from ..context import db_session
 from ..services.retention import DEFAULT_BATCH_SIZE, Erased, erase_address, run_retention
+from .jobs import recorded
 
 retention_group = AppGroup("retention", help="Retention of the citizens' personal data.")
 
 
 @retention_group.command("run")
+@recorded("retention run")
 @click.option("--dry-run", is_flag=True, help="Only count what would be erased; change nothing.")
 @click.option("--batch-size", default=DEFAULT_BATCH_SIZE, show_default=True, type=click.IntRange(1, 10_000))
 def retention_run(dry_run: bool, batch_size: int) -> None:

@@ -9,11 +9,13 @@ from ..context import app_object, db_session
 from ..models.base import utcnow
 from ..services.sla import sweep
 from ..services.sla_settings import BATCH_SIZE, request_recompute, run_recompute
+from .jobs import recorded
 
 sla_group = AppGroup("sla", help="Service levels.")
 
 
 @sla_group.command("sweep")
+@recorded("sla sweep")
 def sla_sweep() -> None:
     """Mark cases past their due time, send `sla_breached` and queue reminders to staff (run from cron)."""
     app = app_object()

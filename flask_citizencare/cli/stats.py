@@ -7,11 +7,13 @@ from flask.cli import AppGroup
 
 from ..context import db_session, state
 from ..queries.statistics import refresh
+from .jobs import recorded
 
 stats_group = AppGroup("stats", help="Dashboard summary tables.")
 
 
 @stats_group.command("refresh")
+@recorded("stats refresh")
 @click.option("--full", is_flag=True, help="Rebuild every day, not only the days changed since the last run.")
 def stats_refresh(full: bool) -> None:
     """Bring the dashboards' summary up to date (run from cron, e.g. every 5 minutes).

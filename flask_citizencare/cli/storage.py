@@ -10,11 +10,13 @@ from flask.cli import AppGroup
 from ..context import db_session, state
 from ..services.drafts import purge_expired
 from ..services.photos import sweep
+from .jobs import recorded
 
 storage_group = AppGroup("storage", help="Photo storage maintenance.")
 
 
 @storage_group.command("sweep")
+@recorded("storage sweep")
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
 @click.option(
     "--staged-age", default=3600, show_default=True, help="Seconds after which a staged file is stale."

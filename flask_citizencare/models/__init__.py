@@ -8,6 +8,7 @@ from .catalogue import CatalogueSetting, Category, Office, RoutingRuleRecord
 from .drafts import ReportDraft
 from .feedback import PageRating
 from .imports import ReportImport
+from .jobs import JobRun
 from .map_cells import MapCell as MapCell  # the public map's cluster cells
 from .notices import NoticeCategory, NoticeUpdate, ServiceNotice
 from .outbox import OutboxMail
@@ -32,6 +33,7 @@ __all__ = [
     "Category",
     "Counter",
     "Follower",
+    "JobRun",
     "Message",
     "NoticeCategory",
     "NoticeUpdate",
