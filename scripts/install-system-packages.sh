@@ -5,14 +5,15 @@
 # Chromium and openssl (the browser tests; openssl makes the HTTPS test's
 # certificate), Dovecot (the IMAP polling tests start a private instance;
 # the system one is not used), rsync (the backup and restore test copies the photo
-# folder as the deployment guide does) and Redis (the shared rate-limit counters), which
+# folder as the deployment guide does), nginx-light (`nginx -t` checks deploy/nginx; it is
+# not started) and Redis (the shared rate-limit counters), which
 # it starts on 127.0.0.1:6379 if nothing answers there.
 # Usage: scripts/install-system-packages.sh [--for-tests]
 set -euo pipefail
 
 want=(libsqlite3-mod-spatialite fonts-dejavu-core)
 if [[ "${1:-}" == "--for-tests" ]]; then
-  want+=(chromium dovecot-imapd openssl redis-server rsync)
+  want+=(chromium dovecot-imapd openssl redis-server rsync nginx-light)
   # PostGIS must match the server's major version; install a server if there is none.
   if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
     want+=(postgresql)

@@ -1,5 +1,6 @@
-"""Backup and restore as docs/deployment-backup.md tells it: ``pg_dump -Fc`` first, then the photo
-folder, restored into a new database and a new folder, checked with ``storage sweep`` and rebuilt.
+"""Backup and restore as docs/deployment.md ("Backups, restore and upgrades") tells it:
+``pg_dump -Fc`` first, then the photo folder, restored into a new database and a new folder,
+checked with ``storage sweep`` and rebuilt.
 
 The real PostgreSQL client programs run against the test server; nothing is faked.
 """
