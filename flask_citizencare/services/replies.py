@@ -189,7 +189,7 @@ def _post(incoming: Incoming, raw: bytes, now: datetime, max_photos: int) -> Ing
         return IngestResult("duplicate", report_id, detail=key)  # delivered twice at the same time
     if event is not None:
         send_reopened(report, event)
-        log.info("report %s reopened by a reply by mail from %s", report_id, incoming.sender)
+        log.info("report %s reopened by a reply by mail", report_id)
         return IngestResult("reopened", report_id, message.id)
-    log.info("reply by mail from %s posted on report %s", incoming.sender, report_id)
+    log.info("reply by mail posted on report %s", report_id)
     return IngestResult("posted", report_id, message.id)

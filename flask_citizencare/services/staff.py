@@ -348,7 +348,7 @@ def invite_staff_member(
         raise
     except Exception:
         session.rollback()
-        log.warning("the host's user_factory refused to create %s", mail, exc_info=True)
+        log.warning("the host's user_factory refused to create an account", exc_info=True)
         raise InvalidInput(
             _(
                 "The site could not create an account for this address (it may already have one): "
