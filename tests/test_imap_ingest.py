@@ -19,7 +19,7 @@ from flask import Flask
 from sqlalchemy.engine import make_url
 
 from flask_citizencare.database import migrate
-from flask_citizencare.models import Message, Report, StatusEvent
+from flask_citizencare.models import JobRun, Message, Report, StatusEvent
 
 from .conftest import POSTGRES_ENV, dispose
 from .factories import create_category, create_report
@@ -257,6 +257,14 @@ def wait_for(condition: Callable[[], bool], what: str, *logs: Path, timeout: flo
         time.sleep(0.1)
 
 
+def job_run(app: Flask) -> JobRun | None:
+    """The ``mail ingest`` run record, as the worker last wrote it."""
+    with app.app_context():
+        row = host_db.session.get(JobRun, "mail ingest")
+        host_db.session.remove()
+        return row
+
+
 def test_the_loop_survives_the_server_going_away_and_stops_on_sigterm(
     imap_app: Flask, database_url: str, imap_server: ImapServer, tmp_path: Path
 ) -> None:
@@ -272,10 +280,23 @@ def test_the_loop_survives_the_server_going_away_and_stops_on_sigterm(
         imap_server.append(fixture_for("gmail_reply.eml", report_id))
         wait_for(lambda: len(thread(imap_app, report_id)) == 1, "the first reply", out, err)
         wait_for(lambda: imap_server.count() == 0, "the first reply to leave the folder", out, err)
+        # Each poll is a run: its last success is the last poll, while the worker keeps running.
+        wait_for(lambda: getattr(job_run(imap_app), "last_succeeded_at", None) is not None, "a run", out, err)
+        first = job_run(imap_app)
+        assert first is not None and first.last_succeeded_at is not None
+        succeeded_at = first.last_succeeded_at
 
         imap_server.stop()
         wait_for(lambda: "cannot connect to IMAP server" in err.read_text(), "a failed poll", out, err)
         assert process.poll() is None  # still running
+        wait_for(
+            lambda: (job_run(imap_app).last_failed_at or succeeded_at) > succeeded_at,  # type: ignore[union-attr]
+            "a failed run",
+            out,
+            err,
+        )
+        failed = job_run(imap_app)
+        assert failed is not None and failed.last_error and "cannot connect" in failed.last_error
         imap_server.start()
         imap_server.append(fixture_for("iphone_reply.eml", report_id))
         wait_for(
@@ -285,6 +306,14 @@ def test_the_loop_survives_the_server_going_away_and_stops_on_sigterm(
             err,
         )
         wait_for(lambda: imap_server.count() == 0, "the second reply to leave the folder", out, err)
+        failed_at = failed.last_failed_at
+        assert failed_at is not None
+        wait_for(
+            lambda: job_run(imap_app).last_succeeded_at > failed_at,  # type: ignore[union-attr,operator]
+            "a successful run after the failed one",
+            out,
+            err,
+        )
     finally:
         process.send_signal(signal.SIGTERM)
         try:

@@ -23,7 +23,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from flask_citizencare.models import OutboxMail
+from flask_citizencare.models import JobRun, OutboxMail
 
 from .host import host_db
 from .smtp import SmtpSink, running_smtp_server
@@ -89,6 +89,12 @@ def test_two_worker_processes_deliver_each_mail_exactly_once(
                     pytest.fail(f"{len(sink.received)} of {MAILS} mails arrived; {states(app)}\n{logs}")
                 time.sleep(0.2)
             time.sleep(1)  # a worker sending a mail twice would do it now
+            # Each pass records its run: the workers, still running, have recorded successes.
+            with app.app_context():
+                run = host_db.session.get(JobRun, "outbox send")
+                assert run is not None and run.last_succeeded_at is not None, "no pass recorded"
+                assert run.last_failed_at is None
+                host_db.session.remove()
         finally:
             for _, process, _ in workers:
                 process.send_signal(signal.SIGTERM)

@@ -73,12 +73,20 @@ def job_run(name: str) -> Iterator[None]:
     _write(name, "succeeded")
 
 
-def recorded(name: str) -> Callable[[F], F]:
-    """Decorate a command: its whole run is one :func:`job_run` of ``name``."""
+def recorded(name: str, *, loop_option: str | None = None) -> Callable[[F], F]:
+    """Decorate a command: its whole run is one :func:`job_run` of ``name``.
+
+    ``loop_option`` names the command's option (``loop``) that turns it into a
+    worker: then each pass records its own run, inside the loop, so the last
+    success says when the worker last did its work, not when it was started
+    days ago.
+    """
 
     def decorate(command: F) -> F:
         @wraps(command)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if loop_option is not None and kwargs.get(loop_option):
+                return command(*args, **kwargs)
             with job_run(name):
                 return command(*args, **kwargs)
 

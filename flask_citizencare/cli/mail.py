@@ -14,8 +14,10 @@ from flask.cli import AppGroup
 from ..context import app_object, db_session
 from ..services.mail.imap import ImapSettings, ImapUnavailable, poll
 from ..services.replies import ingest_message
-from .jobs import recorded
+from .jobs import job_run, recorded
 from .loops import WorkerLoop
+
+MAIL_INGEST = "mail ingest"
 
 mail_group = AppGroup("mail", help="Replies by mail from citizens.")
 
@@ -48,7 +50,7 @@ def _maildir_unseen(box: Any, key: str) -> tuple[bool, int]:
 
 
 @mail_group.command("ingest")
-@recorded("mail ingest")
+@recorded(MAIL_INGEST, loop_option="loop")
 @click.option(
     "--maildir",
     type=click.Path(exists=True, file_okay=False),
@@ -192,14 +194,15 @@ def _poll_imap(ingest: Callable[[str, bytes], bool], loop: bool, limit: int) -> 
 
     def one_pass() -> bool:
         try:
-            result = poll(
-                settings,
-                ingest,
-                stopping=lambda: worker_loop.stopping,
-                **sizes,  # type: ignore[arg-type]
-            )
-            if result.handled or result.failed:
-                click.echo(str(result))
+            with job_run(MAIL_INGEST):  # one run per poll: its last success is the last poll
+                result = poll(
+                    settings,
+                    ingest,
+                    stopping=lambda: worker_loop.stopping,
+                    **sizes,  # type: ignore[arg-type]
+                )
+                if result.handled or result.failed:
+                    click.echo(str(result))
         except ImapUnavailable as exc:
             click.echo(f"{exc}; trying again in {interval:g}s", err=True)
         db_session().close()  # give the connection back: the next poll may be minutes away

@@ -12,14 +12,16 @@ from flask.cli import AppGroup
 from ..context import db_session
 from ..models.base import utcnow
 from ..services.mail.outbox import DeliveryRun, dead_letters, deliver_pending, retry_all_dead, retry_dead
-from .jobs import recorded
+from .jobs import job_run, recorded
 from .loops import WorkerLoop
+
+OUTBOX_SEND = "outbox send"
 
 outbox_group = AppGroup("outbox", help="Mails waiting in the outbox.")
 
 
 @outbox_group.command("send")
-@recorded("outbox send")
+@recorded(OUTBOX_SEND, loop_option="loop")
 @click.option(
     "--loop", is_flag=True, help="Keep running, one pass every --interval seconds (stop with SIGTERM)."
 )
@@ -37,7 +39,8 @@ def outbox_send(loop: bool, interval: float, limit: int, worker: str | None) -> 
 
     def one_pass() -> bool:
         nonlocal total
-        run = deliver_pending(worker=name, limit=limit)
+        with job_run(OUTBOX_SEND):
+            run = deliver_pending(worker=name, limit=limit)
         total += run
         if run.sent or run.retried or run.dead:
             click.echo(str(run))
