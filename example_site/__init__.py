@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from flask_citizencare import ConfigurationError, apply_security_headers, engine_options_for
 from flask_citizencare.babel_setup import select_locale
@@ -65,6 +66,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # The site's own pages get the extension's security headers too (its pages have them already).
     app.after_request(apply_security_headers)
     app.cli.add_command(site_cli)
+    proxies = app.config["SITE_TRUSTED_PROXIES"]
+    if proxies:
+        # The client's address (rate limits, monitoring networks), scheme and host as the proxies saw them.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
 
     if app.config["SITE_CREATE_TABLES"]:
         with app.app_context():

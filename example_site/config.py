@@ -22,6 +22,11 @@ Environment variables (all optional):
 ``SECURE_COOKIES``
     ``1`` when the site is served over HTTPS (it should be): the session and remember-me cookies get
     the ``Secure`` flag (``SESSION_COOKIE_SECURE``, ``REMEMBER_COOKIE_SECURE``) and never travel in clear.
+``TRUSTED_PROXIES``
+    How many proxies (nginx, Apache, a load balancer) stand in front of the site, each adding itself
+    to ``X-Forwarded-For``: the site then reads the client's address, scheme and host from them
+    (Werkzeug's ``ProxyFix``). Default ``0``: behind nginx without it, every citizen would have the
+    proxy's address, share its rate limits and count as a monitoring address (loopback).
 ``SITE_DEMO_MAILBOX``, ``SITE_DEMO_MAILDIR``
     ``1`` only for the demo (``make demo`` sets it): the page ``/demo/mailbox`` lists the mails the
     demo's mail catcher received into the Maildir ``SITE_DEMO_MAILDIR`` (default
@@ -111,6 +116,8 @@ DEFAULTS: dict[str, Any] = {
     "SITE_REGION_URL": "https://www.regione.emilia-romagna.it/",
     #: Create the site's own tables (not the extension's) when the app starts.
     "SITE_CREATE_TABLES": True,
+    #: Proxies in front of the site (TRUSTED_PROXIES); 0 reads the address the connection comes from.
+    "SITE_TRUSTED_PROXIES": 0,
     #: The demo mailbox (/demo/mailbox): the mails the outbox delivered to the demo's mail catcher.
     #: Only `make demo` turns it on (SITE_DEMO_MAILBOX=1); never on a real site.
     "SITE_DEMO_MAILBOX": False,
@@ -141,6 +148,16 @@ def _port(name: str, value: str) -> int:
     return port
 
 
+def _count(name: str, value: str) -> int:
+    try:
+        count = int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of proxies, not {value!r}") from None
+    if not 0 <= count <= 5:
+        raise ValueError(f"{name} must be between 0 and 5, not {count}")
+    return count
+
+
 def database_url(url: str) -> str:
     """Accept the common ``postgres://`` spelling and pick the psycopg 3 driver."""
     for scheme in ("postgres://", "postgresql://"):
@@ -168,6 +185,8 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     if environ.get("REDIS_URL"):
         config["RATELIMIT_STORAGE_URI"] = environ["REDIS_URL"]
         config["CITIZENCARE_RATELIMIT_STORAGE_URI"] = environ["REDIS_URL"]
+    if environ.get("TRUSTED_PROXIES"):
+        config["SITE_TRUSTED_PROXIES"] = _count("TRUSTED_PROXIES", environ["TRUSTED_PROXIES"])
     if environ.get("SMTP_PORT"):
         config["CITIZENCARE_SMTP_PORT"] = _port("SMTP_PORT", environ["SMTP_PORT"])
     if "SECURE_COOKIES" in environ:
