@@ -1,8 +1,25 @@
-"""``/healthz`` under the extension's URL prefix: up, uncached, without a session cookie."""
+"""``/healthz`` and ``/readyz`` under the extension's URL prefix: uncached, without a session cookie."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
 from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+
+from flask_citizencare import CitizenCare
+from flask_citizencare.database import migrate
+
+from .conftest import BOLOGNA, dispose
+from .host import make_host_app
+from .smtp import free_port
+
+READYZ = "/citizencare/readyz"
+STRANGER = {"REMOTE_ADDR": "203.0.113.7"}
 
 
 def test_healthz_answers_ok_without_cookie_or_cache(app: Flask) -> None:
@@ -15,3 +32,127 @@ def test_healthz_answers_ok_without_cookie_or_cache(app: Flask) -> None:
 
 def test_healthz_follows_the_url_prefix(app: Flask) -> None:
     assert app.url_map.bind("localhost").build("citizencare.health.healthz") == "/citizencare/healthz"
+
+
+def readyz(app: Flask, **environ: str) -> tuple[int, dict[str, Any]]:
+    response = app.test_client().get(READYZ, environ_base=environ)
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in response.headers
+    return response.status_code, response.get_json()
+
+
+def failing(answer: dict[str, Any]) -> set[str]:
+    return {name for name, check in answer["checks"].items() if not check["ok"]}
+
+
+def test_readyz_is_ready_when_every_check_passes(app: Flask, backend: str) -> None:
+    status, answer = readyz(app)
+    assert status == 200
+    assert answer["status"] == "ready"
+    assert set(answer["checks"]) == {"database", "schema", "photos"}  # limits in memory: no Redis
+    assert all(check["ok"] for check in answer["checks"].values())
+    assert answer["checks"]["database"]["detail"].startswith(f"{backend} at ")
+    assert "newest revision" in answer["checks"]["schema"]["detail"]
+    # The probe left nothing behind in the photo store.
+    store = app.extensions["citizencare"].photo_store
+    assert list(store.keys()) == [] and list((store.root / ".staging").iterdir()) == []
+
+
+@pytest.fixture
+def unreachable_postgres_app(tmp_path: Path) -> Iterator[Flask]:
+    """A site whose PostgreSQL URL points at a loopback port nothing listens on."""
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY="host-secret",
+        TESTING=True,
+        SQLALCHEMY_DATABASE_URI=f"postgresql+psycopg://citizencare:s3cret-pw@127.0.0.1:{free_port()}/x",
+        CITIZENCARE_PHOTO_DIR=str(tmp_path / "photos"),
+    )
+    SQLAlchemy(app)
+    CitizenCare(app, db=app.extensions["sqlalchemy"])
+    yield app
+    dispose(app)
+
+
+def test_readyz_answers_503_at_once_when_postgresql_is_not_there(unreachable_postgres_app: Flask) -> None:
+    answers: list[tuple[int, dict[str, Any]]] = []
+    thread = threading.Thread(target=lambda: answers.append(readyz(unreachable_postgres_app)), daemon=True)
+    thread.start()
+    thread.join(15)
+    assert answers, "/readyz did not answer within 15 s"
+    status, answer = answers[0]
+    assert status == 503
+    assert answer["status"] == "not ready"
+    assert failing(answer) == {"database", "schema"}
+    detail = answer["checks"]["database"]["detail"]
+    assert "Connection refused" in detail
+    assert "s3cret-pw" not in detail and "citizencare:***@127.0.0.1" in detail
+
+
+def test_readyz_answers_503_below_the_newest_migration(new_database: str, tmp_path: Path) -> None:
+    app = make_host_app(
+        new_database, CITIZENCARE_PHOTO_DIR=str(tmp_path / "photos"), CITIZENCARE_AREA=BOLOGNA
+    )
+    try:
+        migrate.upgrade(app)
+        assert readyz(app)[0] == 200
+        migrate.downgrade(app, "-1")
+        status, answer = readyz(app)
+        assert status == 503
+        assert failing(answer) == {"schema"}
+        assert f"newest is {migrate.head_revision()}" in answer["checks"]["schema"]["detail"]
+    finally:
+        dispose(app)
+
+
+def test_readyz_answers_503_when_the_photo_folder_cannot_be_made(database_url: str, tmp_path: Path) -> None:
+    # Below a regular file no folder can be made, not even by root (whom chmod does not stop).
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    app = make_host_app(database_url, CITIZENCARE_PHOTO_DIR=str(blocker / "photos"), CITIZENCARE_AREA=BOLOGNA)
+    try:
+        status, answer = readyz(app)
+        assert status == 503
+        assert failing(answer) == {"photos"}
+        assert "cannot be created or written" in answer["checks"]["photos"]["detail"]
+    finally:
+        dispose(app)
+
+
+@pytest.mark.parametrize("reachable", [True, False], ids=["redis up", "redis at a closed port"])
+def test_readyz_pings_the_rate_limits_redis(database_url: str, tmp_path: Path, reachable: bool) -> None:
+    port = 6379 if reachable else free_port()
+    app = make_host_app(
+        database_url,
+        CITIZENCARE_PHOTO_DIR=str(tmp_path / "photos"),
+        CITIZENCARE_AREA=BOLOGNA,
+        CITIZENCARE_RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{port}/0",
+    )
+    try:
+        status, answer = readyz(app)
+        assert status == (200 if reachable else 503)
+        assert failing(answer) == (set() if reachable else {"redis"})
+        assert f"redis://127.0.0.1:{port}/0" in answer["checks"]["redis"]["detail"]
+    finally:
+        dispose(app)
+
+
+def test_readyz_shows_no_detail_outside_the_monitoring_networks(app: Flask) -> None:
+    status, answer = readyz(app, **STRANGER)
+    assert status == 200
+    assert answer == {
+        "status": "ready",
+        "checks": {"database": {"ok": True}, "schema": {"ok": True}, "photos": {"ok": True}},
+    }
+    app.config["CITIZENCARE_MONITORING_NETWORKS"] = ["203.0.113.0/24"]
+    assert "detail" in readyz(app, **STRANGER)[1]["checks"]["database"]
+    assert "detail" not in readyz(app)[1]["checks"]["database"]  # loopback is no longer listed
+
+
+def test_readyz_limits_strangers_but_not_the_monitoring(app: Flask) -> None:
+    app.config["CITIZENCARE_RATELIMIT_READYZ_PER_IP"] = "3 per minute"
+    assert [readyz(app)[0] for _ in range(10)] == [200] * 10
+    client = app.test_client()
+    statuses = [client.get(READYZ, environ_base=STRANGER).status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 429, 429]
+    assert readyz(app, REMOTE_ADDR="::1")[0] == 200
