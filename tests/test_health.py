@@ -153,6 +153,10 @@ def test_readyz_limits_strangers_but_not_the_monitoring(app: Flask) -> None:
     app.config["CITIZENCARE_RATELIMIT_READYZ_PER_IP"] = "3 per minute"
     assert [readyz(app)[0] for _ in range(10)] == [200] * 10
     client = app.test_client()
-    statuses = [client.get(READYZ, environ_base=STRANGER).status_code for _ in range(5)]
-    assert statuses == [200, 200, 200, 429, 429]
+    answers = [client.get(READYZ, environ_base=STRANGER) for _ in range(5)]
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429, 429]
+    limited = answers[-1]
+    assert limited.get_json() == {"status": "too many requests"}
+    assert int(limited.headers["Retry-After"]) > 0
+    assert limited.headers["Cache-Control"] == "no-store" and "Set-Cookie" not in limited.headers
     assert readyz(app, REMOTE_ADDR="::1")[0] == 200

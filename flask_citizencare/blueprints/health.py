@@ -20,7 +20,7 @@ from flask.typing import ResponseReturnValue
 from ..context import app_object
 from ..readiness import readiness_checks
 from ..web.monitoring import is_monitoring_address
-from .ratelimit import check, client_ip
+from .ratelimit import RateLimited, check, client_ip
 
 blueprint = Blueprint("health", __name__)
 
@@ -36,7 +36,15 @@ def healthz() -> ResponseReturnValue:
 def readyz() -> ResponseReturnValue:
     monitoring = is_monitoring_address(request)
     if not monitoring:
-        check("RATELIMIT_READYZ_PER_IP", client_ip())
+        try:
+            check("RATELIMIT_READYZ_PER_IP", client_ip())
+        except RateLimited as limited:
+            # JSON like the other answers of /readyz, not the HTML page of our forms' limits.
+            response = jsonify(status="too many requests")
+            response.status_code = 429
+            response.headers["Retry-After"] = str(limited.seconds)
+            response.headers["Cache-Control"] = "no-store"
+            return response
     results = readiness_checks(app_object())
     ready = all(result.ok for result in results)
     checks: dict[str, dict[str, Any]] = {
