@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import socket
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from flask_sqlalchemy import SQLAlchemy
 
 from flask_citizencare import CitizenCare
 from flask_citizencare.database import migrate
+from flask_citizencare.errors import ConfigurationError
 
 from .conftest import BOLOGNA, dispose
 from .host import make_host_app
@@ -58,35 +59,55 @@ def test_readyz_is_ready_when_every_check_passes(app: Flask, backend: str) -> No
     assert list(store.keys()) == [] and list((store.root / ".staging").iterdir()) == []
 
 
-@pytest.fixture
-def unreachable_postgres_app(tmp_path: Path) -> Iterator[Flask]:
-    """A site whose PostgreSQL URL points at a loopback port nothing listens on."""
+def postgres_app_at(port: int, photos: Path) -> Flask:
+    """A site whose PostgreSQL is on a loopback ``port`` (no table is made at start-up)."""
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY="host-secret",
         TESTING=True,
-        SQLALCHEMY_DATABASE_URI=f"postgresql+psycopg://citizencare:s3cret-pw@127.0.0.1:{free_port()}/x",
-        CITIZENCARE_PHOTO_DIR=str(tmp_path / "photos"),
+        SQLALCHEMY_DATABASE_URI=f"postgresql+psycopg://citizencare:s3cret-pw@127.0.0.1:{port}/x",
+        CITIZENCARE_PHOTO_DIR=str(photos),
     )
     SQLAlchemy(app)
     CitizenCare(app, db=app.extensions["sqlalchemy"])
-    yield app
-    dispose(app)
+    return app
 
 
-def test_readyz_answers_503_at_once_when_postgresql_is_not_there(unreachable_postgres_app: Flask) -> None:
+def readyz_within(app: Flask, seconds: float) -> tuple[int, dict[str, Any]]:
     answers: list[tuple[int, dict[str, Any]]] = []
-    thread = threading.Thread(target=lambda: answers.append(readyz(unreachable_postgres_app)), daemon=True)
+    thread = threading.Thread(target=lambda: answers.append(readyz(app)), daemon=True)
     thread.start()
-    thread.join(15)
-    assert answers, "/readyz did not answer within 15 s"
-    status, answer = answers[0]
+    thread.join(seconds)
+    assert answers, f"/readyz did not answer within {seconds} s"
+    return answers[0]
+
+
+def test_readyz_answers_503_at_once_when_postgresql_is_not_there(tmp_path: Path) -> None:
+    app = postgres_app_at(free_port(), tmp_path / "photos")
+    status, answer = readyz_within(app, 15)
     assert status == 503
     assert answer["status"] == "not ready"
     assert failing(answer) == {"database", "schema"}
     detail = answer["checks"]["database"]["detail"]
     assert "Connection refused" in detail
     assert "s3cret-pw" not in detail and "citizencare:***@127.0.0.1" in detail
+
+
+def test_readyz_answers_503_when_postgresql_stops_answering(tmp_path: Path) -> None:
+    """A server that takes the connection but never speaks (a stopped process): the connect timeout."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel completes the handshake; nobody ever answers
+        app = postgres_app_at(silent.getsockname()[1], tmp_path / "photos")
+        status, answer = readyz_within(app, 15)
+    assert status == 503
+    assert failing(answer) == {"database", "schema"}
+    assert "timeout" in answer["checks"]["database"]["detail"].lower()
+
+
+def test_a_monitoring_network_that_is_none_stops_start_up(database_url: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="CITIZENCARE_MONITORING_NETWORKS"):
+        make_host_app(database_url, CITIZENCARE_MONITORING_NETWORKS=["10.0.0.0/8", "the office"])
 
 
 def test_readyz_answers_503_below_the_newest_migration(new_database: str, tmp_path: Path) -> None:
