@@ -165,6 +165,8 @@ def test_readyz_shows_no_detail_outside_the_monitoring_networks(app: Flask) -> N
         "status": "ready",
         "checks": {"database": {"ok": True}, "schema": {"ok": True}, "photos": {"ok": True}},
     }
+    for loopback in ("127.0.0.1", "::1", "::ffff:127.0.0.1"):
+        assert "detail" in readyz(app, REMOTE_ADDR=loopback)[1]["checks"]["database"]
     app.config["CITIZENCARE_MONITORING_NETWORKS"] = ["203.0.113.0/24"]
     assert "detail" in readyz(app, **STRANGER)[1]["checks"]["database"]
     assert "detail" not in readyz(app)[1]["checks"]["database"]  # loopback is no longer listed
