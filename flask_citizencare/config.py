@@ -9,6 +9,7 @@ are objects are parsed by :mod:`.settings`).
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -296,6 +297,13 @@ SETTINGS: dict[str, Setting] = {
         "it was shown is taken for a bot's and silently dropped, as is one with its hidden honeypot "
         "field filled or its signed time missing.",
     ),
+    # Operations
+    "MONITORING_NETWORKS": Setting(
+        ("127.0.0.0/8", "::1"),
+        "Client addresses or networks of the monitoring: /readyz shows them each check's detail (others "
+        "get only the names and results) and does not rate-limit them. Behind a proxy the host must use "
+        "Werkzeug's ProxyFix: the client is request.remote_addr.",
+    ),
     # Abuse protection: rate limits (strings in Flask-Limiter's syntax, "5 per hour; 20 per day")
     "RATELIMIT_ENABLED": Setting(True, "Limit how often the public forms, links and API may be used."),
     "RATELIMIT_STORAGE_URI": Setting(
@@ -313,6 +321,9 @@ SETTINGS: dict[str, Setting] = {
         (),
         "Client addresses or networks never limited (e.g. the municipality's own offices, monitoring). "
         "Behind a proxy the host must use Werkzeug's ProxyFix: the client is request.remote_addr.",
+    ),
+    "RATELIMIT_READYZ_PER_IP": Setting(
+        "60 per minute", "Requests of /readyz per client address outside CITIZENCARE_MONITORING_NETWORKS."
     ),
     "RATELIMIT_REPORT_PER_IP": Setting(
         "30 per hour; 200 per day", "Report form submissions per client address (IPv6: per /64)."
@@ -495,6 +506,7 @@ def check_values(config: Mapping[str, Any]) -> Settings:
         raise ConfigurationError(
             f"CITIZENCARE_PHOTO_ACCEL_PREFIX must start with '/' and not end with one, not {accel!r}"
         )
+    _check_networks(config, "MONITORING_NETWORKS")
     _check_retention(config)
     _check_service_sheet(config)
     check_policy_setting(config)
@@ -536,6 +548,17 @@ def _check_service_sheet(config: Mapping[str, Any]) -> None:
         value = config[PREFIX + key]
         if value is not None and not value.startswith(("https://", "http://", "/")):
             raise ConfigurationError(f"{PREFIX}{key} must be an http(s) address or a path, not {value!r}")
+
+
+def _check_networks(config: Mapping[str, Any], name: str) -> None:
+    value = config[PREFIX + name]
+    try:
+        for network in [value] if isinstance(value, str) else value:
+            ipaddress.ip_network(str(network), strict=False)
+    except (TypeError, ValueError) as error:
+        raise ConfigurationError(
+            f"CITIZENCARE_{name} must list addresses or networks such as '10.0.0.0/8' or '::1': {error}"
+        ) from None
 
 
 def _months(value: Any) -> bool:

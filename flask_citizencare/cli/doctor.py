@@ -1,11 +1,14 @@
-"""``flask citizencare doctor``: is the extension set up in this host? One line per check."""
+"""``flask citizencare doctor``: is the extension set up in this host? One line per check.
+
+The readiness checks are those of ``/readyz`` (:mod:`flask_citizencare.readiness`);
+to them come the set-up's own (spatial support, the host's migrations, layout,
+receipt font), which fail the command, and the warnings of :mod:`.setup_warnings`,
+which do not.
+"""
 
 from __future__ import annotations
 
-import os
 import sys
-from dataclasses import dataclass
-from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -13,50 +16,45 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from ..context import app_object, state
-from ..database import migrate
 from ..database.engine import connect, has_spatial_metadata
 from ..database.host_migrations import host_env_problem
-from ..errors import ConfigurationError
+from ..readiness import UPGRADE, Check, readiness_checks
 from ..receipts import font_status
-from ..storage import LocalPhotoStore, PhotoStore
-from ..storage.local import photo_location
 from ..web.layout import layout_report
 from ..web.layout_assets import blocked_assets, blocked_message
+from .setup_warnings import setup_warnings
 
-UPGRADE = "run `flask citizencare db upgrade`"
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
+__all__ = ["Check", "doctor_command", "run_checks"]
 
 
 @click.command("doctor")
 @with_appcontext
 def doctor_command() -> None:
-    """Check the set-up: database, spatial support, schema, photo folder, the host's migrations.
+    """Check the set-up: database, schema, photo folder, Redis, spatial support, the host's migrations.
 
-    Exits 1 when something needs doing; each line says what.
+    Then warn about settings unfit for production (SECRET_KEY, reply domain, SMTP, IMAP).
+    Exits 1 when something needs doing; each line says what. Warnings alone exit 0.
     """
-    checks = run_checks(app_object())
-    width = max(len(check.name) for check in checks)
+    app = app_object()
+    checks = run_checks(app)
+    warnings = setup_warnings(app)
+    width = max(len(check.name) for check in checks + warnings)
     for check in checks:
         click.echo(f"{'ok' if check.ok else 'PROBLEM':<7}  {check.name:<{width}}  {check.detail}")
+    for check in warnings:
+        click.echo(f"{'ok' if check.ok else 'WARNING':<7}  {check.name:<{width}}  {check.detail}")
     if not all(check.ok for check in checks):
         sys.exit(1)
 
 
 def run_checks(app: Flask) -> list[Check]:
+    """The readiness checks, spatial support after the database, then the set-up's own checks."""
     cc = state(app)
     with app.app_context():
         engine = cc.db.engine
-    checks = [_database(engine, cc.backend)]
+    checks = readiness_checks(app)
     if checks[0].ok:
-        checks.append(_spatial(engine, cc.backend))
-        checks.append(_schema(app))
-    checks.append(_photos(cc.photo_store))
+        checks.insert(1, _spatial(engine, cc.backend))
     problem = host_env_problem(app)
     checks.append(
         Check("host migrations", False, problem)
@@ -85,20 +83,6 @@ def _layout(app: Flask) -> Check:
     return Check("layout", True, f"{report.template} has every block our pages fill")
 
 
-def _database(engine: sa.Engine, backend: str) -> Check:
-    url = engine.url.render_as_string(hide_password=True)
-    file = engine.url.database if engine.dialect.name == "sqlite" else None
-    if file and file != ":memory:" and not file.startswith("file:") and not Path(file).exists():
-        # Connecting would create an empty file: say so instead.
-        return Check("database", False, f"{backend} at {url}: the file does not exist yet, {UPGRADE}")
-    try:
-        with connect(engine) as connection:
-            connection.execute(sa.text("SELECT 1"))
-    except (ConfigurationError, sa.exc.DBAPIError) as exc:
-        return Check("database", False, f"{backend} at {url}: {exc}")
-    return Check("database", True, f"{backend} at {url}, reachable")
-
-
 def _spatial(engine: sa.Engine, backend: str) -> Check:
     what = "the PostGIS extension" if backend == "postgis" else "SpatiaLite's metadata tables"
     with connect(engine) as connection:
@@ -106,33 +90,3 @@ def _spatial(engine: sa.Engine, backend: str) -> Check:
     if present:
         return Check("spatial", True, f"{what} present")
     return Check("spatial", False, f"{what} missing: {UPGRADE}")
-
-
-def _schema(app: Flask) -> Check:
-    applied, head = migrate.current_revision(app), migrate.head_revision()
-    if applied is None:
-        return Check("schema", False, f"no citizencare tables yet (newest revision {head}): {UPGRADE}")
-    if applied != head:
-        return Check("schema", False, f"at revision {applied}, newest is {head}: {UPGRADE}")
-    return Check("schema", True, f"at the newest revision, {head}")
-
-
-def _photos(store: PhotoStore) -> Check:
-    where = photo_location(store)
-    if not isinstance(store, LocalPhotoStore):
-        return Check("photos", True, f"stored by {where}")
-    root = store.root.resolve()
-    existing = next((folder for folder in (root, *root.parents) if folder.exists()), None)
-    if existing is None or not existing.is_dir() or not _writable(existing):
-        return Check("photos", False, f"{where} cannot be created or written: set CITIZENCARE_PHOTO_DIR")
-    note = "" if root.exists() else " (created at the first upload)"
-    return Check(
-        "photos",
-        True,
-        f"stored in {where}{note}; keep it out of version control and backed up, "
-        "or set CITIZENCARE_PHOTO_DIR",
-    )
-
-
-def _writable(folder: Path) -> bool:
-    return os.access(folder, os.W_OK | os.X_OK)

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
@@ -66,10 +67,13 @@ def downgrade(app: Flask, revision: str = "-1") -> None:
 
 def current_revision(app: Flask) -> str | None:
     with alembic_config(app) as config:
-        context = MigrationContext.configure(
-            config.attributes["connection"], opts={"version_table": VERSION_TABLE}
-        )
-        return context.get_current_revision()
+        return revision_of(config.attributes["connection"])
+
+
+def revision_of(connection: sa.Connection) -> str | None:
+    """Our revision recorded in the database of ``connection`` (None before our first upgrade)."""
+    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+    return context.get_current_revision()
 
 
 def head_revision() -> str | None:

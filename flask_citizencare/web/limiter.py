@@ -43,6 +43,7 @@ LIMIT_SETTINGS = (
     "RATELIMIT_SUBSCRIBE_PER_ADDRESS",
     "RATELIMIT_OPEN311_PER_IP",
     "RATELIMIT_OPEN311_PER_KEY",
+    "RATELIMIT_READYZ_PER_IP",
 )
 STRATEGIES = tuple(limits.strategies.STRATEGIES)
 _REDIS_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2}

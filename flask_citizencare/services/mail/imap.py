@@ -27,7 +27,7 @@ from typing import Any
 
 from ...errors import ConfigurationError
 
-__all__ = ["ImapSettings", "ImapUnavailable", "PollResult", "poll"]
+__all__ = ["ImapSettings", "ImapUnavailable", "PollResult", "check_login", "poll"]
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +109,17 @@ def _text(data: Any) -> str:
     )
 
 
+def check_login(settings: ImapSettings, timeout: float) -> None:
+    """Log in and out as :func:`poll` does, waiting at most ``timeout`` seconds for each answer.
+
+    Raises :class:`ImapUnavailable` or :class:`ConfigurationError` with what failed.
+    """
+    with _connection(settings, timeout):
+        pass
+
+
 @contextmanager
-def _connection(settings: ImapSettings) -> Iterator[imaplib.IMAP4]:
+def _connection(settings: ImapSettings, timeout: float = TIMEOUT) -> Iterator[imaplib.IMAP4]:
     """A logged-in connection.
 
     A refused login is :class:`ConfigurationError` (retrying with the same
@@ -122,10 +131,10 @@ def _connection(settings: ImapSettings) -> Iterator[imaplib.IMAP4]:
         imap: imaplib.IMAP4
         if settings.security == "ssl":
             imap = imaplib.IMAP4_SSL(
-                settings.host, settings.port, ssl_context=ssl.create_default_context(), timeout=TIMEOUT
+                settings.host, settings.port, ssl_context=ssl.create_default_context(), timeout=timeout
             )
         else:
-            imap = imaplib.IMAP4(settings.host, settings.port, timeout=TIMEOUT)
+            imap = imaplib.IMAP4(settings.host, settings.port, timeout=timeout)
     except (OSError, imaplib.IMAP4.error) as exc:
         raise ImapUnavailable(f"cannot connect to IMAP server {settings.where}: {_describe(exc)}") from None
     try:

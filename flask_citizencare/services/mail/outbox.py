@@ -228,11 +228,24 @@ def build_message(mail: OutboxMail, *, sender: str | Address, now: datetime | No
 # -- sending ----------------------------------------------------------------
 
 
-def _connect() -> smtplib.SMTP:
+def smtp_address() -> str:
+    """``host:port`` of the SMTP server the outbox delivers to."""
+    config = current_app.config
+    host = config.get("CITIZENCARE_SMTP_HOST") or "localhost"
+    return f"{host}:{int(config.get('CITIZENCARE_SMTP_PORT') or 25)}"
+
+
+def check_smtp(timeout: float) -> None:
+    """Connect, EHLO (STARTTLS and log in when set), QUIT: as a delivery would; raise what fails."""
+    _disconnect(_connect(timeout))
+
+
+def _connect(timeout: float | None = None) -> smtplib.SMTP:
     config = current_app.config
     host = config.get("CITIZENCARE_SMTP_HOST") or "localhost"
     port = int(config.get("CITIZENCARE_SMTP_PORT") or 25)
-    timeout = float(_setting("SMTP_TIMEOUT", DEFAULT_SMTP_TIMEOUT))
+    if timeout is None:
+        timeout = float(_setting("SMTP_TIMEOUT", DEFAULT_SMTP_TIMEOUT))
     smtp: smtplib.SMTP
     if config.get("CITIZENCARE_SMTP_SSL"):
         smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
