@@ -21,6 +21,7 @@ from flask_citizencare.logs import setup as log_setup
 from flask_citizencare.logs.json_format import JsonFormatter
 from flask_citizencare.models import AuditEntry, Category, OutboxMail
 from flask_citizencare.services import audit
+from flask_citizencare.services.replies import ingest_message
 
 from .conftest import dispose
 from .host import host_db, make_host_app
@@ -271,3 +272,18 @@ def test_an_unknown_log_format_is_refused(database_url: str) -> None:
     with pytest.raises(ConfigurationError, match="CITIZENCARE_LOG_FORMAT"):
         make_host_app(database_url, CITIZENCARE_LOG_FORMAT="xml")
     log_setup.configure(None)
+
+
+def test_a_reply_attachment_is_named_by_position_not_by_its_file_name(
+    mail_app: Flask, team: Team, lines: Lines, output: io.StringIO
+) -> None:
+    mail_app.config["CITIZENCARE_MAX_PHOTOS"] = 1
+    with mail_app.test_request_context():
+        report_id = new_report(team)
+        for message_id in (None, "<second@icloud.example>"):
+            raw = fixture_for("iphone_reply.eml", report_id, message_id=message_id)
+            raw = raw.replace(b"filename=IMG_0042.jpeg", b"filename=Maria_Rossi_via_Roma_3.jpeg")
+            assert ingest_message(raw).status == "posted"
+    messages = [line["message"] for line in lines()]
+    assert "attachment 1 left out: no room for more photos on the report" in messages
+    assert "Maria_Rossi" not in output.getvalue()
