@@ -287,3 +287,16 @@ def test_a_reply_attachment_is_named_by_position_not_by_its_file_name(
     messages = [line["message"] for line in lines()]
     assert "attachment 1 left out: no room for more photos on the report" in messages
     assert "Maria_Rossi" not in output.getvalue()
+
+
+def test_the_text_format_shows_the_request_id(client: FlaskClient) -> None:
+    handler = log_setup.configure("text")
+    assert isinstance(handler, logging.StreamHandler)
+    stream = io.StringIO()
+    handler.setStream(stream)
+    try:
+        request_id = client.get(INDEX).headers["X-Request-ID"]
+    finally:
+        log_setup.configure(None)
+    [line] = stream.getvalue().splitlines()
+    assert f" INFO flask_citizencare.access [{request_id}] GET {INDEX} 200" in line
