@@ -7,7 +7,9 @@ import io
 import json
 import logging
 import re
+import runpy
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -300,3 +302,10 @@ def test_the_text_format_shows_the_request_id(client: FlaskClient) -> None:
         log_setup.configure(None)
     [line] = stream.getvalue().splitlines()
     assert f" INFO flask_citizencare.access [{request_id}] GET {INDEX} 200" in line
+
+
+def test_gunicorns_access_log_leaves_out_personal_data() -> None:
+    settings = runpy.run_path(str(Path(__file__).parents[1] / "deploy" / "gunicorn.conf.py"))
+    atoms = set(re.findall(r"%\(([^)]+)\)s", settings["access_log_format"]))
+    # h: client address, r/q: request line and query string, f: referrer, a: user agent, u: user.
+    assert atoms == {"t", "{x-request-id}i", "m", "U", "s", "B", "M"}
