@@ -49,6 +49,9 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # Logs to stdout/stderr: systemd's journal (or the container runtime) keeps them.
 accesslog = "-"
+# No client address, query string (tokens, addresses), referrer or user agent: personal data stays out
+# of the journal. The request id is nginx's (X-Request-ID), the one the app's JSON lines carry.
+access_log_format = '%(t)s %({x-request-id}i)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # The app's own prints and warnings land in the same log.

@@ -432,6 +432,19 @@ SETTINGS: dict[str, Setting] = {
     "OPENDATA_LICENCE_URL": Setting(
         "https://creativecommons.org/licenses/by/4.0/", "Address of the open data licence's text."
     ),
+    # Logs (docs/deployment.md, "Logs")
+    "LOG_FORMAT": Setting(
+        None,
+        'Our log lines ("flask_citizencare" loggers): "json" (one object per line) or "text", on stderr '
+        "with a handler of their own; None leaves them to the host's logging set-up. The request id "
+        "and the masking of personal data apply in every case.",
+    ),
+    "LOG_LEVEL": Setting("INFO", 'Level of our loggers when LOG_FORMAT is "json" or "text".'),
+    "TRUST_REQUEST_ID": Setting(
+        True,
+        "Keep a valid X-Request-ID sent by the proxy (nginx: `proxy_set_header X-Request-ID "
+        "$request_id;`); False: every request gets a fresh id.",
+    ),
 }
 
 

@@ -17,6 +17,7 @@ from .context import CitizenCareState, Geocoder, HostHooks, ReverseGeocoder, Use
 from .database.engine import prepare_database
 from .database.host_migrations import install_when_ready
 from .errors import ConfigurationError
+from .logs import install as install_logging
 from .roles import RoleLoader
 from .settings import AppSettings
 from .storage import LocalPhotoStore, PhotoStore
@@ -118,6 +119,7 @@ class CitizenCare:
             rate_limiter=rate_limiter,
         )
         setup_babel(app)
+        install_logging(app)
         if not hasattr(app, "login_manager"):
             # A site without accounts still works: everybody is an anonymous citizen.
             manager = LoginManager(app)

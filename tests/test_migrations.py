@@ -221,6 +221,36 @@ ROWS: dict[str, list[dict[str, Any]]] = {
         },
     ],
     "cc_followers": [{"id": 1, "report_id": 1, "email": "vicino@example.org", "created_at": NOW}],
+    "cc_outbox": [
+        {
+            "id": 1,
+            "message_id": "<1.x@comune.example>",
+            "report_id": 1,
+            "template": "received",
+            "recipient": "giulia@example.org",
+            "locale": "it",
+            "subject": "Segnalazione 2026-000001 ricevuta",
+            "body_text": "Grazie.",
+            "headers": {},
+            "state": "pending",
+            "attempts": 0,
+            "created_at": NOW,
+            "next_attempt_at": NOW,
+        }
+    ],
+    "cc_audit_entries": [
+        {
+            "id": 1,
+            "at": NOW,
+            "actor_id": 1,
+            "actor_name": "Olga",
+            "subject_type": "category",
+            "subject_id": 1,
+            "subject_label": "Buche stradali",
+            "action": "update",
+            "changes": {"name": ["Buche", "Buche stradali"]},
+        }
+    ],
 }
 
 

@@ -4,10 +4,16 @@ A run that returns (or exits 0) succeeded; one that raises or exits with
 another status failed, with its message kept. When the record cannot be
 written (database down, ``cc_job_runs`` not migrated yet) a line on stderr
 says so and the command's own outcome is left as it is.
+
+Each run also writes one log line (logger ``flask_citizencare.jobs``): the
+job, its outcome, its duration and its job id, which the mails and audit
+entries written by the run keep as their request id.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
@@ -17,10 +23,13 @@ import click
 import sqlalchemy as sa
 
 from ..context import app_object, state
+from ..logs import job_context
 from ..models.base import utcnow
 from ..services.job_runs import Event, record
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+log = logging.getLogger("flask_citizencare.jobs")
 
 #: The commands a scheduler runs, as recorded (and labelled in the metrics).
 SCHEDULED = (
@@ -58,19 +67,36 @@ def _failure(exc: BaseException) -> str | None:
 
 
 @contextmanager
-def job_run(name: str) -> Iterator[None]:
-    """Record a start now, then a success or a failure when the block ends."""
-    _write(name, "started")
-    try:
-        yield
-    except BaseException as exc:
-        error = _failure(exc)
-        if error is None:
-            _write(name, "succeeded")
-        else:
-            _write(name, "failed", error)
-        raise
-    _write(name, "succeeded")
+def job_run(name: str) -> Iterator[str]:
+    """Record a start now, then a success or a failure when the block ends; yields the job id."""
+    with job_context() as job_id:
+        started = time.perf_counter()
+        _write(name, "started")
+        try:
+            yield job_id
+        except BaseException as exc:
+            error = _failure(exc)
+            if error is None:
+                _write(name, "succeeded")
+            else:
+                _write(name, "failed", error)
+            _log(name, job_id, started, error)
+            raise
+        _write(name, "succeeded")
+        _log(name, job_id, started, None)
+
+
+def _log(name: str, job_id: str, started: float, error: str | None) -> None:
+    outcome = "succeeded" if error is None else "failed"
+    duration = round((time.perf_counter() - started) * 1000, 1)
+    log.log(
+        logging.INFO if error is None else logging.ERROR,
+        "job %s %s in %s ms",
+        name,
+        outcome,
+        duration,
+        extra={"job": name, "outcome": outcome, "duration_ms": duration, "job_id": job_id, "error": error},
+    )
 
 
 def recorded(name: str, *, loop_option: str | None = None) -> Callable[[F], F]:

@@ -34,6 +34,8 @@ class AuditEntry(Base):
     subject_label: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     action: Mapped[str] = mapped_column(sa.String(32))
     changes: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    #: The ``X-Request-ID`` of the request (or the job id of the command) that made the change.
+    request_id: Mapped[str | None] = mapped_column(sa.String(64))
 
     def __repr__(self) -> str:
         return f"<AuditEntry {self.subject_type}:{self.subject_id} {self.action}>"

@@ -45,3 +45,6 @@ class OutboxMail(Base):
     claimed_by: Mapped[str | None] = mapped_column(sa.String(80))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The ``X-Request-ID`` of the request (or the job id of the command) that wrote the mail; sent as
+    #: the mail's own ``X-Request-ID`` header.
+    request_id: Mapped[str | None] = mapped_column(sa.String(64))

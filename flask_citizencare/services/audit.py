@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..access import Actor
+from ..logs import current_request_id
 from ..models import AuditEntry
 
 __all__ = ["SUBJECT_TYPES", "diff", "record", "snapshot"]
@@ -98,6 +99,7 @@ def record(
         subject_label=label[:LABEL_MAX],
         action=action,
         changes=changes,
+        request_id=current_request_id(),
     )
     session.add(entry)
     return entry

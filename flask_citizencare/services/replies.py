@@ -104,9 +104,10 @@ def _photos(incoming: Incoming, room: int) -> list[ProcessedPhoto]:
     """The attachments that are photos, processed, at most ``room`` of them; the rest is dropped."""
     config = current_app.config
     photos: list[ProcessedPhoto] = []
-    for attachment in incoming.attachments:
+    # Attachments are named by position: a file name may carry the citizen's name.
+    for position, attachment in enumerate(incoming.attachments, start=1):
         if len(photos) >= room:
-            log.info("photo %s left out: the report has its %s photos", attachment.filename, room)
+            log.info("attachment %s left out: no room for more photos on the report", position)
             break
         try:
             photos.append(
@@ -117,7 +118,7 @@ def _photos(incoming: Incoming, room: int) -> list[ProcessedPhoto]:
                 )
             )
         except PhotoRejected as rejected:
-            log.info("attachment %s is not a photo we take: %s", attachment.filename, rejected.reason)
+            log.info("attachment %s is not a photo we take: %s", position, rejected.reason)
     return photos
 
 

@@ -21,6 +21,7 @@ from ...context import app_object, state
 from ...domain.lifecycle import Action, Channel
 from ...domain.mail import reply_address
 from ...i18n import gettext as _
+from ...logs import current_request_id
 from ...models import (
     Follower,
     Message,
@@ -155,6 +156,7 @@ def write_mail(
         reply_to=reply_to,
         headers=headers or {},
         next_attempt_at=utcnow(),
+        request_id=current_request_id(),
     )
     session.add(mail)
     return mail

@@ -50,6 +50,7 @@ from ...context import db_session
 from ...domain.mail import LOOP_HEADER
 from ...domain.mail.headers import OUTGOING
 from ...errors import ConfigurationError
+from ...logs import valid_request_id
 from ...models import OutboxMail, Report
 from ...models.base import utcnow
 
@@ -212,6 +213,9 @@ def build_message(mail: OutboxMail, *, sender: str | Address, now: datetime | No
     _set_header(message, "Auto-Submitted", "auto-generated")
     if mail.reply_to:
         _set_header(message, "Reply-To", _single_address(mail.reply_to, "Reply-To"))
+    # The request (or job) that wrote the mail: its log lines have the same id.
+    if mail.request_id and valid_request_id(mail.request_id):
+        _set_header(message, "X-Request-ID", mail.request_id)
     for name, value in (mail.headers or {}).items():
         canonical = ALLOWED_HEADERS.get(str(name).lower())
         if canonical is not None and value is not None:
