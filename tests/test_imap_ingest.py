@@ -242,7 +242,10 @@ def test_bad_settings_are_one_line_and_touch_no_mail(
     assert result.returncode == code, result.stderr
     assert "Traceback" not in result.stderr and "wrong" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("Error: ")
+    # The job's log line (docs/deployment.md, "Logs"), then the one line that says what to fix.
+    assert len(lines) == 2 and lines[0].startswith("job mail ingest failed in ")
+    del lines[0]
+    assert lines[0].startswith("Error: ")
     assert expected.format(port=imap_server.port) in lines[0]
     assert imap_server.count() == 1
 
