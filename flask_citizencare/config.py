@@ -382,6 +382,16 @@ SETTINGS: dict[str, Setting] = {
         2000,
         "Hard cap of reports per answer; a map view holding more gets clusters instead of points.",
     ),
+    # Monitoring (docs/deployment.md "Metrics")
+    "MONITORING_NETWORKS": Setting(
+        ["127.0.0.0/8", "::1/128"],
+        "Networks (CIDR) whose addresses may read the monitoring endpoints; others get 403.",
+    ),
+    "METRICS_PATH": Setting(
+        "/metrics",
+        "Path of the Prometheus metrics under the URL prefix (needs the `metrics` extra, "
+        "prometheus_client); None: no metrics endpoint.",
+    ),
     # Open311 GeoReport v2 (docs/open311.md)
     "OPEN311_ENABLED": Setting(True, "Serve the Open311 GeoReport v2 API and its documentation page."),
     "OPEN311_PREFIX": Setting(

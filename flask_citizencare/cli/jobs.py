@@ -18,22 +18,13 @@ import sqlalchemy as sa
 
 from ..context import app_object, state
 from ..models.base import utcnow
+from ..models.jobs import SCHEDULED
 from ..services.job_runs import Event, record
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: The commands a scheduler runs, as recorded (and labelled in the metrics).
-SCHEDULED = (
-    "sla sweep",
-    "stats refresh",
-    "notices sweep",
-    "alerts send",
-    "alerts digest",
-    "retention run",
-    "storage sweep",
-    "outbox send",
-    "mail ingest",
-)
+__all__ = ["SCHEDULED", "job_run", "recorded"]
+
 
 
 def _write(name: str, event: Event, error: str | None = None) -> None:
