@@ -68,7 +68,13 @@ def test_the_scrape_reads_outbox_cases_breaches_and_job_runs(app: Flask, client:
             session, status="acknowledged", acknowledged_at=now, level=2, due_at=now - timedelta(minutes=5)
         )
         create_report(
-            session, status="closed", acknowledged_at=now, resolved_at=now, closed_at=now, level=2, due_at=now - timedelta(days=1)
+            session,
+            status="closed",
+            acknowledged_at=now,
+            resolved_at=now,
+            closed_at=now,
+            level=2,
+            due_at=now - timedelta(days=1),
         )
         session.add_all(
             [
@@ -169,14 +175,19 @@ def test_the_path_is_a_setting_and_none_turns_the_metrics_off(database_url: str)
 
 
 def test_no_personal_data_in_the_exposition(app: Flask, client: FlaskClient, category: Category) -> None:
-    assert post_report(client, category.id, name="Giulia Verdi", email="giulia.verdi@example.org").status_code == 303
+    assert (
+        post_report(client, category.id, name="Giulia Verdi", email="giulia.verdi@example.org").status_code
+        == 303
+    )
     text = scrape(client)
     assert value(samples(text), "citizencare_open_cases", status="new") == 1
     for personal in ("Giulia", "Verdi", "giulia.verdi", "example.org", "@"):
         assert personal not in text
 
 
-def test_photo_store_errors_are_counted(app: Flask, client: FlaskClient, category: Category, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_photo_store_errors_are_counted(
+    app: Flask, client: FlaskClient, category: Category, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     store = state(app).photo_store
 
     def full(key: str, data: bytes, content_type: str) -> None:
@@ -206,11 +217,14 @@ def test_with_the_database_down_the_scrape_still_answers() -> None:
     found = samples(response.get_data(as_text=True))
     assert value(found, "citizencare_database_up") == 0
     assert any(name.startswith("process_") for name, _ in found)
-    assert value(
-        found,
-        "citizencare_request_duration_seconds_count",
-        endpoint="citizencare.health.healthz",
-        method="GET",
-        status="2xx",
-    ) == 1
+    assert (
+        value(
+            found,
+            "citizencare_request_duration_seconds_count",
+            endpoint="citizencare.health.healthz",
+            method="GET",
+            status="2xx",
+        )
+        == 1
+    )
     assert not any(name == "citizencare_outbox_pending" for name, _ in found)

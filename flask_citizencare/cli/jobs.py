@@ -26,7 +26,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 __all__ = ["SCHEDULED", "job_run", "recorded"]
 
 
-
 def _write(name: str, event: Event, error: str | None = None) -> None:
     app = app_object()
     with app.app_context():

@@ -143,4 +143,3 @@ def _gauge(name: str, documentation: str, value: float) -> Any:
 
 def _timestamp(at: datetime | None) -> float:
     return at.timestamp() if at is not None else 0.0
-

@@ -47,7 +47,7 @@ class Instruments:
     def sources(self) -> list[Any]:
         """What a scrape reads besides the database: this process, or every worker's files."""
         if self.multiprocess_dir:
-            return [multiprocess.MultiProcessCollector(None, path=self.multiprocess_dir)]
+            return [multiprocess.MultiProcessCollector(None, path=self.multiprocess_dir)]  # type: ignore[no-untyped-call]
         return [self.registry]
 
 
@@ -96,7 +96,8 @@ def install(app: Flask) -> None:
     app.after_request_funcs.setdefault(None, []).insert(0, _observe)
 
 
-def instruments(app: Flask) -> Instruments | None:
+def instruments(app: Any) -> Instruments | None:
+    """The app's instruments, or None when the metrics are off."""
     found = app.extensions.get(KEY)
     return found if isinstance(found, Instruments) else None
 
@@ -146,4 +147,4 @@ class Scrape:
 def exposition(sources: Iterable[Any]) -> tuple[bytes, str]:
     """The text exposition of ``sources`` and its content type."""
     assert prometheus_client is not None
-    return prometheus_client.generate_latest(Scrape(sources)), prometheus_client.CONTENT_TYPE_LATEST  # type: ignore[arg-type]
+    return prometheus_client.generate_latest(Scrape(sources)), prometheus_client.CONTENT_TYPE_LATEST
