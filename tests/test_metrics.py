@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_sqlalchemy import SQLAlchemy
 from prometheus_client.parser import text_string_to_metric_families
 
 from flask_citizencare import CitizenCare, state
+from flask_citizencare.errors import ConfigurationError
 from flask_citizencare.models import Category, OutboxMail
 from flask_citizencare.models.jobs import SCHEDULED
 from flask_citizencare.services.job_runs import record
@@ -228,3 +234,45 @@ def test_with_the_database_down_the_scrape_still_answers() -> None:
         == 1
     )
     assert not any(name == "citizencare_outbox_pending" for name, _ in found)
+
+
+def test_wrong_metrics_settings_stop_start_up(database_url: str) -> None:
+    with pytest.raises(ConfigurationError, match="CITIZENCARE_METRICS_PATH"):
+        make_host_app(database_url, CITIZENCARE_METRICS_PATH="metrics")
+    with pytest.raises(ConfigurationError, match="CITIZENCARE_MONITORING_NETWORKS"):
+        make_host_app(database_url, CITIZENCARE_MONITORING_NETWORKS=["10.0.0.0/33"])
+    with pytest.raises(ConfigurationError, match="CITIZENCARE_MONITORING_NETWORKS"):
+        make_host_app(database_url, CITIZENCARE_MONITORING_NETWORKS="127.0.0.1")
+
+
+#: A site without the `metrics` extra: prometheus_client cannot be imported.
+WITHOUT_PROMETHEUS = """
+import logging, sys
+sys.modules["prometheus_client"] = None
+logging.basicConfig(level=logging.WARNING)
+from tests.conftest import dispose
+from tests.host import make_host_app
+
+app = make_host_app(sys.argv[1])
+client = app.test_client()
+assert client.get("/citizencare/healthz").status_code == 200
+print(client.get("/citizencare/metrics").status_code)
+dispose(app)
+"""
+
+
+def test_without_prometheus_client_the_site_works_and_says_metrics_are_off(database_url: str) -> None:
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_PROMETHEUS, database_url],
+        env={**os.environ, "PYTHONPATH": str(root)},
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "404"
+    assert "metrics are off" in done.stderr
+    assert "prometheus_client is not installed" in done.stderr
