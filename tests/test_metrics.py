@@ -25,7 +25,7 @@ from flask_citizencare.services.job_runs import record
 from .conftest import dispose
 from .factories import create_report
 from .host import host_db, make_host_app
-from .reporting import jpeg, post_report
+from .reporting import jpeg, post_report, submitted
 
 METRICS = "/citizencare/metrics"
 OUTSIDER = {"REMOTE_ADDR": "203.0.113.9"}
@@ -192,8 +192,8 @@ def test_no_personal_data_in_the_exposition(app: Flask, client: FlaskClient, cat
 
 
 def test_photo_store_errors_are_counted(
-    app: Flask, client: FlaskClient, category: Category, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    app: Flask, client: FlaskClient, category: Category, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = state(app).photo_store
 
     def full(key: str, data: bytes, content_type: str) -> None:
@@ -204,6 +204,20 @@ def test_photo_store_errors_are_counted(
     found = samples(scrape(client))
     assert value(found, "citizencare_photo_store_errors_total", operation="write") == 1
     assert value(found, "citizencare_photo_store_errors_total", operation="read") == 0
+
+    monkeypatch.undo()
+    assert post_report(client, category.id, photos=[(jpeg(), "a.jpg")]).status_code == 303
+    key = submitted(app).photos[0].storage_key
+
+    def unreadable(key: str) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(store, "open", unreadable)
+    with pytest.raises(OSError):  # the test app lets it through; a real one answers 500
+        client.get(f"/citizencare/photos/{key}")
+    found = samples(scrape(client))
+    assert value(found, "citizencare_photo_store_errors_total", operation="read") == 1
+    assert value(found, "citizencare_photo_store_errors_total", operation="write") == 1
 
 
 def test_with_the_database_down_the_scrape_still_answers() -> None:
