@@ -24,7 +24,7 @@ from .metrics_access import monitoring_networks
 try:
     import prometheus_client
     from prometheus_client import multiprocess
-except ImportError:  # pragma: no cover - exercised by installs without the extra
+except ImportError:  # a site without the `metrics` extra: metrics off
     prometheus_client = None  # type: ignore[assignment]
 
 KEY = "citizencare_metrics"
