@@ -16,6 +16,10 @@ every instance on a machine (the systemd unit reads ``/etc/citizencare/env``):
     business (Werkzeug's ``ProxyFix``), see docs/deployment.md.
 ``GUNICORN_CONTROL_SOCKET``
     Path of this instance's control socket, or ``off``; the default is per instance (below).
+``PROMETHEUS_MULTIPROC_DIR``
+    An empty folder for the metrics of every worker (prometheus_client's multiprocess
+    mode), one per instance, e.g. systemd's ``RuntimeDirectory``; unset: each worker
+    would answer the scrape with its own numbers only. Emptied when the master starts.
 
 The site's own settings (``DATABASE_URL``, ``SECRET_KEY``, ``CITIZENCARE_*``) are read by
 ``create_app()`` from the same environment (example_site/config.py).
@@ -87,3 +91,23 @@ if _socket is None:
     control_socket_disable = True
 else:
     control_socket = _socket
+
+
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+
+
+def on_starting(server: object) -> None:
+    """Start the metrics from zero: files of workers of an earlier run would be counted again."""
+    if _metrics_dir and os.path.isdir(_metrics_dir):
+        for stale in Path(_metrics_dir).glob("*.db"):
+            stale.unlink()
+
+
+def child_exit(server: object, worker: object) -> None:
+    """A worker ended: its live gauges leave the scrape (its counters stay, as Prometheus expects)."""
+    if _metrics_dir:
+        try:
+            from prometheus_client import multiprocess
+        except ImportError:
+            return
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]

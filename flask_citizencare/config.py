@@ -301,8 +301,8 @@ SETTINGS: dict[str, Setting] = {
     "MONITORING_NETWORKS": Setting(
         ("127.0.0.0/8", "::1"),
         "Client addresses or networks of the monitoring: /readyz shows them each check's detail (others "
-        "get only the names and results) and does not rate-limit them. Behind a proxy the host must use "
-        "Werkzeug's ProxyFix: the client is request.remote_addr.",
+        "get only the names and results) and does not rate-limit them; only they get the metrics. "
+        "Behind a proxy the host must use Werkzeug's ProxyFix: the client is request.remote_addr.",
     ),
     # Abuse protection: rate limits (strings in Flask-Limiter's syntax, "5 per hour; 20 per day")
     "RATELIMIT_ENABLED": Setting(True, "Limit how often the public forms, links and API may be used."),
@@ -392,6 +392,12 @@ SETTINGS: dict[str, Setting] = {
     "API_MAX_LIMIT": Setting(
         2000,
         "Hard cap of reports per answer; a map view holding more gets clusters instead of points.",
+    ),
+    # Monitoring (docs/deployment.md "Metrics")
+    "METRICS_PATH": Setting(
+        "/metrics",
+        "Path of the Prometheus metrics under the URL prefix (needs the `metrics` extra, "
+        "prometheus_client); None: no metrics endpoint.",
     ),
     # Open311 GeoReport v2 (docs/open311.md)
     "OPEN311_ENABLED": Setting(True, "Serve the Open311 GeoReport v2 API and its documentation page."),

@@ -24,6 +24,7 @@ from .storage import LocalPhotoStore, PhotoStore
 from .tokens import check_secret_key
 from .user_info import UserInfoHook
 from .web.limiter import build as build_rate_limiter
+from .web.metrics import install as install_metrics
 
 
 class CitizenCare:
@@ -129,6 +130,8 @@ class CitizenCare:
         install_when_ready(app)
 
         app.cli.add_command(citizencare_cli)
+        # Before the blueprints: the scrape's route is only added when the metrics are on.
+        install_metrics(app)
 
         if app.config["CITIZENCARE_REGISTER_BLUEPRINTS"]:
             app.register_blueprint(blueprint, url_prefix=app.config["CITIZENCARE_URL_PREFIX"] or None)

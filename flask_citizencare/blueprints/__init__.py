@@ -55,6 +55,7 @@ from .feeds import blueprint as feeds_blueprint
 from .health import blueprint as health_blueprint
 from .layout_check import checked_before_request, layout_lacks
 from .map import blueprint as map_blueprint
+from .metrics import blueprint as metrics_blueprint
 from .navigation import navigation
 from .notices import blueprint as notices_blueprint
 from .open311 import blueprint as open311_blueprint
@@ -103,6 +104,8 @@ blueprint.register_blueprint(subscriptions_blueprint)
 blueprint.register_blueprint(feeds_blueprint)
 # /healthz for load balancers and process managers.
 blueprint.register_blueprint(health_blueprint)
+# The Prometheus scrape (CITIZENCARE_METRICS_PATH), for monitoring addresses only.
+blueprint.register_blueprint(metrics_blueprint)
 blueprint.add_app_template_filter(cc_date)
 blueprint.add_app_template_filter(cc_datetime)
 blueprint.add_app_template_filter(cc_number)

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 
 from ..context import state
 from ..storage import LocalPhotoStore
+from ..web.metrics import count_photo_store_error
 
 #: What every photo answer carries: a photo is never taken for a page, nor runs anything.
 PHOTO_HEADERS = {
@@ -39,6 +40,9 @@ def photo_file_response(key: str, content_type: str, cache_control: str) -> Resp
             handle = store.open(key)
         except (FileNotFoundError, ValueError):
             abort(404)
+        except OSError:
+            count_photo_store_error("read")
+            raise
         response = send_file(handle, mimetype=content_type, conditional=True, etag=key, max_age=None)
     response.headers["Cache-Control"] = cache_control
     response.headers.update(PHOTO_HEADERS)

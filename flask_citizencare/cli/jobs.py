@@ -25,24 +25,14 @@ import sqlalchemy as sa
 from ..context import app_object, state
 from ..logs import job_context
 from ..models.base import utcnow
+from ..models.jobs import SCHEDULED
 from ..services.job_runs import Event, record
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-log = logging.getLogger("flask_citizencare.jobs")
+__all__ = ["SCHEDULED", "job_run", "recorded"]
 
-#: The commands a scheduler runs, as recorded (and labelled in the metrics).
-SCHEDULED = (
-    "sla sweep",
-    "stats refresh",
-    "notices sweep",
-    "alerts send",
-    "alerts digest",
-    "retention run",
-    "storage sweep",
-    "outbox send",
-    "mail ingest",
-)
+log = logging.getLogger("flask_citizencare.jobs")
 
 
 def _write(name: str, event: Event, error: str | None = None) -> None:

@@ -9,6 +9,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime
 
+#: The commands a scheduler runs, as recorded (and labelled in the metrics).
+SCHEDULED = (
+    "sla sweep",
+    "stats refresh",
+    "notices sweep",
+    "alerts send",
+    "alerts digest",
+    "retention run",
+    "storage sweep",
+    "outbox send",
+    "mail ingest",
+)
+
 #: Longest error text kept: the first lines of what went wrong, not a whole trace.
 JOB_ERROR_MAX = 500
 

@@ -16,6 +16,7 @@ from ..models.base import utcnow
 from ..models.drafts import ReportDraft
 from ..storage import PhotoStore
 from ..storage.photos import ProcessedPhoto
+from ..web.metrics import count_photo_store_error
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class StagedPhotos:
             except OSError as exc:
                 # Disk full, object store down: the whole submission fails, nothing is kept.
                 log.exception("could not stage photo %s", key)
+                count_photo_store_error("write")
                 raise PhotoStoreUnavailable() from exc
             self.keys.append(key)
         return photo
@@ -76,6 +78,7 @@ def publish(staged: StagedPhotos) -> None:
         except OSError:
             # The rows are committed and the file is staged: `storage sweep` publishes it.
             log.exception("could not publish photo %s", key)
+            count_photo_store_error("publish")
 
 
 def discard(staged: StagedPhotos) -> None:
