@@ -79,10 +79,16 @@ def sqlite_module() -> ModuleType:
 
 
 def engine_options_for(url: str | sa.URL) -> dict[str, Any]:
-    """Engine options the host can pass to Flask-SQLAlchemy itself, if it prefers."""
+    """Engine options the host can pass to Flask-SQLAlchemy itself, if it prefers.
+
+    On PostgreSQL every connection taken from the pool is checked first
+    (``pool_pre_ping``, one round trip): after the server restarts (an upgrade,
+    a failover) the pooled connections are dead, and without the check each
+    gunicorn worker would answer a 500 for every one of them before it noticed.
+    """
     if backend_name(url) == "spatialite":
         return {"module": sqlite_module()}
-    return {}
+    return {"pool_pre_ping": True}
 
 
 def _spatialite_listener(library: str, busy_timeout: float, journal_mode: str):  # type: ignore[no-untyped-def]
