@@ -55,6 +55,10 @@ sla_breached = _signals.signal(
 notice_published = _signals.signal(
     "citizencare.notice-published", doc="A service notice was published or updated (``notice=``)."
 )
+suggestion_accepted = _signals.signal(
+    "citizencare.suggestion-accepted",
+    doc="A suggested category or office was applied (``field=``, ``value_id=``, ``automatic=``).",
+)
 
 #: Every signal above, for documentation and for hosts that want to listen to all.
 ALL = (
@@ -75,4 +79,5 @@ ALL = (
     survey_answered,
     sla_breached,
     notice_published,
+    suggestion_accepted,
 )

@@ -16,6 +16,7 @@ from .people import OfficeMember, ReporterContact, StaffMember
 from .proposals import AnswerState, ProposalAnswer
 from .reports import Counter, Follower, Photo, Report, StatusEvent, Support
 from .subscriptions import Subscription, SubscriptionMail
+from .suggestions import SuggestionModelRecord, SuggestionRecord
 from .surveys import SurveyResponse
 from .threads import CannedReply, Message
 
@@ -53,6 +54,8 @@ __all__ = [
     "StatusEvent",
     "Subscription",
     "SubscriptionMail",
+    "SuggestionModelRecord",
+    "SuggestionRecord",
     "Support",
     "SurveyResponse",
     "metadata",

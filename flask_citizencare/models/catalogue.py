@@ -78,6 +78,9 @@ class Category(Base):
     answer_days: Mapped[int | None] = mapped_column()
     #: Words a client searches the service by (Open311 ``keywords``); None: none.
     keywords: Mapped[list[str] | None] = mapped_column(sa.JSON)
+    #: Route a new case to the office the suggestion model names when it is at least this sure
+    #: (0.5–0.99); None: never (the default: a manager turns it on per category).
+    auto_route_threshold: Mapped[float | None] = mapped_column(sa.Float)
 
     default_office: Mapped[Office | None] = relationship()
     successor: Mapped[Category | None] = relationship(
