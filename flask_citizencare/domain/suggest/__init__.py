@@ -1,0 +1,1 @@
+"""Suggestions learned from the municipality's own history."""
