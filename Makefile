@@ -42,6 +42,13 @@ $(VENV)/.installed: setup.cfg pyproject.toml setup.py
 	$(BIN)/python -m pip install -q -e '.[test,postgres]'
 	touch $@
 
+# The suggestions' optional sentence embeddings, for the tests that measure them: torch first, pinned
+# to the CPU build (an unpinned torch would bring a CUDA build of several GB), then the [suggest] extra.
+$(VENV)/.installed-suggest: $(VENV)/.installed
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[test,postgres,suggest]'
+	touch $@
+
 catalogs: $(VENV)/.installed
 	$(BIN)/pybabel compile -d flask_citizencare/translations >/dev/null
 	$(BIN)/pybabel compile -d example_site/translations >/dev/null
@@ -62,6 +69,7 @@ demo: setup $(INSTANCE)/secret_key
 	$(BIN)/flask citizencare db upgrade
 	$(BIN)/flask citizencare demo-data --reports $(DEMO_REPORTS)
 	$(BIN)/flask citizencare stats refresh
+	$(BIN)/flask citizencare suggest train
 	@echo "Staff area: http://127.0.0.1:5000/segnalazioni/staff/ - demo mailbox: http://127.0.0.1:5000/demo/mailbox"
 	$(DEMO_ENV) $(BIN)/flask site demo-mail --port $(DEMO_SMTP_PORT) & mail=$$!; \
 	trap 'kill $$mail 2>/dev/null' EXIT INT TERM; \
@@ -69,7 +77,7 @@ demo: setup $(INSTANCE)/secret_key
 
 # The PostGIS half needs a PostgreSQL server: CITIZENCARE_TEST_POSTGRES_URL, or a local one set up here;
 # the browser tests need Debian's Chromium (system-tests installs both).
-test: setup system-tests
+test: setup system-tests $(VENV)/.installed-suggest
 	$(BIN)/lint-imports --no-cache
 	CITIZENCARE_TEST_POSTGRES_URL="$${CITIZENCARE_TEST_POSTGRES_URL:-$$(scripts/postgres-test-url.sh)}" \
 		$(BIN)/pytest

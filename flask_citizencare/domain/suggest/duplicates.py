@@ -13,10 +13,10 @@ import math
 SIMILARITY_WEIGHT = 0.6
 DISTANCE_WEIGHT = 0.25
 AGE_WEIGHT = 0.15
-#: Words at least this similar make a candidate worth showing whatever its score.
-SHOWN_SIMILARITY = 0.25
-#: Below this combined score a candidate is not shown.
-SHOWN_SCORE = 0.4
+#: Words at least this similar make a candidate worth showing whatever its score ...
+SHOWN_SIMILARITY = 0.3
+#: ... and a close, recent one with at least half that similarity, when its combined score reaches this.
+SHOWN_SCORE = 0.5
 
 
 def duplicate_score(

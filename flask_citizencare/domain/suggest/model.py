@@ -46,6 +46,8 @@ WORD_FEATURES = 2**17
 CHAR_FEATURES = 2**18
 #: How many of the most recent cases the "like ..." index keeps.
 NEIGHBOUR_CASES = 20_000
+#: The words' share in the similarity of two texts; the rest is their topic (see ``similarities``).
+LEXICAL_SHARE = 0.5
 #: How strongly the case's category counts in the office model, against the unit-length text.
 CATEGORY_WEIGHT = 0.7
 
@@ -216,11 +218,21 @@ class SuggestionModel:
         return _top(self.office_model, self._with_category(x, categories), k)
 
     def similarities(self, text: str, others: Sequence[str]) -> list[float]:
-        """Cosine similarity (0–1) of ``text`` with each of ``others`` in the model's representation."""
+        """How alike ``text`` and each of ``others`` are (0–1): half their words, half their topic.
+
+        The words: cosine of the representations. The topic: the squared Bhattacharyya
+        coefficient of the category probabilities the model gives them, which
+        is what it learned from the history: "lampione spento" and "la luce
+        pubblica non funziona" share no word but both point to street lighting.
+        """
         if not others:
             return []
         x = self.features([text, *others])
-        values = (x[1:] @ x[0].T).toarray().ravel()
+        lexical = np.asarray((x[1:] @ x[0].T).todense()).ravel()
+        assert self.category_model is not None
+        p = self.category_model.probabilities(x)
+        topical = np.sqrt(p[1:] * p[0]).sum(axis=1) ** 2  # squared: a vague text is not "the same topic"
+        values = LEXICAL_SHARE * lexical + (1 - LEXICAL_SHARE) * topical
         return [float(min(1.0, max(0.0, v))) for v in values]
 
     def neighbours(
