@@ -60,13 +60,11 @@ def upgrade() -> None:
     )
     op.create_index('ix_cc_suggestions_report_field', 'cc_suggestions', ['report_id', 'field'], unique=False)
     op.create_index('ix_cc_suggestions_decided', 'cc_suggestions', ['field', 'decided_at'], unique=False)
-    with op.batch_alter_table('cc_categories') as batch:
-        batch.add_column(sa.Column('auto_route_threshold', sa.Float(), nullable=True))
+    op.add_column('cc_categories', sa.Column('auto_route_threshold', sa.Float(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('cc_categories') as batch:
-        batch.drop_column('auto_route_threshold')
+    op.drop_column('cc_categories', 'auto_route_threshold')
     op.drop_index('ix_cc_suggestions_decided', table_name='cc_suggestions')
     op.drop_index('ix_cc_suggestions_report_field', table_name='cc_suggestions')
     op.drop_table('cc_suggestions')
