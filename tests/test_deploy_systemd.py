@@ -20,7 +20,7 @@ SERVER_BIN = "/opt/citizencare/venv/bin"
 
 #: The commands the README tells to run from cron or as services.
 PERIODIC = {"sla sweep", "stats refresh", "notices sweep", "alerts send", "alerts digest", "retention run",
-            "storage sweep"}  # fmt: skip
+            "storage sweep", "suggest train"}  # fmt: skip
 WORKERS = {"outbox send --loop", "mail ingest --imap --loop"}
 
 

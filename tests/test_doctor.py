@@ -6,12 +6,16 @@ import re
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
 from example_site.config import DEV_SECRET_KEY
+from flask_citizencare.context import db_session
+from flask_citizencare.models import Category
 
 from .imap import ImapServer
 from .smtp import REPLY_DOMAIN, SmtpSink, free_port
+from .suggest_history import train_small_model
 
 STRONG_KEY = "9f2c4e7a1b3d5f60718293a4b5c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e"
 
@@ -29,8 +33,30 @@ def line(output: str, name: str) -> str:
 @pytest.fixture
 def production_like(app: Flask, smtp: SmtpSink) -> Flask:
     """The ``app`` fixture set up as a site in production would be: nothing to warn about."""
-    app.config.update(SECRET_KEY=STRONG_KEY, CITIZENCARE_REPLY_DOMAIN=REPLY_DOMAIN)
+    # Suggestions off: their model needs a history (the tests below check their line).
+    app.config.update(
+        SECRET_KEY=STRONG_KEY, CITIZENCARE_REPLY_DOMAIN=REPLY_DOMAIN, CITIZENCARE_SUGGEST_ENABLED=False
+    )
     return app
+
+
+def test_doctor_says_whether_the_suggestion_model_is_there_and_current(production_like: Flask) -> None:
+    production_like.config["CITIZENCARE_SUGGEST_ENABLED"] = True
+    code, output = doctor(production_like)
+    assert code == 0, output
+    assert line(output, "suggestions").startswith("WARNING ") and "suggest train" in line(
+        output, "suggestions"
+    )
+    train_small_model(production_like, count=120)
+    code, output = doctor(production_like)
+    found = line(output, "suggestions")
+    assert re.match(r"ok\s+suggestions\s+model 1 \(classical\) trained .* on \d+ finished cases", found)
+    with production_like.app_context():
+        db_session().execute(sa.update(Category).where(Category.code == "animali").values(active=False))
+        db_session().commit()
+    code, output = doctor(production_like)
+    assert code == 0
+    assert line(output, "suggestions").startswith("WARNING ") and "another version of the catalogue" in output
 
 
 def test_doctor_prints_the_readiness_checks_and_no_warning_when_all_is_set(production_like: Flask) -> None:

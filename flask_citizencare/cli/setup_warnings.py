@@ -11,10 +11,12 @@ import smtplib
 
 from flask import Flask
 
+from ..context import db_session
 from ..errors import ConfigurationError
 from ..readiness import Check
 from ..services.mail.imap import ImapSettings, ImapUnavailable, check_login
 from ..services.mail.outbox import check_smtp, smtp_address
+from ..services.suggestion_models import model_status
 from ..tokens import weakness
 
 #: Seconds each mail server gets to answer.
@@ -28,7 +30,33 @@ def setup_warnings(app: Flask) -> list[Check]:
     checks = [_secret_key(app), _reply_domain(app), _smtp()]
     if app.config.get("CITIZENCARE_IMAP_HOST"):
         checks.append(_imap(app))
+    if app.config.get("CITIZENCARE_SUGGEST_ENABLED", True):
+        checks.append(_suggestions())
     return checks
+
+
+def _suggestions() -> Check:
+    session = db_session()
+    try:
+        status = model_status(session)
+    finally:
+        session.rollback()
+    if status.version is None:
+        return Check(
+            "suggestions",
+            False,
+            "no suggestion model yet: schedule flask citizencare suggest train nightly "
+            "(staff see no suggested category, office or duplicates until it runs)",
+        )
+    if status.problem is not None:
+        return Check("suggestions", False, status.problem)
+    assert status.trained_at is not None
+    return Check(
+        "suggestions",
+        True,
+        f"model {status.version} ({status.method}) trained {status.trained_at:%Y-%m-%d %H:%M} UTC "
+        f"on {status.cases} finished cases",
+    )
 
 
 def _secret_key(app: Flask) -> Check:
