@@ -132,6 +132,20 @@ SETTINGS: dict[str, Setting] = {
         50, "Open reports of the same category within this many metres are possible duplicates."
     ),
     "DUPLICATE_MAX_AGE_DAYS": Setting(30, "... and received within this many days."),
+    "SUGGEST_ENABLED": Setting(
+        True,
+        "Suggest category, office, possible duplicates and replies from the model trained on the "
+        "municipality's own finished cases (`flask citizencare suggest train`); False: never.",
+    ),
+    "SUGGEST_DUPLICATE_RADIUS_M": Setting(
+        200, "The suggestions look for possible duplicates of any category within this many metres ..."
+    ),
+    "SUGGEST_DUPLICATE_DAYS": Setting(60, "... among the open reports received within this many days."),
+    "SUGGEST_MAX_CASES": Setting(
+        200_000,
+        "`suggest train` learns from at most this many of the newest finished cases (0: all of them): "
+        "recent cases tell today's catalogue best and the training time stays bounded.",
+    ),
     "INTAKE_BACKDATE_DAYS": Setting(
         7,
         "Staff registering a request that arrived by phone, e-mail, letter or at the counter may date "
@@ -479,6 +493,9 @@ def check_values(config: Mapping[str, Any]) -> Settings:
     for name, what in (
         ("DASHBOARD_LIVE_MAX_REPORTS", "a whole number"),
         ("INTAKE_BACKDATE_DAYS", "a whole number of days"),
+        ("SUGGEST_DUPLICATE_RADIUS_M", "a whole number of metres"),
+        ("SUGGEST_DUPLICATE_DAYS", "a whole number of days"),
+        ("SUGGEST_MAX_CASES", "a whole number of cases"),
     ):
         value = config[PREFIX + name]
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:

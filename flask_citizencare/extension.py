@@ -19,6 +19,7 @@ from .database.host_migrations import install_when_ready
 from .errors import ConfigurationError
 from .logs import install as install_logging
 from .roles import RoleLoader
+from .services.suggestion_records import connect_receivers as connect_suggestion_receivers
 from .settings import AppSettings
 from .storage import LocalPhotoStore, PhotoStore
 from .tokens import check_secret_key
@@ -132,6 +133,7 @@ class CitizenCare:
         app.cli.add_command(citizencare_cli)
         # Before the blueprints: the scrape's route is only added when the metrics are on.
         install_metrics(app)
+        connect_suggestion_receivers()
 
         if app.config["CITIZENCARE_REGISTER_BLUEPRINTS"]:
             app.register_blueprint(blueprint, url_prefix=app.config["CITIZENCARE_URL_PREFIX"] or None)

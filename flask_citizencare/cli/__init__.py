@@ -22,6 +22,7 @@ from .sla import sla_group
 from .staff import staff_group
 from .stats import stats_group
 from .storage import storage_group
+from .suggest import suggest_group
 
 __all__ = ["citizencare_cli"]
 
@@ -46,3 +47,4 @@ citizencare_cli.add_command(import_group)
 citizencare_cli.add_command(apikey_group)
 citizencare_cli.add_command(notices_group)
 citizencare_cli.add_command(alerts_group)
+citizencare_cli.add_command(suggest_group)

@@ -18,6 +18,7 @@ SCHEDULED = (
     "alerts digest",
     "retention run",
     "storage sweep",
+    "suggest train",
     "outbox send",
     "mail ingest",
 )

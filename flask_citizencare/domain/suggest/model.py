@@ -139,7 +139,8 @@ class Linear:
     def probabilities(self, x: Any) -> np.ndarray:
         decision = np.asarray(x @ self.weights) + self.intercept
         p = 1.0 / (1.0 + np.exp(-np.clip(decision, -30, 30)))
-        return p / p.sum(axis=1, keepdims=True)
+        shares: np.ndarray = p / p.sum(axis=1, keepdims=True)
+        return shares
 
 
 @dataclass
