@@ -182,7 +182,9 @@ def test_the_audit_trail_names_the_case_and_links_to_it(app: Flask) -> None:
         db_session().refresh(user)
         db_session().expunge(user)
     app.test_client_class = FlaskLoginClient
-    page = app.test_client(user=user).get("/citizencare/staff/admin/audit?subject_type=report")
+    page = app.test_client(user=user).get(
+        "/citizencare/staff/admin/audit?subject_type=report", headers={"Accept-Language": "en"}
+    )
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert f'href="/citizencare/staff/cases/{report.public_id}"' in html

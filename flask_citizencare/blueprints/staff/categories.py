@@ -163,7 +163,8 @@ class _BaseCategoryForm(CitizenCareForm):
             _whole_number(
                 (round(categories.AUTO_ROUTE_RANGE[0] * 100), round(categories.AUTO_ROUTE_RANGE[1] * 100)),
                 _l(
-                    "The confidence for routing automatically must be a whole percentage from 50 to 99, or blank."
+                    "The confidence for routing automatically must be a whole percentage "
+                    "from 50 to 99, or blank."
                 ),
             )
         ],
