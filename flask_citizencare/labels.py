@@ -91,6 +91,7 @@ AUDIT_ACTIONS: Mapping[str, Any] = MappingProxyType(
         "revoke": _l("Revoked"),
         "publish": _l("Published"),
         "step": _l("New step posted"),
+        "auto_route": _l("Routed automatically"),
     }
 )
 
@@ -108,6 +109,7 @@ AUDIT_SUBJECTS: Mapping[str, Any] = MappingProxyType(
         "catalogue": _l("Catalogue"),
         "answer_state": _l("Answer state"),
         "notice": _l("Service notice"),
+        "report": _l("Case"),
     }
 )
 

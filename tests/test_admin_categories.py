@@ -34,6 +34,8 @@ def client_for(app: Flask, team: Team, name: str) -> FlaskClient:
     client = staff_client(app, team, name)
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
+
+
 COLUMNS = (
     Category.id,
     Category.code,

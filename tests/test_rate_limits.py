@@ -291,4 +291,3 @@ def test_an_unreachable_store_does_not_block_citizens(
         assert post_report(client, category.id, title="Seconda").status_code == 303
     assert "rate limit store unreachable" in caplog.text
     assert counts(app)["cc_reports"] == 2
-

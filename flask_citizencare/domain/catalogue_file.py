@@ -9,7 +9,7 @@ reads it back (see ``docs/catalogue-file.md``)::
     categories:     [{code, group, names, help, kinds, needs_location, office,
                       duplicate_radius_m, duplicate_age_days, urgent_notices,
                       retention_months, supports_threshold, position, active,
-                      successor, sla, questions, keywords}]
+                      successor, sla, questions, keywords, auto_route_threshold}]
     routing:        [{category, district, area, office, note, active}]   # the whole list, in order
     service_levels: {...}   # CITIZENCARE_SLA_POLICY form
     calendar:       {...}   # CITIZENCARE_SLA_CALENDAR form
@@ -119,6 +119,8 @@ class CategoryEntry:
     questions: tuple[Mapping[str, Any], ...] = ()
     #: Words a client searches the service by (Open311 ``keywords``).
     keywords: tuple[str, ...] = ()
+    #: 0.5-0.99: new cases go to the suggested office when it is at least this sure; None: never.
+    auto_route_threshold: float | None = None
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -140,6 +142,7 @@ class CategoryEntry:
             "sla": dict(self.sla) if self.sla is not None else None,
             "questions": [dict(q) for q in self.questions],
             "keywords": list(self.keywords),
+            "auto_route_threshold": self.auto_route_threshold,
         }
 
 
@@ -450,6 +453,21 @@ class _Reader:
             return default
         return value
 
+    def fraction(self, where: str, value: Any, low: float, high: float) -> float | None:
+        """A number from ``low`` to ``high`` (``0.9``), at most two decimals; None when absent."""
+        if value is None:
+            return None
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or not low <= value <= high
+            or round(value, 2) != value
+        ):
+            self.fail(where, f"must be a number from {low} to {high} with at most two decimals")
+            return None
+        return float(value)
+
     def translations(
         self, where: str, value: Any, limit: int, *, default_required: bool = False
     ) -> dict[str, str]:
@@ -541,7 +559,7 @@ _OFFICE_FIELDS = ("code", "name", "email", "external", "active")
 _CATEGORY_FIELDS = (
     "code", "group", "names", "help", "kinds", "needs_location", "office", "duplicate_radius_m",
     "duplicate_age_days", "urgent_notices", "retention_months", "supports_threshold", "position",
-    "active", "successor", "sla", "questions", "keywords",
+    "active", "successor", "sla", "questions", "keywords", "auto_route_threshold",
 )  # fmt: skip
 _V1_CATEGORY_FIELDS = (
     "code", "name", "office", "group", "help_text", "names", "help_texts",
@@ -741,6 +759,9 @@ def _category(read: _Reader, where: str, value: Any) -> CategoryEntry | None:
         sla=sla,
         questions=_questions(read, f"{where}.questions", value.get("questions")),
         keywords=_keywords(read, f"{where}.keywords", value.get("keywords")),
+        auto_route_threshold=read.fraction(
+            f"{where}.auto_route_threshold", value.get("auto_route_threshold"), 0.5, 0.99
+        ),
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..context import db_session
-from ..models import AuditEntry, CannedReply, Category, Office, StaffMember
+from ..models import AuditEntry, CannedReply, Category, Office, Report, StaffMember
 
 HISTORY_LIMIT = 50
 
@@ -75,6 +75,7 @@ _MODELS: dict[str, type[Any]] = {
     "office": Office,
     "staff": StaffMember,
     "template": CannedReply,
+    "report": Report,
 }
 
 

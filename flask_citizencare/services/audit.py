@@ -34,6 +34,7 @@ SUBJECT_TYPES = (
     "answer_state",
     "api_key",
     "notice",
+    "report",
 )
 LABEL_MAX = 200
 

@@ -213,6 +213,7 @@ def _category_entry(category: Category, current: _Current, default: str) -> Cate
         sla=dict(category.sla) if category.sla else None,
         questions=tuple(category.questions or ()),
         keywords=tuple(category.keywords or ()),
+        auto_route_threshold=category.auto_route_threshold,
     )
 
 
@@ -529,6 +530,7 @@ def _apply(session: Session, plan: ImportPlan, source: str) -> None:
         category.duplicate_age_days = item.duplicate_age_days
         category.retention_months = item.retention_months
         category.supports_threshold = item.supports_threshold
+        category.auto_route_threshold = item.auto_route_threshold
         category.position = item.position
         category.active = item.active
         category.sla = dict(item.sla) if item.sla is not None else None

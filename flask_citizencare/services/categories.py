@@ -46,6 +46,8 @@ RADIUS_RANGE = (1, 5000)
 AGE_RANGE = (1, 3650)
 RETENTION_RANGE = (1, 240)
 THRESHOLD_RANGE = (1, 1_000_000)
+#: How sure a suggestion must at least be to route a case by itself (see :mod:`.auto_routing`).
+AUTO_ROUTE_RANGE = (0.5, 0.99)
 #: Positions are renumbered in steps of this, so a catalogue file can slot one in between.
 POSITION_STEP = 10
 #: What the audit trail keeps of a category.
@@ -69,6 +71,7 @@ AUDITED = (
     "active",
     "successor_id",
     "keywords",
+    "auto_route_threshold",
 )
 SUBJECT = "category"
 
@@ -90,6 +93,8 @@ class CategoryInput:
     retention_months: int | None = None
     supports_threshold: int | None = None
     active: bool = True
+    #: 0.5-0.99: cases go by themselves to the suggested office when it is at least this sure; None: never.
+    auto_route_threshold: float | None = None
     #: Open311 ``keywords``; None leaves the category's as they are.
     keywords: Sequence[str] | None = None
 
@@ -120,6 +125,14 @@ def _number(value: int | None, bounds: tuple[int, int], message: str) -> int | N
     return value
 
 
+def _fraction(value: float | None, bounds: tuple[float, float], message: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not bounds[0] <= value <= bounds[1]:
+        raise InvalidInput(message)
+    return round(float(value), 2)
+
+
 def _texts(
     values: Mapping[str, str], maximum: int, message: str, *, multiline: bool
 ) -> tuple[str, dict[str, str]]:
@@ -144,6 +157,7 @@ class _Clean:
     group: str
     data: CategoryInput
     keywords: tuple[str, ...] | None = None
+    auto_route_threshold: float | None = None
 
 
 def _keywords(words: Sequence[str] | None) -> tuple[str, ...] | None:
@@ -223,7 +237,14 @@ def clean(data: CategoryInput) -> _Clean:
     if data.supports_threshold is not None and data.kinds == Kind.ISSUE.value:
         raise InvalidInput(_("A supports threshold only applies to a category that accepts proposals."))
     keywords = _keywords(data.keywords)
-    return _Clean(code, name, names, help_text, help_texts, notice, notices, group, data, keywords)
+    auto_route = _fraction(
+        data.auto_route_threshold,
+        AUTO_ROUTE_RANGE,
+        _("The confidence for routing automatically must be a whole percentage from 50 to 99, or blank."),
+    )
+    return _Clean(
+        code, name, names, help_text, help_texts, notice, notices, group, data, keywords, auto_route
+    )
 
 
 def _language(index: int) -> str:
@@ -273,6 +294,7 @@ def _apply(category: Category, cleaned: _Clean) -> None:
     category.duplicate_age_days = data.duplicate_age_days
     category.retention_months = data.retention_months
     category.supports_threshold = data.supports_threshold
+    category.auto_route_threshold = cleaned.auto_route_threshold
     if cleaned.keywords is not None:
         category.keywords = list(cleaned.keywords) or None
 

@@ -39,6 +39,7 @@ from ..domain.proposal_import import CategoryRule, ParsedFile, Problem, Proposal
 from ..i18n import gettext as _
 from ..models import Category, Report
 from ..models.base import utcnow
+from . import auto_routing
 from .errors import Forbidden, InvalidInput
 from .mail import notify
 from .reports import Submission, SubmissionRefused, check_registration, new_report, next_public_ids
@@ -175,17 +176,21 @@ def import_proposals(
                 reports.append(report)
                 if position % FLUSH_EVERY == 0:
                     session.flush()
+        auto_routing.record(session)
         session.commit()
     except (SubmissionRefused, LocationError, sa.exc.IntegrityError):
         # Checked a moment ago: only a change at the same instant (a category closed, the same
         # file imported by someone else) gets here. Nothing stays.
         session.rollback()
+        auto_routing.forget(session)
         raise InvalidInput(
             _("The catalogue or the proposals changed meanwhile: check the file again.")
         ) from None
     except BaseException:
         session.rollback()
+        auto_routing.forget(session)
         raise
     for report in reports:
         signals.report_submitted.send(app_object(), report=report, event=report.events[0], actor=actor.staff)
+    auto_routing.announce(session)
     return reports

@@ -27,6 +27,7 @@ from ..models import Category, Counter, Message, Photo, Report, ReporterContact,
 from ..models.base import utcnow
 from ..models.drafts import ReportDraft
 from ..storage.photos import ProcessedPhoto
+from . import auto_routing
 from .errors import Forbidden
 from .mail import notify
 from .photos import discard, publish, staged_photos
@@ -156,9 +157,11 @@ def submit_report(
             if before_commit is not None:
                 before_commit(session, report)
             notify.queue_received(session, report)
+            auto_routing.record(session)
             session.commit()
         except sa.exc.IntegrityError:
             session.rollback()
+            auto_routing.forget(session)
             discard(staged)
             earlier = existing_submission(session, submission.submission_token)
             if earlier is None:
@@ -166,6 +169,7 @@ def submit_report(
             return earlier  # the same form was committed by a concurrent request
     publish(staged)
     signals.report_submitted.send(app_object(), report=report, event=report.events[0], actor=None)
+    auto_routing.announce(session)
     return report
 
 
@@ -179,6 +183,10 @@ def new_report(
 ) -> Report:
     """The report of ``submission``: numbered, routed, with its contact, first event and due times.
 
+    Routed by the rules (:func:`~.routing.office_for`), or by the suggestions
+    where a manager allowed it for the category (:mod:`.auto_routing`: the
+    caller calls its ``record`` before committing and ``announce`` after).
+
     Added to the session, neither committed nor mailed: :func:`submit_report`
     adds photos, the "received" mail and commits; the import of paper
     proposals files many in one transaction. ``SubmissionRefused`` (category,
@@ -188,13 +196,24 @@ def new_report(
     category = _category(session, submission)
     point = _point(submission, category)
     received = submission.received_at or now
+    office = office_for(session, category, submission.lon, submission.lat)
+    automatic = auto_routing.decide(
+        session,
+        category,
+        office,
+        title=submission.title,
+        description=submission.description,
+        kind=submission.kind.value,
+        lon=submission.lon,
+        lat=submission.lat,
+    )
     report = Report(
         public_id=public_id or next_public_id(session, received.year),
         tracking_token=secrets.token_urlsafe(24),
         submission_token=submission.submission_token,
         kind=submission.kind.value,
         category=category,
-        office=office_for(session, category, submission.lon, submission.lat),
+        office=automatic.office if automatic is not None else office,
         title=submission.title,
         description=submission.description,
         point=point,
@@ -227,6 +246,8 @@ def new_report(
     )
     recompute_due_times(report, now=now)
     session.add(report)
+    if automatic is not None:
+        auto_routing.hold(session, report, automatic)
     return report
 
 

@@ -51,6 +51,8 @@ def _link(entry: AuditEntry, existing: dict[str, set[int]]) -> str | None:
         return url_for(".category_edit", category_id=entry.subject_id)
     if entry.subject_type == "office":
         return url_for(".office_edit", office_id=entry.subject_id)
+    if entry.subject_type == "report":  # labelled by its number, as the case's page is addressed
+        return url_for(".case", public_id=entry.subject_label)
     if entry.subject_type == "template":
         return url_for(".template_edit", template_id=entry.subject_id)
     if entry.subject_type == "staff" and g.cc_actor.is_admin:

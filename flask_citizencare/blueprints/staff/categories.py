@@ -65,6 +65,12 @@ def _number(field: Field) -> int | None:
     return int(text) if text else None
 
 
+def _percentage(field: Field) -> float | None:
+    """A percentage typed in the form as the fraction stored (``90`` → 0.9)."""
+    number = _number(field)
+    return None if number is None else number / 100
+
+
 class _BaseCategoryForm(CitizenCareForm):
     code = StringField(
         _l("Code"),
@@ -151,6 +157,23 @@ class _BaseCategoryForm(CitizenCareForm):
         ],
         description=_l("Supports that oblige the municipality to answer a proposal. Blank: none."),
     )
+    auto_route_threshold = StringField(
+        _l("Route automatically to the suggested office when the suggestion is at least this sure (%)"),
+        validators=[
+            _whole_number(
+                (round(categories.AUTO_ROUTE_RANGE[0] * 100), round(categories.AUTO_ROUTE_RANGE[1] * 100)),
+                _l(
+                    "The confidence for routing automatically must be a whole percentage "
+                    "from 50 to 99, or blank."
+                ),
+            )
+        ],
+        description=_l(
+            "A percentage from 50 to 99. A new case of this category goes to the office the suggestions "
+            "name instead of the routing rules' one when they are at least this sure; each such decision "
+            "is in the audit trail. Blank: never (the default)."
+        ),
+    )
     active = BooleanField(_l("Active (shown on the form)"), default=True)
 
     def language_fields(self, kind: str) -> list[tuple[str, Field]]:
@@ -180,6 +203,7 @@ class _BaseCategoryForm(CitizenCareForm):
             supports_threshold=_number(self.supports_threshold),
             active=bool(self.active.data),
             keywords=split_keywords(self.keywords.data or ""),
+            auto_route_threshold=_percentage(self.auto_route_threshold),
         )
 
 
@@ -250,6 +274,8 @@ def _fill(form: _BaseCategoryForm, category: Category) -> None:
     for name in ("duplicate_radius_m", "duplicate_age_days", "retention_months", "supports_threshold"):
         value = getattr(category, name)
         form[name].data = "" if value is None else str(value)
+    threshold = category.auto_route_threshold
+    form.auto_route_threshold.data = "" if threshold is None else str(round(threshold * 100))
     for kind, default, others in (
         ("name", category.name, category.names),
         ("help", category.help_text, category.help_texts),

@@ -15,6 +15,7 @@ from flask.typing import ResponseReturnValue
 from ...queries.feedback import page_summaries, recent_comments
 from ...queries.filters import FilterError
 from ..dashboard.views import filter_error_page, parse_scope, render_dashboard
+from .suggestion_figures import suggestion_figures
 
 #: The newest free texts of the rating widget shown to managers.
 COMMENTS_SHOWN = 50
@@ -28,7 +29,9 @@ def dashboard() -> ResponseReturnValue:
         return filter_error_page(error)
     if not actor.sees_everything:
         scope = replace(scope, office_ids=actor.office_ids, assignee_id=actor.staff.id)
-    ratings = None
+    ratings = suggestions = None
+    if request.args.get("csv") is None:
+        suggestions = suggestion_figures(actor)
     if actor.supervises and request.args.get("csv") is None:
         # The rating widget's figures and free texts: managers and admins only.
         ratings = {"summaries": page_summaries(), "comments": recent_comments(COMMENTS_SHOWN)}
@@ -36,7 +39,7 @@ def dashboard() -> ResponseReturnValue:
         scope,
         query,
         staff=True,
-        extra={"page_ratings": ratings},
+        extra={"page_ratings": ratings, "suggestion_figures": suggestions},
         csv_table=request.args.get("csv") or None,
         endpoint="citizencare.staff.dashboard",
         csv_endpoint="citizencare.staff.dashboard",
