@@ -7,7 +7,7 @@ from flask.sansio.blueprints import BlueprintSetupState
 
 from ..ratelimit import form_value, limited, view_arg
 from . import feedback as feedback_views
-from . import proposals_list, reports_list, service_sheet, similar, steps, views
+from . import form_hints, proposals_list, reports_list, service_sheet, similar, steps, views
 from . import receipt as receipts
 from . import supports as supports_views
 
@@ -41,12 +41,15 @@ feedback = limited("RATELIMIT_FEEDBACK_PER_IP")(feedback_views.feedback)
 receipt = limited("RATELIMIT_LINKS_PER_IP", methods=None)(receipts.receipt)
 # The form asks while a proposal's title is typed: counted with the API's requests.
 similar_proposals = limited("RATELIMIT_API_PER_IP", methods=None)(similar.similar)
+# ...and while the title and the description are typed ("Did you mean …?", "Is it one of these?").
+suggest_hints = limited("RATELIMIT_API_PER_IP", methods=None)(form_hints.suggest_hints)
 
 blueprint = Blueprint("public", __name__)
 blueprint.add_url_rule("/", "index", service_sheet.index)
 blueprint.add_url_rule("/new", "new_report", steps.new_report, methods=["GET", "POST"])
 blueprint.add_url_rule("/new/data", "new_report_data", steps.data, methods=["GET", "POST"])
 blueprint.add_url_rule("/new/summary", "new_report_summary", steps.summary, methods=["GET", "POST"])
+blueprint.add_url_rule("/new/category", "new_report_category", steps.use_category, methods=["POST"])
 blueprint.add_url_rule("/new/photos/<key>", "draft_photo", steps.draft_photo)
 blueprint.add_url_rule("/sent/<token>", "sent", views.sent)
 blueprint.add_url_rule("/reports", "reports", reports_list.reports_list)
@@ -75,6 +78,13 @@ blueprint.add_url_rule(
 )
 blueprint.add_url_rule("/feedback", "feedback", feedback, methods=["POST"])
 blueprint.add_url_rule("/proposals/similar", "similar_proposals", similar_proposals)
+blueprint.add_url_rule("/suggest", "suggest_hints", suggest_hints)
+
+
+@blueprint.context_processor
+def _form_hints_context() -> dict[str, object]:
+    """The report form asks, only when drawn, whether a model is there to suggest with."""
+    return {"cc_form_hints_available": form_hints.hints_available}
 
 
 def _exempt_unsubscribe() -> None:

@@ -24,8 +24,10 @@ from ...i18n import current_language
 from ...i18n import gettext as _
 from ...i18n import lazy_gettext as _l
 from ...models import ReportDraft
+from ...parsing import InputError, optional_id
 from ...queries.reports import active_categories
 from ...services import drafts
+from ...services.errors import InvalidInput
 from ...services.photos import PhotoStoreUnavailable
 from ...services.reports import SubmissionRefused, existing_submission
 from ...web.forms import CitizenCareForm
@@ -33,6 +35,7 @@ from ...web.requests import accepts_photos
 from .. import ratelimit
 from ..photo_files import photo_file_response
 from . import known_problems, views
+from .form_hints import NO_HINTS, FormHints, form_hints
 from .forms import CitizenReportForm, ReportForm, answer_field_errors, report_form_class
 from .similar import form_similar
 from .submission_tokens import new_submission_token
@@ -64,6 +67,12 @@ class StepDataForm(CitizenReportForm):
 
 class SendForm(CitizenCareForm):
     """Step 3: only the CSRF token; what is sent is the draft."""
+
+
+class CategoryChoiceForm(CitizenCareForm):
+    """Step 3's "Use this category" button: the category the suggestion offers."""
+
+    category = HiddenField()
 
 
 def _draft() -> ReportDraft | None:
@@ -211,6 +220,69 @@ def data() -> ResponseReturnValue:
     return redirect(url_for(".new_report_summary"), code=303)
 
 
+def _draft_hints(draft: ReportDraft, form: ReportForm) -> FormHints:
+    """Without JavaScript, the summary shows what the form's script would have shown while typing."""
+    lat, lon = (draft.data.get("location") or [None, None])[:2]
+    chosen = form.chosen_category()
+    try:
+        return form_hints(
+            title=form.title.data,
+            description=form.description.data,
+            kind=form.kind.data,
+            category_id=chosen.id if chosen is not None else None,
+            lon=lon,
+            lat=lat,
+            offered=form.offers,
+        )
+    except InvalidInput:
+        return NO_HINTS
+
+
+def use_category() -> ResponseReturnValue:
+    """ "Use this category" on the summary: the draft takes it, everything else typed is kept.
+
+    Back to the summary when the draft is still complete; to step 2 when the
+    new category asks questions of its own still unanswered.
+    """
+    draft = _draft()
+    if draft is None:
+        return _lost()
+    if draft.step < drafts.SUMMARY:
+        return redirect(url_for(".new_report_data" if draft.data.get("consent") else ".new_report"), code=303)
+    choose = CategoryChoiceForm()
+    form, _categories = _data_form(draft, "check")
+    category_id = None
+    if choose.validate():
+        try:
+            category_id = optional_id((choose.category.data or "")[:20])
+        except InputError:
+            category_id = None
+        if category_id is None or not form.offers(category_id):
+            category_id = None
+            choose.category.errors = [_("Choose a category from the list.")]
+    if category_id is None:
+        return _render(draft, "summary", form=form, send=choose, category=form.chosen_category()), 400
+    drafts.update_draft(draft, data={**draft.data, "category": [str(category_id)]})
+    form, _categories = _data_form(draft, "check")
+    if not _complete(form):
+        drafts.update_draft(draft, step=drafts.DATA)
+        return redirect(url_for(".new_report_data") + "#cc-problem", code=303)
+    return redirect(url_for(".new_report_summary"), code=303)
+
+
+def _complete(form: ReportForm) -> bool:
+    """The draft's fields pass step 2's checks (as :func:`summary` checks them before filing)."""
+    valid = form.validate() and _check_email(form)
+    category = form.chosen_category()
+    if category is not None:
+        answer_field_errors(form, category)
+    try:
+        views._location(form)
+    except (LocationError, ValueError):
+        valid = False
+    return valid and not any(f.errors for f in form)
+
+
 def _check_email(form: ReportForm) -> bool:
     anonymous = not (current_user and current_user.is_authenticated)
     if anonymous and current_app.config["CITIZENCARE_ANONYMOUS_REQUIRES_EMAIL"] and not form.email.data:
@@ -239,7 +311,14 @@ def summary() -> ResponseReturnValue:
         # Without JavaScript, this is where a citizen filing a proposal sees the open ones like it.
         similar = form_similar(form.kind.data, form.title.data, form.description.data)
         return _render(
-            draft, "summary", form=form, send=send, category=form.chosen_category(), similar=similar
+            draft,
+            "summary",
+            form=form,
+            send=send,
+            category=form.chosen_category(),
+            similar=similar,
+            hints=_draft_hints(draft, form),
+            choose=CategoryChoiceForm(),
         )
     if not send.validate():
         return _render(draft, "summary", form=form, send=send, category=form.chosen_category()), 400
