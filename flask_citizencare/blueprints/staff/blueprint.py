@@ -22,6 +22,7 @@ from . import (
     questions,
     routing,
     service_levels,
+    suggestions,
     views,
 )
 
@@ -43,6 +44,19 @@ blueprint.add_url_rule(
 blueprint.add_url_rule(
     "/cases/<public_id>/answer/discard", "answer_discard", views.answer_discard, methods=["POST"]
 )
+blueprint.add_url_rule(
+    "/cases/<public_id>/suggestion/<field>/apply",
+    "suggestion_apply",
+    suggestions.suggestion_apply,
+    methods=["POST"],
+)
+blueprint.add_url_rule(
+    "/cases/<public_id>/suggestion/<field>/dismiss",
+    "suggestion_dismiss",
+    suggestions.suggestion_dismiss,
+    methods=["POST"],
+)
+blueprint.add_url_rule("/suggest", "suggest", suggestions.suggest_json)
 blueprint.add_url_rule("/reports/<cc_id:report_id>", "old_case_address", views.old_case_address)
 blueprint.add_url_rule(
     "/reports/<cc_id:report_id>/<path:rest>",

@@ -236,3 +236,15 @@ class ConversionForm(CitizenCareForm):
 
 class CsrfForm(CitizenCareForm):
     """Only the CSRF token, for small forms whose fields the service validates."""
+
+
+#: Ids and versions fit a 32-bit column: anything larger is refused before the service sees it.
+MAX_ID = 2**31 - 1
+
+
+class SuggestionForm(CitizenCareForm):
+    """Apply or dismiss a suggested category or office; the service checks it is the one suggested."""
+
+    version = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])
+    value = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
+    back = HiddenField(validators=[Optional(), Length(max=2000)])

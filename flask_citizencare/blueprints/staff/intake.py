@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from wtforms import DateTimeLocalField, SelectChoice, SelectField
 from wtforms.validators import InputRequired
 
-from ...context import state
+from ...context import db_session, state
 from ...domain.geo import LocationError
 from ...domain.intake import ReceivedAtProblem, received_at_problem
 from ...domain.lifecycle import Channel
@@ -20,10 +20,13 @@ from ...models.base import utcnow
 from ...queries.reports import active_categories
 from ...services.errors import Forbidden
 from ...services.reports import SubmissionRefused, register_request
+from ...services.suggestion_models import load_current
+from ...services.suggestions import Suggestions
 from ..public.forms import ReportForm, report_form_class
 from ..public.submission_tokens import new_submission_token
 from ..public.views import check_report_parts
 from .forms import channel_labels
+from .intake_hints import intake_suggestions
 
 INTAKE_CHANNELS = (Channel.PHONE, Channel.EMAIL, Channel.LETTER, Channel.COUNTER, Channel.FAX)
 
@@ -78,13 +81,17 @@ def intake_view() -> ResponseReturnValue:
     zone = state().settings.zone
     backdate_days = int(current_app.config["CITIZENCARE_INTAKE_BACKDATE_DAYS"])
 
-    def page(status: int = 200, location_error: str | None = None) -> ResponseReturnValue:
+    def page(
+        status: int = 200, location_error: str | None = None, hints: Suggestions | None = None
+    ) -> ResponseReturnValue:
         return render_template(
             "citizencare/staff/intake.html",
             form=form,
             categories=categories,
             location_error=location_error,
             staff_intake=True,
+            intake_hints=hints,
+            suggest_offered=load_current(db_session()) is not None,
         ), status
 
     if request.method == "GET":
@@ -92,6 +99,12 @@ def intake_view() -> ResponseReturnValue:
         form.received_at.data = utcnow().astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
         return page()
 
+    if "cc_suggest" in request.form or "cc_use_category" in request.form:
+        # Without the script: the form again, as typed, with the suggestions (or the one chosen).
+        chosen = request.form.get("cc_use_category", "")
+        if chosen.isascii() and chosen.isdigit() and len(chosen) <= 10 and form.offers(int(chosen)):
+            form.category.data = chosen
+        return page(hints=intake_suggestions(request.form))
     valid = form.validate()
     received: datetime | None = None
     if form.received_at.data is not None:

@@ -35,6 +35,8 @@ from ...services.errors import ActionRefused
 from ...services.proposal_answers import discard_draft, publish_answer, save_draft
 from ...services.questions import shown_answers
 from ...services.staff import staff_member_for
+from ...services.suggestion_display import shown_for_case
+from ...services.suggestions import for_reports
 from ...services.threads import post_message
 from ...services.triage import ActionInput, apply_action, load_case
 from ...web.requests import accepts_photos
@@ -48,6 +50,7 @@ from .forms import (
     MessageForm,
     ModerationForm,
     QueueFilterForm,
+    SuggestionForm,
     fill_queue_choices,
     priority_labels,
 )
@@ -137,6 +140,8 @@ def queue() -> ResponseReturnValue:
     bulk.back.data = request.full_path
     return render_template(
         "citizencare/staff/queue.html",
+        suggested=for_reports(session, page.reports, language=current_language()),
+        suggestion_form=SuggestionForm(),
         form=form,
         page=page,
         counts=counts,
@@ -206,7 +211,11 @@ def _case_context(report: Report) -> dict[str, Any]:
             session, category_id=report.category_id, language=current_language(), status=report.status
         )
     ]
+    shown = shown_for_case(session, me, report, language=current_language())
     return {
+        "suggested": shown.suggestions,
+        "openable": shown.openable,
+        "suggestion_form": SuggestionForm(),
         "canned": canned,
         "report": report,
         "answers": shown_answers(report, current_language()),
