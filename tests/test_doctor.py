@@ -56,7 +56,7 @@ def test_doctor_says_whether_the_suggestion_model_is_there_and_current(productio
         db_session().commit()
     code, output = doctor(production_like)
     assert code == 0
-    assert line(output, "suggestions").startswith("WARNING ") and "another version of the catalogue" in output
+    assert line(output, "suggestions").startswith("WARNING ") and "versione del catalogo" in output
 
 
 def test_doctor_prints_the_readiness_checks_and_no_warning_when_all_is_set(production_like: Flask) -> None:

@@ -82,7 +82,7 @@ def test_a_model_of_another_catalogue_version_is_refused_with_a_clear_message(ap
         session.execute(sa.update(Category).where(Category.code == "graffiti").values(active=False))
         session.commit()
         status = model_status(session)
-        assert status.problem is not None and "catalogue" in status.problem
+        assert status.problem is not None and "versione del catalogo" in status.problem
         assert "suggest train" in status.problem
         assert load_current(session) is None
         assert not suggest(session, Query(title="Scritte sul muro", description="Graffiti ovunque")).available
@@ -125,9 +125,10 @@ def test_cli_evaluate_on_a_labelled_file(app: Flask, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("testo\tcategoria\nbuca\tbuche-strade\n", "header must name the columns text, category"),
-        ("text\tcategory\nbuca in strada\tnon-esiste\n", "Line 2: the catalogue has no category non-esiste"),
-        ("text\tcategory\n\tbuche-strade\n", "Line 2: the text is empty or too long"),
+        # The command speaks the site's default language, Italian.
+        ("testo\tcategoria\nbuca\tbuche-strade\n", "deve nominare le colonne text, category"),
+        ("text\tcategory\nbuca in strada\tnon-esiste\n", "Riga 2: il catalogo non ha la categoria non-"),
+        ("text\tcategory\n\tbuche-strade\n", "Riga 2: il testo è vuoto o troppo lungo"),
     ],
 )
 def test_cli_evaluate_refuses_a_bad_file(app: Flask, tmp_path: Path, content: str, message: str) -> None:
@@ -142,6 +143,6 @@ def test_cli_evaluate_refuses_a_bad_file(app: Flask, tmp_path: Path, content: st
 def test_cli_refuses_to_train_without_a_history(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["citizencare", "suggest", "train"])
     assert result.exit_code == 1
-    assert "not enough finished cases" in result.output
+    assert "Non ci sono abbastanza pratiche concluse" in result.output
     with app.app_context():
         assert db_session().scalar(sa.select(sa.func.count()).select_from(SuggestionModelRecord)) == 0

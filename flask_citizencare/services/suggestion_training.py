@@ -180,6 +180,10 @@ def evaluate_history(
     _check_enough(cases)
     learn, test = split(cases, seed=seed)
     _check_enough(learn)
+    return _learn_and_measure(learn, test, seed=seed, method=method)
+
+
+def _learn_and_measure(learn: Sequence[Case], test: Sequence[Case], *, seed: int, method: str) -> Evaluation:
     started = time.perf_counter()
     model = train(learn, method=method, seed=seed, embeddings=embeddings_for(method))
     seconds = time.perf_counter() - started
@@ -200,12 +204,7 @@ def evaluate_file(
     labelled = read_labelled(path, known=set(current_codes(session)[0]))
     cases = history(session, max_cases=max_cases)
     _check_enough(cases)
-    started = time.perf_counter()
-    model = train(cases, method=method, seed=seed, embeddings=embeddings_for(method))
-    seconds = time.perf_counter() - started
-    result = evaluate(model, labelled, method=method, learned=len(cases))
-    result.training_seconds = seconds
-    return result
+    return _learn_and_measure(cases, labelled, seed=seed, method=method)
 
 
 def read_labelled(path: Path, *, known: set[str]) -> list[Case]:
