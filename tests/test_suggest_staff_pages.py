@@ -77,6 +77,8 @@ def test_the_workspace_shows_the_suggestions_with_their_reason(trained: Flask, t
         html.index("data-cc-suggestions") : html.index("</section>", html.index("data-cc-suggestions"))
     ]
     assert "Suggestions" in panel and "Street lighting" in panel
+    # The office follows the category the model is sure of, not the one the case was filed under.
+    assert "Illuminazione pubblica" in panel and "Igiene urbana" not in panel
     assert re.search(r"\d{4}-\d{6}", panel)  # "like 2026-000123": the similar past cases
     assert "Apply" in panel and "Not this" in panel
     assert _records(trained, report_id)["category"] == (None, None)  # shown, not decided yet

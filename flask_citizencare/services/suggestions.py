@@ -50,7 +50,7 @@ DEFAULT_DUPLICATE_DAYS = 60
 MAX_CANDIDATES = 300
 #: A category or office is suggested only when at least this likely.
 MIN_SCORE = 0.05
-#: A category at least this likely is what the case is about, whatever was chosen (for the replies).
+#: A category at least this likely is what the case is about, whatever was chosen (office, replies).
 SURE = 0.5
 OPEN = tuple(sorted(s.value for s in OPEN_STATUSES))
 FINISHED = (Status.RESOLVED.value, Status.CLOSED.value)
@@ -159,11 +159,12 @@ def suggest(
     features = loaded.model.features([text])
     categories = _categories(session, loaded, text, query, features, language)
     chosen = _category_code(session, query.category_id) or (categories[0].code if categories else None)
-    offices = _offices(session, loaded, text, chosen, features)
+    # What the case is about: the suggested category when the model is sure of it, else the chosen one.
+    # The office and the replies follow it: a lamp filed under graffiti goes to the lighting office.
+    about = categories[0].code if categories and categories[0].score >= SURE else chosen
+    offices = _offices(session, loaded, text, about, features)
     found = _duplicates(session, loaded, text, query, actor=actor, public=public) if duplicates else ()
-    # Replies for what the case is about: the suggested category when the model is sure, else the chosen.
-    sure = categories[0].code if categories and categories[0].score >= SURE else chosen
-    hints = _replies(session, loaded, text, sure, language) if replies else ()
+    hints = _replies(session, loaded, text, about, language) if replies else ()
     return Suggestions(
         version=loaded.version,
         categories=tuple(categories),
