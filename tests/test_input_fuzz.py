@@ -142,6 +142,7 @@ def _samples(app: Flask, team: Team) -> dict[str, str]:
             "rest": "nothing-here",
             "filename": "citizencare.css",
             "notice_id": str(notice.id),
+            "field": "category",
         }
 
 

@@ -58,6 +58,8 @@ FILLERS: dict[str, Any] = {
     "service_request_id": lambda r: r["public_id"],
     # Service notices: an unknown one answers 404, with the headers too.
     "notice_id": lambda r: r["id"],
+    # A case's suggestion (apply, dismiss).
+    "field": lambda r: "category",
 }
 
 
