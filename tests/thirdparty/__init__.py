@@ -96,10 +96,7 @@ def create_app(database_url: str, **config: Any) -> Flask:
         CITIZENCARE_MUNICIPALITY_NAME="Comune di Esempio",
         CITIZENCARE_AREA=(11.23, 44.42, 11.43, 44.56),
         CITIZENCARE_SHOW_FLASHES=False,
-        CITIZENCARE_CSP={
-            "style-src": ["https://cdn.jsdelivr.net"],
-            "script-src": ["https://cdn.jsdelivr.net"],
-        },
+        CITIZENCARE_CSP={"style-src": ["https://cdn.jsdelivr.net"], "script-src": ["https://cdn.jsdelivr.net"]},
     )
     app.config.update(config)  # tests only: a test's own settings
     citizencare.init_app(app, db=db)
