@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from ..context import app_object
 from ..domain.suggest.model import FORMAT, SuggestionModel, catalogue_fingerprint
+from ..domain.suggest.profile_cache import ProfileCache
 from ..i18n import gettext as _
 from ..models import Category, Office, SuggestionModelRecord
 from ..models.base import utcnow
@@ -47,6 +48,8 @@ class LoadedModel:
     model: SuggestionModel
     category_ids: dict[str, int]
     office_ids: dict[str, int]
+    #: The profiles of the texts this process compared lately with this model (the open reports).
+    profiles: ProfileCache
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ class ModelStatus:
         return self.version is not None and self.problem is None
 
 
-_CACHE: weakref.WeakKeyDictionary[Flask, tuple[int, SuggestionModel]] = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[Flask, tuple[int, ProfileCache]] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
@@ -138,9 +141,10 @@ def load_current(session: Session) -> LoadedModel | None:
     if problem is not None:
         logger.warning("suggestions off: %s", problem)
         return None
-    model = _cached(app, session, row.id)
-    if model is None:
+    profiles = _cached(app, session, row.id)
+    if profiles is None:
         return None
+    model = profiles.model
     return LoadedModel(
         version=row.version,
         method=row.method,
@@ -149,10 +153,12 @@ def load_current(session: Session) -> LoadedModel | None:
         model=model,
         category_ids={code: categories[code] for code in model.categories if code in categories},
         office_ids={code: offices[code] for code in model.offices if code in offices},
+        profiles=profiles,
     )
 
 
-def _cached(app: Flask, session: Session, record_id: int) -> SuggestionModel | None:
+def _cached(app: Flask, session: Session, record_id: int) -> ProfileCache | None:
+    """The stored model ``record_id`` unpickled once per app, with its cache of profiles."""
     cached = _CACHE.get(app)
     if cached is not None and cached[0] == record_id:
         return cached[1]
@@ -170,8 +176,9 @@ def _cached(app: Flask, session: Session, record_id: int) -> SuggestionModel | N
         except Exception:  # a damaged row must not break the pages that suggest
             logger.exception("the suggestion model %s cannot be read", record_id)
             return None
-        _CACHE[app] = (record_id, model)
-        return model
+        profiles = ProfileCache(model)
+        _CACHE[app] = (record_id, profiles)
+        return profiles
 
 
 def encode(model: SuggestionModel) -> bytes:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from flask import current_app
 from geoalchemy2.shape import to_shape
@@ -157,14 +158,15 @@ def suggest(
     if loaded is None or not text.strip(". "):
         return NOTHING
     features = loaded.model.features([text])
-    categories = _categories(session, loaded, text, query, features, language)
+    near = loaded.model.index_scores(text)  # the past cases' closeness, read by every "like ..."
+    categories = _categories(session, loaded, text, query, features, near, language)
     chosen = _category_code(session, query.category_id) or (categories[0].code if categories else None)
     # What the case is about: the suggested category when the model is sure of it, else the chosen one.
     # The office and the replies follow it: a lamp filed under graffiti goes to the lighting office.
     about = categories[0].code if categories and categories[0].score >= SURE else chosen
-    offices = _offices(session, loaded, text, about, features)
-    found = _duplicates(session, loaded, text, query, actor=actor, public=public) if duplicates else ()
-    hints = _replies(session, loaded, text, about, language) if replies else ()
+    offices = _offices(session, loaded, text, about, features, near)
+    found = _duplicates(session, loaded, query, features, actor=actor, public=public) if duplicates else ()
+    hints = _replies(session, loaded, text, about, language, near) if replies else ()
     return Suggestions(
         version=loaded.version,
         categories=tuple(categories),
@@ -205,8 +207,7 @@ def for_reports(session: Session, reports: Sequence[Report], *, language: str) -
     ranked = loaded.model.rank_categories(texts, SHOWN, features=features)
     codes = [r.category.code for r in reports]
     offices = loaded.model.rank_offices(texts, codes, SHOWN, features=features)
-    labels = _labels(session, language)
-    kinds = _kinds(session)
+    labels, kinds = _catalogue(session, language)
     result = {}
     for report, cats, offs in zip(reports, ranked, offices, strict=True):
         result[report.id] = Suggestions(
@@ -221,12 +222,19 @@ def for_reports(session: Session, reports: Sequence[Report], *, language: str) -
 
 
 def _categories(
-    session: Session, loaded: LoadedModel, text: str, query: Query, features: Any, language: str
+    session: Session,
+    loaded: LoadedModel,
+    text: str,
+    query: Query,
+    features: Any,
+    near: np.ndarray,
+    language: str,
 ) -> list[Choice]:
     ranked = loaded.model.rank_categories([text], len(loaded.model.categories), features=features)[0]
-    choices = _category_choices(loaded, ranked, query.kind, _labels(session, language), _kinds(session))
+    choices = _category_choices(loaded, ranked, query.kind, *_catalogue(session, language))
     return [
-        Choice(c.id, c.code, c.label, c.score, _like(loaded, text, category=c.code)) for c in choices[:SHOWN]
+        Choice(c.id, c.code, c.label, c.score, _like(loaded, text, near, category=c.code))
+        for c in choices[:SHOWN]
     ]
 
 
@@ -247,11 +255,11 @@ def _category_choices(
 
 
 def _offices(
-    session: Session, loaded: LoadedModel, text: str, category: str | None, features: Any
+    session: Session, loaded: LoadedModel, text: str, category: str | None, features: Any, near: np.ndarray
 ) -> list[Choice]:
     ranked = loaded.model.rank_offices([text], [category], SHOWN, features=features)[0]
     return [
-        Choice(c.id, c.code, c.label, c.score, _like(loaded, text, office=c.code))
+        Choice(c.id, c.code, c.label, c.score, _like(loaded, text, near, office=c.code))
         for c in _office_choices(session, loaded, ranked)
     ]
 
@@ -268,19 +276,24 @@ def _office_choices(
 
 
 def _like(
-    loaded: LoadedModel, text: str, *, category: str | None = None, office: str | None = None
+    loaded: LoadedModel,
+    text: str,
+    near: np.ndarray,
+    *,
+    category: str | None = None,
+    office: str | None = None,
 ) -> tuple[str, ...]:
-    found = loaded.model.neighbours(text, 2, category=category, office=office)
+    found = loaded.model.neighbours(text, 2, category=category, office=office, scores=near)
     return tuple(n.public_id for n in found if n.public_id)
 
 
-def _labels(session: Session, language: str) -> dict[int, str]:
-    rows = session.execute(sa.select(Category.id, Category.name, Category.names).where(Category.active))
-    return {cid: (names or {}).get(language) or name for cid, name, names in rows}
-
-
-def _kinds(session: Session) -> dict[int, str]:
-    return dict(session.execute(sa.select(Category.id, Category.kinds).where(Category.active)).all())
+def _catalogue(session: Session, language: str) -> tuple[dict[int, str], dict[int, str]]:
+    """The active categories' labels in ``language`` and the kinds of report they take, by id."""
+    rows = session.execute(
+        sa.select(Category.id, Category.name, Category.names, Category.kinds).where(Category.active)
+    ).all()
+    labels = {cid: (names or {}).get(language) or name for cid, name, names, _kinds in rows}
+    return labels, {cid: kinds for cid, _name, _names, kinds in rows}
 
 
 def _office_names(session: Session) -> dict[int, str]:
@@ -309,8 +322,8 @@ def _check_point(lon: Any, lat: Any) -> None:
 def _duplicates(
     session: Session,
     loaded: LoadedModel,
-    text: str,
     query: Query,
+    features: Any,
     *,
     actor: Actor | None,
     public: bool,
@@ -340,49 +353,76 @@ def _duplicates(
     if actor is not None:
         where.append(visible_reports(actor))
     rows = session.execute(
-        sa.select(Report, sa.func.ST_X(Report.point), sa.func.ST_Y(Report.point))
+        sa.select(
+            Report.id,
+            Report.title,
+            Report.description,
+            Report.public_title,
+            Report.public_description,
+            Report.category_id,
+            Report.received_at,
+            sa.func.ST_X(Report.point),
+            sa.func.ST_Y(Report.point),
+        )
         .where(*where)
         .order_by(Report.received_at.desc(), Report.id.desc())
         .limit(MAX_CANDIDATES)
     ).all()
     candidates = []
-    for report, x, y in rows:
+    for row in rows:
         distance = None
+        x, y = row[-2], row[-1]
         if located and x is not None and y is not None:
             assert query.lon is not None and query.lat is not None
             distance = haversine_m(query.lon, query.lat, float(x), float(y))
             if distance > radius:
                 continue
-        candidates.append((report, distance))
+        candidates.append((row, distance))
     if not candidates:
         return []
-    texts = [
-        report_text(r.shown_title, r.shown_description) if public else report_text(r.title, r.description)
-        for r, _distance in candidates
-    ]
-    similarities = loaded.model.similarities(text, texts)
-    found = []
-    for (report, distance), similarity in zip(candidates, similarities, strict=True):
-        age = max(0.0, (now - report.received_at).total_seconds() / 86400)
+    texts = [_candidate_text(row, public) for row, _distance in candidates]
+    # The open reports' profiles are kept between suggestions: the same ones come back at each keystroke.
+    own = loaded.model.profiles([query.text], features=features)
+    similarities = loaded.model.compare(own, loaded.profiles.profiles(texts))
+    scored = []
+    for (row, distance), similarity in zip(candidates, similarities, strict=True):
+        age = max(0.0, (now - row.received_at).total_seconds() / 86400)
         score = duplicate_score(
             similarity=similarity,
             distance_m=distance,
             radius_m=radius,
             age_days=age,
             max_age_days=days,
-            same_category=report.category_id == query.category_id,
+            same_category=row.category_id == query.category_id,
         )
         if worth_showing(score, similarity):
-            found.append(DuplicateHint(report, distance, round(age, 1), round(similarity, 4), score))
-    found.sort(key=lambda hint: (-hint.score, -hint.report.id))
-    return found[:5]
+            scored.append((score, row.id, distance, round(age, 1), round(similarity, 4)))
+    scored.sort(key=lambda hint: (-hint[0], -hint[1]))
+    best = scored[:5]
+    if not best:
+        return []
+    reports = {r.id: r for r in session.scalars(sa.select(Report).where(Report.id.in_([h[1] for h in best])))}
+    return [
+        DuplicateHint(reports[rid], distance, age, similarity, score)
+        for score, rid, distance, age, similarity in best
+        if rid in reports
+    ]
+
+
+def _candidate_text(row: Any, public: bool) -> str:
+    """What is compared of a nearby report: on the public form only what the public sees of it."""
+    if public:
+        title = row.public_title if row.public_title is not None else row.title
+        description = row.public_description if row.public_description is not None else row.description
+        return report_text(title, description)
+    return report_text(row.title, row.description)
 
 
 # -- replies -------------------------------------------------------------------------------------
 
 
 def _replies(
-    session: Session, loaded: LoadedModel, text: str, category: str | None, language: str
+    session: Session, loaded: LoadedModel, text: str, category: str | None, language: str, near: np.ndarray
 ) -> list[ReplyHint]:
     category_id = loaded.category_ids.get(category or "")
     templates = session.scalars(
@@ -402,7 +442,8 @@ def _replies(
             own = template.category_id is not None and template.category_id == category_id
             score = round(min(1.0, similarity + (0.15 if own else 0.0)), 4)
             hints.append(ReplyHint("template", template.id, template.title, template.body, score))
-    neighbours = [n for n in loaded.model.neighbours(text, 5, category=category) if n.report_id is not None]
+    found = loaded.model.neighbours(text, 5, category=category, scores=near)
+    neighbours = [n for n in found if n.report_id is not None]
     ids = [n.report_id for n in neighbours if n.report_id is not None]
     finished = set(
         session.scalars(sa.select(Report.id).where(Report.id.in_(ids), Report.status.in_(FINISHED))).all()

@@ -145,6 +145,32 @@ class Linear:
         return shares
 
 
+@dataclass(frozen=True)
+class Profiles:
+    """Texts as similarity reads them: unit-length representation rows, the root of their category
+    probabilities."""
+
+    lexical: sp.csr_matrix
+    topic: np.ndarray
+
+    def rows(self, which: slice | Sequence[int]) -> Profiles:
+        return Profiles(self.lexical[which], self.topic[which])
+
+    @classmethod
+    def stack(cls, parts: Sequence[Profiles], width: int, topics: int) -> Profiles:
+        """One-row profiles put together again, in order (the fast way: one concatenation of arrays)."""
+        if not parts:
+            return cls(sp.csr_matrix((0, width), dtype=np.float32), np.zeros((0, topics), dtype=np.float32))
+        rows = [p.lexical for p in parts]
+        lengths = np.fromiter((r.nnz for r in rows), dtype=np.int64, count=len(rows))
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        lexical = sp.csr_matrix(
+            (np.concatenate([r.data for r in rows]), np.concatenate([r.indices for r in rows]), indptr),
+            shape=(len(rows), width),
+        )
+        return cls(lexical, np.vstack([p.topic for p in parts]))
+
+
 @dataclass
 class SuggestionModel:
     """What :func:`train` builds and the database stores (pickled): representations, classifiers, index."""
@@ -217,32 +243,59 @@ class SuggestionModel:
         x = self.features(texts) if features is None else features
         return _top(self.office_model, self._with_category(x, categories), k)
 
-    def similarities(self, text: str, others: Sequence[str]) -> list[float]:
-        """How alike ``text`` and each of ``others`` are (0–1): half their words, half their topic.
+    def profiles(self, texts: Sequence[str], *, features: Any = None) -> Profiles:
+        """``texts`` as :meth:`compare` reads them (a row each); ``features``: theirs, if already computed."""
+        x = self.features(texts) if features is None else features
+        assert self.category_model is not None
+        return Profiles(x, np.sqrt(self.category_model.probabilities(x)).astype(np.float32))
+
+    def compare(self, one: Profiles, others: Profiles) -> list[float]:
+        """How alike the text of ``one`` and each of ``others`` are (0–1): half their words, half their topic.
 
         The words: cosine of the representations. The topic: the squared Bhattacharyya
         coefficient of the category probabilities the model gives them, which
         is what it learned from the history: "lampione spento" and "la luce
         pubblica non funziona" share no word but both point to street lighting.
         """
-        if not others:
+        if others.lexical.shape[0] == 0:
             return []
-        x = self.features([text, *others])
-        lexical = np.asarray((x[1:] @ x[0].T).todense()).ravel()
-        assert self.category_model is not None
-        p = self.category_model.probabilities(x)
-        topical = np.sqrt(p[1:] * p[0]).sum(axis=1) ** 2  # squared: a vague text is not "the same topic"
+        lexical = np.asarray((others.lexical @ one.lexical[0].T).todense()).ravel()
+        topical = (others.topic @ one.topic[0]) ** 2  # squared: a vague text is not "the same topic"
         values = LEXICAL_SHARE * lexical + (1 - LEXICAL_SHARE) * topical
         return [float(min(1.0, max(0.0, v))) for v in values]
 
+    def similarities(self, text: str, others: Sequence[str]) -> list[float]:
+        """:meth:`compare` of ``text`` with each of ``others``."""
+        if not others:
+            return []
+        both = self.profiles([text, *others])
+        return self.compare(both.rows(slice(0, 1)), both.rows(slice(1, None)))
+
+    def index_scores(self, text: str) -> np.ndarray:
+        """How close the words of ``text`` are to each indexed case's: :meth:`neighbours` reads them."""
+        if self.index is None or self.tfidf is None:
+            return np.zeros(0, dtype=np.float32)
+        query = self.tfidf.word_vectors([text])
+        scores: np.ndarray = (self.index @ query.T).toarray().ravel()
+        return scores
+
     def neighbours(
-        self, text: str, k: int = 3, *, category: str | None = None, office: str | None = None
+        self,
+        text: str,
+        k: int = 3,
+        *,
+        category: str | None = None,
+        office: str | None = None,
+        scores: np.ndarray | None = None,
     ) -> list[Neighbour]:
-        """The ``k`` indexed past cases whose words are closest to ``text`` (of ``category``/``office``)."""
+        """The ``k`` indexed past cases whose words are closest to ``text`` (of ``category``/``office``).
+
+        ``scores``: :meth:`index_scores` of ``text``, when several lists are drawn for the same text.
+        """
         if self.index is None or self.tfidf is None or self.index.shape[0] == 0:
             return []
-        query = self.tfidf.word_vectors([text])
-        scores = (self.index @ query.T).toarray().ravel()
+        if scores is None:
+            scores = self.index_scores(text)
         assert self.index_categories is not None and self.index_offices is not None
         if category is not None:
             wanted = self.categories.index(category) if category in self.categories else -2
