@@ -148,6 +148,8 @@
   function fillFields(latlng) {
     lat.value = round(latlng.lat);
     lon.value = round(latlng.lng);
+    // Setting a value fires no "change": the form's other helpers (similar-proposals.js) hear this.
+    lat.dispatchEvent(new CustomEvent("citizencare:point", { bubbles: true }));
     clearTimeout(nearbyTimer);
     nearbyTimer = setTimeout(showNearby, 300);
     laterKnown();

@@ -264,6 +264,7 @@
     later();
   });
   [lat, lon].forEach(function (field) { if (field) { field.addEventListener("change", later); } });
+  if (lat) { lat.addEventListener("citizencare:point", later); } // the pin moved on the map (report-form.js)
   if (form) {
     form.querySelectorAll("[name='kind']").forEach(function (field) { field.addEventListener("change", later); });
   }
