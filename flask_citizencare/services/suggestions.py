@@ -352,13 +352,16 @@ def _duplicates(
         where.append(Report.is_public.is_(True))
     if actor is not None:
         where.append(visible_reports(actor))
+    # On the public form only what the public sees of a report is compared.
+    title: Any = sa.func.coalesce(Report.public_title, Report.title) if public else Report.title
+    description: Any = (
+        sa.func.coalesce(Report.public_description, Report.description) if public else Report.description
+    )
     rows = session.execute(
         sa.select(
             Report.id,
-            Report.title,
-            Report.description,
-            Report.public_title,
-            Report.public_description,
+            title.label("title"),
+            description.label("description"),
             Report.category_id,
             Report.received_at,
             sa.func.ST_X(Report.point),
@@ -380,7 +383,7 @@ def _duplicates(
         candidates.append((row, distance))
     if not candidates:
         return []
-    texts = [_candidate_text(row, public) for row, _distance in candidates]
+    texts = [report_text(row.title, row.description) for row, _distance in candidates]
     # The open reports' profiles are kept between suggestions: the same ones come back at each keystroke.
     own = loaded.model.profiles([query.text], features=features)
     similarities = loaded.model.compare(own, loaded.profiles.profiles(texts))
@@ -407,15 +410,6 @@ def _duplicates(
         for score, rid, distance, age, similarity in best
         if rid in reports
     ]
-
-
-def _candidate_text(row: Any, public: bool) -> str:
-    """What is compared of a nearby report: on the public form only what the public sees of it."""
-    if public:
-        title = row.public_title if row.public_title is not None else row.title
-        description = row.public_description if row.public_description is not None else row.description
-        return report_text(title, description)
-    return report_text(row.title, row.description)
 
 
 # -- replies -------------------------------------------------------------------------------------
