@@ -89,6 +89,18 @@ def wait_until(page: Any, expression: str, arg: Any = None, timeout: float = 30.
         page.wait_for_timeout(50)
 
 
+def console_errors(page: Any) -> list[str]:
+    """The errors ``page`` logs from now on: a script's, and what the Content-Security-Policy refused."""
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    return errors
+
+
+def script_errors(errors: list[str]) -> list[str]:
+    """``errors`` but the failed loads: the map's tiles answer 404 here (no network)."""
+    return [e for e in errors if "Failed to load resource" not in e]
+
+
 def accept_conditions(page: Any) -> None:
     """Step 1 of the model's report flow: tick the privacy notice and go on to the report's data."""
     page.check("#consent")

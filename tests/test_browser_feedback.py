@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from example_site import db as site_db
 from flask_citizencare.models.feedback import PageRating
 
-from .browser import PHONE, LiveServer, migrated_example_app, wait_until
+from .browser import PHONE, LiveServer, console_errors, migrated_example_app, wait_until
 from .test_browser_accessibility import AXE, WCAG_AA
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -46,8 +46,7 @@ def test_stars_open_the_matching_block_and_send_stores_in_place(
     options = PHONE if device == "phone" else {"viewport": {"width": 1280, "height": 900}}
     context = chromium.new_context(**options, locale="en-GB")
     page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    errors = console_errors(page)
     page.goto(server.url + "/segnalazioni/")
     assert not page.locator(POSITIVE).is_visible() and not page.locator(NEGATIVE).is_visible()
     assert widget_violations(page) == []

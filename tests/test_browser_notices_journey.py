@@ -32,7 +32,15 @@ from flask_citizencare.services.mail.outbox import deliver_pending
 from flask_citizencare.services.notice_mails import sweep
 from flask_citizencare.services.staff import save_staff_member
 
-from .browser import LiveServer, accept_conditions, log_in, migrated_example_app, wait_until
+from .browser import (
+    LiveServer,
+    accept_conditions,
+    console_errors,
+    log_in,
+    migrated_example_app,
+    script_errors,
+    wait_until,
+)
 from .factories import create_category, create_subscription
 from .smtp import SmtpSink, running_smtp_server, text_of
 from .test_browser_accessibility import violations
@@ -158,8 +166,7 @@ def test_planned_works_from_the_back_office_to_the_citizens_mailbox(chromium: An
 
     # The status page lists the upcoming works, without personal data, and passes axe.
     citizen = chromium.new_context(**PHONE, locale="it-IT").new_page()
-    errors: list[str] = []
-    citizen.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    errors = console_errors(citizen)
     citizen.goto(url + "/segnalazioni/status")
     assert TITLE in citizen.locator("main").inner_text()
     assert "Marta" not in citizen.content()
@@ -226,4 +233,4 @@ def test_planned_works_from_the_back_office_to_the_citizens_mailbox(chromium: An
     citizen.goto(url + f"/segnalazioni/status/{notice.id}")
     assert "strada riaperta" in citizen.locator("main").inner_text()
     assert violations(citizen) == [], "notice page with its timeline"
-    assert [e for e in errors if "Failed to load resource" not in e] == []  # the map tiles never load
+    assert script_errors(errors) == []  # the map tiles never load

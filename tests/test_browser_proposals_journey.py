@@ -27,7 +27,15 @@ from flask_citizencare.models import Report, StatusEvent, Support
 from flask_citizencare.services.mail.outbox import deliver_pending
 from flask_citizencare.services.staff import save_staff_member
 
-from .browser import LiveServer, accept_conditions, log_in, migrated_example_app, wait_until
+from .browser import (
+    LiveServer,
+    accept_conditions,
+    console_errors,
+    log_in,
+    migrated_example_app,
+    script_errors,
+    wait_until,
+)
 from .factories import create_category, create_office, create_report
 from .smtp import SmtpSink, running_smtp_server, text_of
 from .test_browser_accessibility import violations
@@ -120,8 +128,7 @@ def facts(site: Site) -> tuple[int, bool, list[str]]:
 def test_a_citizen_supports_a_similar_proposal_and_the_office_answers_it(chromium: Any, site: Site) -> None:
     citizen_context = chromium.new_context(**PHONE, locale="it-IT")
     citizen = citizen_context.new_page()
-    errors: list[str] = []
-    citizen.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    errors = console_errors(citizen)
 
     # The public list shows the proposal with its supports; its card leads to its page.
     citizen.goto(site.server.url + "/segnalazioni/proposals?sort=supported")
@@ -205,7 +212,7 @@ def test_a_citizen_supports_a_similar_proposal_and_the_office_answers_it(chromiu
     assert f"/reports/{site.public_id}" in answered[0]
     # The phone page fits its width; no script error, nothing the policy refused.
     assert citizen.evaluate("document.documentElement.scrollWidth") <= 390
-    assert [e for e in errors if "Failed to load resource" not in e] == []
+    assert script_errors(errors) == []
 
     # Paper proposals: the import page and its dry run, which names a row's problem and writes nothing.
     staff.goto(site.server.url + "/segnalazioni/staff/proposals/import")

@@ -10,7 +10,7 @@ import pytest
 
 from example_site import db as site_db
 
-from .browser import LiveServer, migrated_example_app, wait_until
+from .browser import LiveServer, console_errors, migrated_example_app, script_errors, wait_until
 from .factories import create_category, create_report
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -38,8 +38,7 @@ def test_typing_a_proposal_title_shows_similar_ones(chromium: Any, site: tuple[L
     server, number = site
     context = chromium.new_context(locale="en-GB")
     page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    errors = console_errors(page)
     page.goto(server.url + "/segnalazioni/new?kind=proposal")
     page.fill("#title", "Panchine al parco Nord")
     wait_until(page, "() => !document.getElementById('cc-similar').hidden")
@@ -51,5 +50,5 @@ def test_typing_a_proposal_title_shows_similar_ones(chromium: Any, site: tuple[L
     page.check("input[name='kind'][value='issue']")
     wait_until(page, "() => document.getElementById('cc-similar').hidden")
     # (The map's tiles answer 404 here: no network.) No script error, nothing the CSP refused.
-    assert [e for e in errors if "Failed to load resource" not in e] == []
+    assert script_errors(errors) == []
     context.close()

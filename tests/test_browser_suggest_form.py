@@ -15,7 +15,7 @@ from example_site import db as site_db
 from flask_citizencare.models import Category
 from flask_citizencare.models.base import utcnow
 
-from .browser import LiveServer, migrated_example_app, wait_until
+from .browser import LiveServer, console_errors, migrated_example_app, script_errors, wait_until
 from .factories import create_report
 from .suggest_history import train_small_model
 
@@ -76,8 +76,7 @@ def test_the_form_suggests_the_category_and_the_reports_near_the_pin(
     server, known = site
     context = chromium.new_context(locale="en-GB")
     page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    errors = console_errors(page)
     page.goto(server.url + "/segnalazioni/new")
     assert page.locator("#cc-suggest").count() == 1
 
@@ -117,5 +116,5 @@ def test_the_form_suggests_the_category_and_the_reports_near_the_pin(
     assert listed(page, known["lamp"])
 
     # (The map's tiles answer 404 here: no network.) No script error, nothing the CSP refused.
-    assert [e for e in errors if "Failed to load resource" not in e] == []
+    assert script_errors(errors) == []
     context.close()
