@@ -364,8 +364,8 @@ def _duplicates(
             description.label("description"),
             Report.category_id,
             Report.received_at,
-            sa.func.ST_X(Report.point),
-            sa.func.ST_Y(Report.point),
+            sa.func.ST_X(Report.point).label("x"),
+            sa.func.ST_Y(Report.point).label("y"),
         )
         .where(*where)
         .order_by(Report.received_at.desc(), Report.id.desc())
@@ -374,10 +374,9 @@ def _duplicates(
     candidates = []
     for row in rows:
         distance = None
-        x, y = row[-2], row[-1]
-        if located and x is not None and y is not None:
+        if located and row.x is not None and row.y is not None:
             assert query.lon is not None and query.lat is not None
-            distance = haversine_m(query.lon, query.lat, float(x), float(y))
+            distance = haversine_m(query.lon, query.lat, float(row.x), float(row.y))
             if distance > radius:
                 continue
         candidates.append((row, distance))
@@ -385,7 +384,7 @@ def _duplicates(
         return []
     texts = [report_text(row.title, row.description) for row, _distance in candidates]
     # The open reports' profiles are kept between suggestions: the same ones come back at each keystroke.
-    own = loaded.model.profiles([query.text], features=features)
+    own = loaded.model.profiles_of(features)
     similarities = loaded.model.compare(own, loaded.profiles.profiles(texts))
     scored = []
     for (row, distance), similarity in zip(candidates, similarities, strict=True):

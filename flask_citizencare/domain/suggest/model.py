@@ -243,11 +243,14 @@ class SuggestionModel:
         x = self.features(texts) if features is None else features
         return _top(self.office_model, self._with_category(x, categories), k)
 
-    def profiles(self, texts: Sequence[str], *, features: Any = None) -> Profiles:
-        """``texts`` as :meth:`compare` reads them (a row each); ``features``: theirs, if already computed."""
-        x = self.features(texts) if features is None else features
+    def profiles(self, texts: Sequence[str]) -> Profiles:
+        """``texts`` as :meth:`compare` reads them (a row each)."""
+        return self.profiles_of(self.features(texts))
+
+    def profiles_of(self, features: Any) -> Profiles:
+        """The profiles of texts whose :meth:`features` are already computed."""
         assert self.category_model is not None
-        return Profiles(x, np.sqrt(self.category_model.probabilities(x)).astype(np.float32))
+        return Profiles(features, np.sqrt(self.category_model.probabilities(features)).astype(np.float32))
 
     def compare(self, one: Profiles, others: Profiles) -> list[float]:
         """How alike the text of ``one`` and each of ``others`` are (0–1): half their words, half their topic.
